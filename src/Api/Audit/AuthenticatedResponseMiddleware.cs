@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using LocalKeyManager.Api.Authentication;
+using LocalKeyManager.Api.ErrorHandling;
+using LocalKeyManager.Application.Audit;
+using LocalKeyManager.Domain.Audit;
+using NodaTime;
+
+namespace LocalKeyManager.Api.Audit;
+
+/// <summary>
+/// For every request that authenticated: holds the answer back until its request-log entry is
+/// committed (so a 200 always has its record; if the record cannot be written the answer is a
+/// 503 instead, failing closed), then signs the answer with <c>Server-Authorization</c>.
+/// </summary>
+public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next, IClock clock, ILogger<AuthenticatedResponseMiddleware> logger)
+{
+    private const int MaxUserIdLength = 256;
+    private const int MaxUriLength = 2048;
+
+    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, ProblemWriter problems)
+    {
+        var hawk = context.Features.Get<HawkContextFeature>()?.Authentication;
+        if (hawk is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var started = clock.GetCurrentInstant();
+        var stopwatch = Stopwatch.StartNew();
+        var audit = new RequestAuditFeature();
+        context.Features.Set(audit);
+        context.Features.Set(new RequestOriginFeature(Origin(context, hawk.CredentialId, started)));
+
+        var response = context.Response;
+        var originalBody = response.Body;
+        using var buffer = new MemoryStream();
+        response.Body = buffer;
+        try
+        {
+            await next(context);
+
+            if (!audit.RecordedByHandler)
+            {
+                try
+                {
+                    await requestLog.AppendAsync(Entry(context, hawk.CredentialId, started, stopwatch.Elapsed, audit), context.RequestAborted);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogAuditWriteFailed(logger, e);
+                    buffer.SetLength(0);
+                    response.Headers.Clear();
+                    response.Headers.RetryAfter = "1";
+                    await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request could not be recorded in the request log, so it was not answered. Retry shortly.");
+                }
+            }
+
+            response.Headers["Server-Authorization"] = hawk.ServerAuthorization(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), response.ContentType);
+        }
+        finally
+        {
+            response.Body = originalBody;
+        }
+
+        if (buffer.Length > 0)
+        {
+            response.ContentLength = buffer.Length;
+            await originalBody.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+        }
+    }
+
+    private static RequestOrigin Origin(HttpContext context, string credentialId, Instant started)
+    {
+        var userId = context.Request.Headers["PureCloud-User-Id"].ToString();
+        return new RequestOrigin(
+            credentialId,
+            string.IsNullOrWhiteSpace(userId) ? RequestLogEntry.NoUserId : Truncate(userId, MaxUserIdLength),
+            context.Request.Method,
+            Truncate(context.Request.PathBase + context.Request.Path, MaxUriLength),
+            context.Connection.RemoteIpAddress?.ToString(),
+            started);
+    }
+
+    private static RequestLogEntry Entry(HttpContext context, string credentialId, Instant started, TimeSpan elapsed, RequestAuditFeature audit)
+    {
+        var origin = context.Features.Get<RequestOriginFeature>()!.Origin;
+        return new RequestLogEntry
+        {
+            Id = Guid.NewGuid(),
+            Timestamp = started,
+            CredentialId = credentialId,
+            UserId = origin.UserId,
+            RequestMethod = origin.RequestMethod,
+            RequestUri = origin.RequestUri,
+            Status = context.Response.StatusCode,
+            KeypairId = audit.KeypairId,
+            ClientAddress = origin.ClientAddress,
+            DurationMs = elapsed.TotalMilliseconds,
+        };
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writing the request-log entry failed; answering 503")]
+    private static partial void LogAuditWriteFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,73 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using LocalKeyManager.Api.ErrorHandling;
+using LocalKeyManager.Application.Credentials;
+using LocalKeyManager.Infrastructure.Hawk;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace LocalKeyManager.Api.Authentication;
+
+/// <summary>
+/// ASP.NET Core's face of Hawk: runs <see cref="HawkAuthenticator"/>, turns a success into a
+/// principal with the credential's role, and answers failures as Hawk does: 400 for a malformed
+/// header, 401 with <c>WWW-Authenticate</c> otherwise, 403 for a known credential of the wrong role.
+/// </summary>
+public sealed class HawkAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    HawkAuthenticator authenticator,
+    HawkRequestReader requestReader,
+    RequestBodyBuffer bodyBuffer,
+    ProblemWriter problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.ContainsKey("Authorization"))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var hawkRequest = requestReader.Read(Context);
+        var (success, failure) = await authenticator.AuthenticateAsync(
+            hawkRequest,
+            ct => bodyBuffer.ReadAsync(Context, ct),
+            Context.RequestAborted);
+
+        if (success is null)
+        {
+            Context.Features.Set(new HawkContextFeature { Failure = failure });
+            HawkLog.Failed(Logger, failure!.Reason);
+            return AuthenticateResult.Fail(failure.Message);
+        }
+
+        Context.Response.RegisterForDispose(success);
+        Context.Features.Set(new HawkContextFeature { Authentication = success });
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, success.CredentialId),
+                new Claim(ClaimTypes.Role, CredentialRoles.ToWire(success.Role)),
+            ],
+            HawkDefaults.Scheme,
+            ClaimTypes.NameIdentifier,
+            ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), HawkDefaults.Scheme));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = Context.Features.Get<HawkContextFeature>()?.Failure ?? HawkFailure.Missing;
+        if (failure.Kind == HawkFailureKind.Malformed)
+        {
+            return problems.WriteAsync(Context, StatusCodes.Status400BadRequest, "Invalid Hawk header", failure.Message);
+        }
+
+        Response.Headers.WWWAuthenticate = failure.WwwAuthenticate;
+        return problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", failure.Message);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden", "This credential's role does not allow this operation.");
+}

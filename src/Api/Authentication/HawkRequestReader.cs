@@ -1,0 +1,26 @@
+using LocalKeyManager.Infrastructure.Hawk;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace LocalKeyManager.Api.Authentication;
+
+/// <summary>
+/// Reads what Hawk signs from an HTTP request: the raw request target, and the host and port the
+/// client signed: the configured public host/port first, else the Host header (which the
+/// forwarded-headers middleware has already replaced for trusted proxies), else the scheme's
+/// default port.
+/// </summary>
+public sealed class HawkRequestReader(IOptions<HawkOptions> options)
+{
+    public HawkRequest Read(HttpContext context)
+    {
+        var request = context.Request;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var resource = string.IsNullOrEmpty(rawTarget) ? request.PathBase + request.Path + request.QueryString : rawTarget;
+        var hawk = options.Value;
+        var host = hawk.PublicHost ?? request.Host.Host;
+        var port = hawk.PublicPort ?? request.Host.Port ?? (request.IsHttps ? 443 : 80);
+        var hasBody = request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        return new HawkRequest(request.Method, resource, host, port, request.Headers.Authorization, request.ContentType, hasBody);
+    }
+}

@@ -1,0 +1,69 @@
+using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
+using LocalKeyManager.Infrastructure.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace LocalKeyManager.Api.Cli;
+
+/// <summary>
+/// Dispatches the command line. Exit code 0 on success; otherwise non-zero with one clear line
+/// on stderr. Anything that is not a command's own option (e.g. <c>--Database:Provider=...</c>)
+/// is passed on as configuration.
+/// </summary>
+public static class CommandLine
+{
+    public const string Usage =
+        "usage: lkm [serve] [--urls URL] | migrate | credentials create --id ID [--role admin|genesys] | credentials list | credentials revoke --id ID";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0].StartsWith('-'))
+            {
+                return await ServeAsync(args);
+            }
+
+            var rest = args[1..];
+            return args[0] switch
+            {
+                "serve" => await ServeAsync(rest),
+                "migrate" => await MigrateCommand.RunAsync(rest),
+                "credentials" => await CredentialsCommand.RunAsync(rest),
+                "help" or "--help" or "-h" => Help(),
+                _ => Fail($"Unknown command '{args[0]}'. {Usage}", 2),
+            };
+        }
+        catch (UsageException e)
+        {
+            return Fail($"{e.Message} {Usage}", 2);
+        }
+        catch (Exception e) when (IsStartupRefusal(e))
+        {
+            return Fail(e.Message, 1);
+        }
+    }
+
+    /// <summary>Writes one line to stderr and returns the exit code.</summary>
+    public static int Fail(string message, int exitCode)
+    {
+        Console.Error.WriteLine($"lkm: {message.ReplaceLineEndings(" ")}");
+        return exitCode;
+    }
+
+    private static async Task<int> ServeAsync(string[] args)
+    {
+        var app = ServiceHost.Build(args);
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static int Help()
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+
+    private static bool IsStartupRefusal(Exception e) =>
+        e is MasterKeyException or SchemaBehindException or OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException
+        || e.GetType().Name == "SqliteException";
+}

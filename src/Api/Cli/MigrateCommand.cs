@@ -1,0 +1,16 @@
+using LocalKeyManager.Infrastructure.Persistence;
+
+namespace LocalKeyManager.Api.Cli;
+
+/// <summary><c>migrate</c>: applies pending migrations, whatever <c>Database:MigrateOnStartup</c> says.</summary>
+public static class MigrateCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var host = await CommandHost.StartAsync(args, initialize: false);
+        await using var scope = host.Services.CreateAsyncScope();
+        var applied = await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().MigrateAsync(CancellationToken.None);
+        Console.WriteLine(applied == 0 ? "The schema is up to date." : $"Applied {applied} migration(s).");
+        return 0;
+    }
+}

@@ -1,0 +1,4 @@
+namespace LocalKeyManager.Api.Contracts;
+
+/// <summary>The base64 plaintext.</summary>
+public sealed record DecryptResponse(string Body);

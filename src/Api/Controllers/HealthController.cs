@@ -1,0 +1,30 @@
+using LocalKeyManager.Infrastructure.Health;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LocalKeyManager.Api.Controllers;
+
+/// <summary>
+/// Probes, unauthenticated. <c>/health</c> and <c>/health/live</c> check nothing outside the
+/// process, so a load balancer never drops every instance for one database blip;
+/// <c>/health/ready</c> checks the database and the key protector.
+/// </summary>
+[ApiController]
+[AllowAnonymous]
+public sealed class HealthController(ReadinessCheck readiness) : ControllerBase
+{
+    [HttpGet("key-management/v1/health")]
+    [HttpGet("health")]
+    [HttpGet("health/live")]
+    [HttpGet("key-management/v1/health/live")]
+    public ContentResult Live() => Content("OK", "text/plain");
+
+    [HttpGet("health/ready")]
+    [HttpGet("key-management/v1/health/ready")]
+    public async Task<ContentResult> Ready(CancellationToken cancellationToken)
+    {
+        var problem = await readiness.CheckAsync(cancellationToken);
+        Response.StatusCode = problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        return Content(problem ?? "OK", "text/plain");
+    }
+}

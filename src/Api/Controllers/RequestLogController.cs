@@ -1,0 +1,36 @@
+using LocalKeyManager.Api.Audit;
+using LocalKeyManager.Api.Authentication;
+using LocalKeyManager.Api.Contracts;
+using LocalKeyManager.Api.Contracts.Mapping;
+using LocalKeyManager.Application.Audit.ClearRequestLog;
+using LocalKeyManager.Application.Audit.GetRequestLog;
+using Mediator;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LocalKeyManager.Api.Controllers;
+
+[ApiController]
+[Route("key-management/v1/request-log")]
+[Authorize(Policy = HawkDefaults.AdminPolicy)]
+public sealed class RequestLogController(ISender sender) : ControllerBase
+{
+    /// <summary>The parameters are taken as text so that a bad value is a clear 400, not a binding error.</summary>
+    [HttpGet]
+    public async Task<IEnumerable<RequestLogEntryResponse>> Get(
+        [FromQuery] string? maxEntries,
+        [FromQuery] string? earliestTime,
+        [FromQuery] string? latestTime,
+        CancellationToken cancellationToken) =>
+        (await sender.Send(new GetRequestLog(maxEntries, earliestTime, latestTime), cancellationToken)).Select(e => e.ToResponse());
+
+    /// <summary>Empties the log; the purge is recorded (who, how many) in the same transaction.</summary>
+    [HttpDelete]
+    public async Task<IActionResult> Clear(CancellationToken cancellationToken)
+    {
+        var origin = HttpContext.Features.Get<RequestOriginFeature>()!.Origin;
+        await sender.Send(new ClearRequestLog(origin), cancellationToken);
+        HttpContext.Features.Get<RequestAuditFeature>()!.RecordedByHandler = true;
+        return Ok();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using LocalKeyManager.Api.Authentication;
+using LocalKeyManager.Api.ErrorHandling;
+using LocalKeyManager.Application;
+using LocalKeyManager.Application.Behaviors;
+using LocalKeyManager.Infrastructure;
+using Mediator;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LocalKeyManager.Api;
+
+public static class DependencyInjection
+{
+    /// <summary>Everything the service and the command line share: use cases, storage, crypto.</summary>
+    public static IServiceCollection AddKeyManagerCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddApplication();
+        services.AddInfrastructure(configuration);
+        services.AddMediator((MediatorOptions options) =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.Assemblies = [typeof(ApplicationAssembly)];
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        return services;
+    }
+
+    /// <summary>The HTTP face: controllers, Hawk, problem details, forwarded headers.</summary>
+    public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddControllers()
+            .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidRequestBody);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemWriter.Customize);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddSingleton<ProblemWriter>();
+
+        services.AddSingleton<HawkRequestReader>();
+        services.AddSingleton<RequestBodyBuffer>();
+        services.AddAuthentication(HawkDefaults.Scheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, HawkAuthenticationHandler>(HawkDefaults.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(HawkDefaults.GenesysPolicy, p => p.RequireAuthenticatedUser().RequireRole("genesys", "admin"))
+            .AddPolicy(HawkDefaults.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole("admin"))
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        services.Configure<ForwardedHeadersOptions>(options => ConfigureForwardedHeaders(options, configuration));
+        services.AddInfrastructureJobs();
+        services.AddHostedService<StartupHostedService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Forwarded headers are believed only from the proxies configured under
+    /// <c>ForwardedHeaders:KnownProxies</c> / <c>KnownNetworks</c>; nothing is trusted by default.
+    /// </summary>
+    private static void ConfigureForwardedHeaders(ForwardedHeadersOptions options, IConfiguration configuration)
+    {
+        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+        {
+            options.KnownProxies.Add(IPAddress.Parse(proxy));
+        }
+
+        foreach (var network in configuration.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+        {
+            options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+        }
+    }
+
+    /// <summary>A body that is not the JSON expected: one clear problem, without echoing the input.</summary>
+    private static BadRequestObjectResult InvalidRequestBody(ActionContext context)
+    {
+        const string Detail = "The request body is not valid JSON of the expected shape.";
+        var problem = new ProblemDetails { Status = 400, Title = "Invalid request", Detail = Detail };
+        problem.Extensions["message"] = Detail;
+        return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
+    }
+}

@@ -1,0 +1,75 @@
+using LocalKeyManager.Application.Errors;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Infrastructure.Persistence;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace LocalKeyManager.Api.ErrorHandling;
+
+/// <summary>
+/// The one place exceptions become answers: application refusals become their 4xx problem,
+/// an unreachable database a 503, anything else a 500 that says nothing of the internals.
+/// </summary>
+public sealed partial class ProblemExceptionHandler(ProblemWriter problems, IDatabaseDialect dialect, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody reads the answer.
+            httpContext.Response.StatusCode = 499;
+            return true;
+        }
+
+        switch (exception)
+        {
+            case ValidationFailedException e:
+                await problems.WriteAsync(httpContext, 400, e.Title, e.Message, new Dictionary<string, object?> { ["errors"] = e.Errors });
+                return true;
+            case UndecryptableException e:
+                await problems.WriteAsync(httpContext, 400, e.Title, e.Message);
+                return true;
+            case NotFoundException e:
+                await problems.WriteAsync(httpContext, 404, e.Title, e.Message);
+                return true;
+            case ConflictException e:
+                await problems.WriteAsync(httpContext, 409, e.Title, e.Message);
+                return true;
+            case ForbiddenException e:
+                await problems.WriteAsync(httpContext, 403, e.Title, e.Message);
+                return true;
+            case BadHttpRequestException e:
+                await problems.WriteAsync(httpContext, e.StatusCode, e.StatusCode == 413 ? "Payload too large" : "Bad request", e.StatusCode == 413 ? "The request body is larger than 64 KiB." : "The request could not be read.");
+                return true;
+            case KeyUnwrapException:
+                LogKeyUnusable(logger, httpContext.Request.Path, exception);
+                await problems.WriteAsync(httpContext, 500, "Key unavailable", "The stored key failed its integrity check and cannot be used. Operators have been alerted in the service log.");
+                return true;
+        }
+
+        if (dialect.IsUnavailable(exception) || exception is TimeoutException)
+        {
+            LogUnavailable(logger, exception);
+            httpContext.Response.Headers.RetryAfter = "1";
+            await problems.WriteAsync(httpContext, 503, "Service unavailable", "The key store is temporarily unavailable. Retry shortly.");
+            return true;
+        }
+
+        LogUnexpected(logger, exception);
+        await problems.WriteAsync(httpContext, 500, "Internal error", "An unexpected error occurred. It has been logged.");
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "A wrapped key failed to unwrap while serving {Path}")]
+    private static partial void LogKeyUnusable(ILogger logger, PathString path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The database is unavailable")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace LocalKeyManager.Api.ErrorHandling;
+
+/// <summary>Writes RFC 9457 problems: <c>status</c>, <c>title</c>, <c>detail</c>, and <c>message</c> (= detail) for the original's scripts.</summary>
+public sealed class ProblemWriter(IProblemDetailsService problemDetails)
+{
+    public Task WriteAsync(HttpContext context, int status, string title, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (extensions is not null)
+        {
+            foreach (var (key, value) in extensions)
+            {
+                problem.Extensions[key] = value;
+            }
+        }
+
+        context.Response.StatusCode = status;
+        return problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
+    }
+
+    /// <summary>Applied to every problem the framework writes too (status-code pages, model binding).</summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        problem.Detail ??= problem.Title;
+        problem.Extensions["message"] = problem.Detail;
+        problem.Extensions.Remove("exception");
+    }
+}

@@ -1,0 +1,48 @@
+using LocalKeyManager.Api.Audit;
+using LocalKeyManager.Api.Http;
+
+namespace LocalKeyManager.Api;
+
+/// <summary>Builds the web service: configuration, services and the request pipeline.</summary>
+public static class ServiceHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        });
+        builder.Services.AddKeyManagerCore(builder.Configuration);
+        builder.Services.AddApi(builder.Configuration);
+
+        var app = builder.Build();
+        Configure(app);
+        return app;
+    }
+
+    /// <summary>
+    /// The pipeline. The outer exception handler guards authentication and auditing; the inner
+    /// one answers the endpoints' exceptions inside the audited section, so the request log
+    /// records the status the caller actually received.
+    /// </summary>
+    private static void Configure(WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseMiddleware<AuthenticatedResponseMiddleware>();
+        app.UseExceptionHandler();
+        app.UseAuthorization();
+        app.MapControllers();
+    }
+}

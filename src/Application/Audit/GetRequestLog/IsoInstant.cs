@@ -1,0 +1,73 @@
+using System.Globalization;
+using NodaTime;
+using NodaTime.Text;
+
+namespace LocalKeyManager.Application.Audit.GetRequestLog;
+
+/// <summary>
+/// Reads an ISO-8601 time: an instant with <c>Z</c> or an offset, or a zone-less date-time or
+/// date, taken as UTC (the original service wrote zone-less times, and our log's
+/// <c>timestampString</c> is zone-less UTC).
+/// </summary>
+public static class IsoInstant
+{
+    private static readonly IPattern<OffsetDateTime>[] WithOffset =
+    [
+        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm;FFFFFFFFFo<Z+HH:mm>"),
+        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFFo<Z+HH:mm>"),
+        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFFo<Z+HHmm>"),
+    ];
+
+    private static readonly IPattern<LocalDateTime>[] ZoneLess =
+    [
+        LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm"),
+        LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFF"),
+    ];
+
+    public static bool TryParse(string? text, out Instant instant)
+    {
+        instant = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim();
+        foreach (var pattern in WithOffset)
+        {
+            var result = pattern.Parse(text);
+            if (result.Success)
+            {
+                instant = result.Value.ToInstant();
+                return true;
+            }
+        }
+
+        foreach (var pattern in ZoneLess)
+        {
+            var result = pattern.Parse(text);
+            if (result.Success)
+            {
+                instant = result.Value.InUtc().ToInstant();
+                return true;
+            }
+        }
+
+        var date = LocalDatePattern.Iso.Parse(text);
+        if (date.Success)
+        {
+            instant = date.Value.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The zone-less UTC form the original service used: <c>2026-11-29T14:51:12.123</c>.</summary>
+    public static string ToZoneLessString(Instant instant) =>
+        instant.InUtc().LocalDateTime.ToString("uuuu'-'MM'-'dd'T'HH':'mm':'ss'.'fff", CultureInfo.InvariantCulture);
+
+    /// <summary>ISO-8601 UTC with milliseconds: <c>2026-11-29T14:51:12.123Z</c>.</summary>
+    public static string ToIsoString(Instant instant) =>
+        instant.InUtc().LocalDateTime.ToString("uuuu'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,38 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using LocalKeyManager.Application.Errors;
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Crypto;
+using Mediator;
+using NodaTime;
+
+namespace LocalKeyManager.Application.Credentials.RegisterHawkCredential;
+
+/// <summary>Creates a Hawk credential; <paramref name="Role"/> is <c>genesys</c> (default) or <c>admin</c>.</summary>
+public sealed record RegisterHawkCredential(string? Id, string? Role) : ICommand<RegisteredCredential>;
+
+/// <summary>The one time the key is shown: it is stored only wrapped and never returned again.</summary>
+public sealed record RegisteredCredential(string Id, string AuthKey, HawkAlgorithm Algorithm, CredentialRole Role);
+
+public sealed class RegisterHawkCredentialHandler(ICredentialRepository credentials, IKeyProtector protector, IClock clock)
+    : ICommandHandler<RegisterHawkCredential, RegisteredCredential>
+{
+    public async ValueTask<RegisteredCredential> Handle(RegisterHawkCredential command, CancellationToken cancellationToken)
+    {
+        var id = command.Id!;
+        var role = CredentialRoles.Parse(command.Role);
+
+        // 256 random bits as base64url; Hawk's HMAC key is the UTF-8 bytes of this string.
+        var authKey = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var wrapped = protector.Wrap(Encoding.UTF8.GetBytes(authKey), HawkCredential.WrappingContext(id));
+        var credential = HawkCredential.Create(id, role, HawkAlgorithm.Sha256, wrapped, clock.GetCurrentInstant());
+
+        if (!await credentials.TryAddAsync(credential, cancellationToken))
+        {
+            throw new ConflictException($"A credential with id '{id}' already exists.");
+        }
+
+        return new RegisteredCredential(id, authKey, credential.Algorithm, role);
+    }
+}

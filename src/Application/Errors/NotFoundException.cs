@@ -1,0 +1,3 @@
+namespace LocalKeyManager.Application.Errors;
+
+public sealed class NotFoundException(string detail) : ApplicationErrorException("Not found", detail);

@@ -1,0 +1,39 @@
+using LocalKeyManager.Application.Errors;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+using Mediator;
+
+namespace LocalKeyManager.Application.Keys.Decrypt;
+
+/// <summary>
+/// Decrypts a recording key that Genesys Cloud encrypted to one of our public keys.
+/// <paramref name="DecryptType"/> is the value that applies (the query's, else the body's):
+/// absent or empty means RSA-OAEP-SHA1, <c>pkcs1</c> means PKCS#1 v1.5.
+/// </summary>
+public sealed record Decrypt(string? KeypairId, string? Body, string? DecryptType) : ICommand<DecryptResult>;
+
+/// <param name="KeypairId">The keypair used, for the request log.</param>
+/// <param name="Plaintext">The decrypted bytes (typically a 32-byte AES key).</param>
+public sealed record DecryptResult(KeypairId KeypairId, byte[] Plaintext);
+
+public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa) : ICommandHandler<Decrypt, DecryptResult>
+{
+    public async ValueTask<DecryptResult> Handle(Decrypt command, CancellationToken cancellationToken)
+    {
+        // The validator has established that both parse.
+        KeypairId.TryParse(command.KeypairId, out var id);
+        var ciphertext = Convert.FromBase64String(command.Body!);
+        var padding = DecryptTypes.Parse(command.DecryptType);
+
+        var keypair = await keypairs.FindAsync(id, cancellationToken)
+            ?? throw new ValidationFailedException("keypairId", "No keypair has this id.");
+        if (keypair.State != KeyState.Enabled)
+        {
+            throw new ForbiddenException($"Keypair {keypair.Id} is {keypair.State.ToString().ToLowerInvariant()} and refuses decryption.");
+        }
+
+        return rsa.TryDecrypt(keypair, ciphertext, padding, out var plaintext)
+            ? new DecryptResult(keypair.Id, plaintext)
+            : throw new UndecryptableException();
+    }
+}

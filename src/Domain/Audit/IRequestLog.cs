@@ -1,0 +1,19 @@
+using NodaTime;
+
+namespace LocalKeyManager.Domain.Audit;
+
+public interface IRequestLog
+{
+    /// <summary>Commits the entry durably before the task completes.</summary>
+    Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Entries with <paramref name="earliest"/> ≤ timestamp ≤ <paramref name="latest"/>, newest first.</summary>
+    Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes every entry up to <paramref name="upTo"/> and appends <paramref name="record"/>,
+    /// the statement of who purged what, in one transaction: a purge is never unrecorded.
+    /// <paramref name="record"/> is built from the number of entries removed.
+    /// </summary>
+    Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken);
+}

@@ -1,0 +1,16 @@
+using NodaTime;
+
+namespace LocalKeyManager.Domain.Credentials;
+
+/// <summary>
+/// Remembers the Hawk (credential id, nonce, ts) triples already used, in storage every
+/// instance shares, so that a request is accepted exactly once across all of them.
+/// </summary>
+public interface IReplayGuard
+{
+    /// <summary>Records the triple; false when it was recorded before (a replay).</summary>
+    Task<bool> TryRecordAsync(string credentialId, string nonce, long timestamp, Instant now, CancellationToken cancellationToken);
+
+    /// <summary>Forgets triples seen before <paramref name="cutoff"/>: their timestamps are stale anyway.</summary>
+    Task<int> ForgetBeforeAsync(Instant cutoff, CancellationToken cancellationToken);
+}

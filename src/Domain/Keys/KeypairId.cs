@@ -1,0 +1,22 @@
+namespace LocalKeyManager.Domain.Keys;
+
+/// <summary>The identity of a keypair: a random RFC 4122 UUID, written lowercase on the wire.</summary>
+public readonly record struct KeypairId(Guid Value)
+{
+    public static KeypairId New() => new(Guid.NewGuid());
+
+    /// <summary>Accepts only the canonical 36-character form (8-4-4-4-12 hex), any case.</summary>
+    public static bool TryParse(string? text, out KeypairId id)
+    {
+        if (text is { Length: 36 } && Guid.TryParseExact(text, "D", out var guid))
+        {
+            id = new KeypairId(guid);
+            return true;
+        }
+
+        id = default;
+        return false;
+    }
+
+    public override string ToString() => Value.ToString("D");
+}

@@ -1,0 +1,121 @@
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+using LocalKeyManager.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
+
+/// <summary>
+/// Loads the local master key at start-up, and proves it is the right one by unwrapping a stored
+/// blob. Only the embedded default (SQLite, nothing configured, nothing stored yet) may create a
+/// key file by itself: a new key over existing data would make every stored key unreadable.
+/// </summary>
+public sealed partial class MasterKeyInitializer(
+    MasterKeyHolder holder,
+    IOptions<KeyProtectionOptions> options,
+    IOptions<DatabaseOptions> database,
+    IDatabaseLocation location,
+    KeyManagerDbContext db,
+    IKeyProtector protector,
+    ILogger<MasterKeyInitializer> logger)
+{
+    public const string DefaultKeyFileName = "lkm.masterkey.json";
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var local = options.Value.Local;
+        if (!string.Equals(options.Value.Provider, "Local", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MasterKeyException($"KeyProtection:Provider '{options.Value.Provider}' is not supported; use 'Local'.");
+        }
+
+        if (local.Keys.Count > 0)
+        {
+            holder.Load(MasterKeyRing.FromStrings(local.Keys, local.ActiveVersion, "KeyProtection:Local:Keys"));
+        }
+        else
+        {
+            var path = local.KeyFile ?? DefaultKeyFilePath();
+            if (!File.Exists(path))
+            {
+                await CreateKeyFileIfAllowedAsync(path, explicitlyConfigured: local.KeyFile is not null, cancellationToken);
+            }
+
+            holder.Load(MasterKeyRing.ReadFile(path));
+        }
+
+        await VerifyAgainstStoredKeysAsync(cancellationToken);
+    }
+
+    private string DefaultKeyFilePath()
+    {
+        if (!string.Equals(database.Value.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MasterKeyException(
+                "No master key is configured. With a shared database every instance must use the same master key: " +
+                "set KeyProtection:Local:KeyFile or KeyProtection:Local:Keys.");
+        }
+
+        return Path.Combine(location.DataDirectory, DefaultKeyFileName);
+    }
+
+    private async Task CreateKeyFileIfAllowedAsync(string path, bool explicitlyConfigured, CancellationToken cancellationToken)
+    {
+        if (explicitlyConfigured)
+        {
+            throw new MasterKeyException($"Master key file {path} (KeyProtection:Local:KeyFile) does not exist.");
+        }
+
+        if (await db.Keypairs.AnyAsync(cancellationToken) || await db.Credentials.AnyAsync(cancellationToken))
+        {
+            throw new MasterKeyException(
+                $"Master key file {path} is missing, but the database holds keys wrapped under a master key. " +
+                "Restore the key file (or configure KeyProtection:Local); a new key would make every stored key unreadable.");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        MasterKeyRing.CreateNew().WriteNewFile(path);
+        LogCreatedKeyFile(logger, path);
+    }
+
+    private async Task VerifyAgainstStoredKeysAsync(CancellationToken cancellationToken)
+    {
+        var credential = await db.Credentials.AsNoTracking().OrderBy(c => c.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (credential is not null)
+        {
+            Verify(new WrappedKey(credential.KekId, credential.WrappedKey), HawkCredential.WrappingContext(credential.Id));
+            return;
+        }
+
+        var keypair = await db.Keypairs.AsNoTracking().OrderBy(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (keypair is not null)
+        {
+            Verify(new WrappedKey(keypair.KekId, keypair.WrappedPrivateKey), Keypair.WrappingContext(new KeypairId(keypair.Id)));
+        }
+    }
+
+    private void Verify(WrappedKey wrapped, string context)
+    {
+        var buffer = new byte[protector.MaxPlaintextLength(wrapped)];
+        try
+        {
+            protector.Unwrap(wrapped, context, buffer);
+        }
+        catch (KeyUnwrapException e)
+        {
+            throw new MasterKeyException($"The configured master key does not unwrap the stored keys ({e.Message}). Refusing to start with the wrong master key.", e);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Created a new local master key file at {Path} (owner-only permissions). " +
+        "Back it up: without it no stored key can be used. This is the embedded default for trying LKM out; " +
+        "production master keys belong in an HSM.")]
+    private static partial void LogCreatedKeyFile(ILogger logger, string path);
+}

@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using LocalKeyManager.Domain.Credentials;
+
+namespace LocalKeyManager.Infrastructure.Hawk;
+
+/// <summary>
+/// A request that authenticated. Holds the credential key (needed to sign the response) until
+/// disposed, when the key is zeroed.
+/// </summary>
+public sealed class HawkAuthentication : IDisposable
+{
+    private readonly byte[] _key;
+
+    internal HawkAuthentication(string credentialId, CredentialRole role, HawkAlgorithm algorithm, HawkCrypto.Artifacts artifacts, byte[] key)
+    {
+        CredentialId = credentialId;
+        Role = role;
+        Algorithm = algorithm;
+        Artifacts = artifacts;
+        _key = key;
+    }
+
+    public string CredentialId { get; }
+
+    public CredentialRole Role { get; }
+
+    public HawkAlgorithm Algorithm { get; }
+
+    public HawkCrypto.Artifacts Artifacts { get; }
+
+    /// <summary>The <c>Server-Authorization</c> value for a response with this body and content type.</summary>
+    public string ServerAuthorization(ReadOnlySpan<byte> responseBody, string? contentType)
+    {
+        var hash = HawkCrypto.PayloadHash(Algorithm, responseBody, contentType);
+        var mac = HawkCrypto.Mac(Algorithm, _key, HawkCrypto.ResponseType, Artifacts, hash, ext: null);
+        return $"Hawk mac=\"{mac}\", hash=\"{hash}\"";
+    }
+
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Crypto;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace LocalKeyManager.Infrastructure.Hawk;
+
+/// <summary>
+/// Authenticates a request with Hawk: header syntax, credential, MAC (fixed time), payload hash,
+/// timestamp window, and replay (in the shared database, so across every instance). Unknown,
+/// revoked and wrong-MAC requests read the same to the caller.
+/// </summary>
+public sealed class HawkAuthenticator(
+    ICredentialRepository credentials,
+    IKeyProtector protector,
+    IReplayGuard replayGuard,
+    IClock clock,
+    IOptions<HawkOptions> options)
+{
+    private const string BadMac = "Bad mac";
+    private static readonly byte[] DecoyKey = RandomNumberGenerator.GetBytes(43);
+
+    /// <summary>
+    /// Returns the authentication, or null with <paramref name="failure"/> set.
+    /// <paramref name="readBody"/> is called only when a payload hash must be checked.
+    /// </summary>
+    public async Task<(HawkAuthentication? Success, HawkFailure? Failure)> AuthenticateAsync(
+        HawkRequest request,
+        Func<CancellationToken, Task<ReadOnlyMemory<byte>>> readBody,
+        CancellationToken cancellationToken)
+    {
+        var now = clock.GetCurrentInstant();
+        var header = HawkHeaderParser.Parse(request.Authorization, out var syntaxFailure);
+        if (header is null)
+        {
+            return (null, syntaxFailure);
+        }
+
+        var artifacts = new HawkCrypto.Artifacts(header.Ts, header.Nonce, request.Method, request.Resource, request.Host, request.Port, header.App, header.Dlg);
+        var credential = CredentialId.IsValid(header.Id) ? await credentials.FindAsync(header.Id, cancellationToken) : null;
+        if (credential is null || credential.IsRevoked)
+        {
+            // Spend the same work as a real check, so timing does not tell ids apart either.
+            HawkCrypto.MacEquals(HawkCrypto.Mac(HawkAlgorithm.Sha256, DecoyKey, HawkCrypto.HeaderType, artifacts, header.Hash, header.Ext), header.Mac);
+            return (null, HawkFailure.Unauthorized(BadMac, credential is null ? HawkFailureReason.UnknownId : HawkFailureReason.Revoked));
+        }
+
+        var key = UnwrapKey(credential);
+        var authenticated = false;
+        try
+        {
+            var failure = await CheckAsync(request, readBody, header, artifacts, credential.Algorithm, key, now, cancellationToken);
+            if (failure is not null)
+            {
+                return (null, failure);
+            }
+
+            authenticated = true;
+            return (new HawkAuthentication(credential.Id, credential.Role, credential.Algorithm, artifacts, key), null);
+        }
+        finally
+        {
+            if (!authenticated)
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
+        }
+    }
+
+    private async Task<HawkFailure?> CheckAsync(
+        HawkRequest request,
+        Func<CancellationToken, Task<ReadOnlyMemory<byte>>> readBody,
+        HawkHeader header,
+        HawkCrypto.Artifacts artifacts,
+        HawkAlgorithm algorithm,
+        byte[] key,
+        Instant now,
+        CancellationToken cancellationToken)
+    {
+        var expected = HawkCrypto.Mac(algorithm, key, HawkCrypto.HeaderType, artifacts, header.Hash, header.Ext);
+        if (!HawkCrypto.MacEquals(expected, header.Mac))
+        {
+            return HawkFailure.Unauthorized(BadMac, HawkFailureReason.BadMac);
+        }
+
+        if (header.Hash is not null)
+        {
+            var body = await readBody(cancellationToken);
+            var actual = HawkCrypto.PayloadHash(algorithm, body.Span, request.ContentType);
+            if (!HawkCrypto.MacEquals(actual, header.Hash))
+            {
+                return HawkFailure.Unauthorized("Bad payload hash", HawkFailureReason.BadPayloadHash);
+            }
+        }
+        else if (options.Value.RequirePayloadHash && request.HasBody)
+        {
+            return HawkFailure.Unauthorized("Missing required payload hash", HawkFailureReason.MissingPayloadHash);
+        }
+
+        // A timestamp that is not a whole number of seconds is as unusable as a stale one; the
+        // answer tells the client the server's time either way.
+        var nowSeconds = now.ToUnixTimeSeconds();
+        if (!long.TryParse(header.Ts, NumberStyles.None, CultureInfo.InvariantCulture, out var ts) ||
+            Math.Abs(ts - nowSeconds) > options.Value.TimestampSkewSeconds)
+        {
+            var tsm = HawkCrypto.TimestampMac(algorithm, key, nowSeconds);
+            return new HawkFailure(
+                HawkFailureKind.Unauthorized,
+                "Stale timestamp",
+                HawkFailureReason.Stale,
+                $"Hawk ts=\"{nowSeconds.ToString(CultureInfo.InvariantCulture)}\", tsm=\"{tsm}\", error=\"Stale timestamp\"");
+        }
+
+        if (!await replayGuard.TryRecordAsync(header.Id, header.Nonce, ts, now, cancellationToken))
+        {
+            return HawkFailure.Unauthorized("Invalid nonce", HawkFailureReason.Replay);
+        }
+
+        return null;
+    }
+
+    private byte[] UnwrapKey(HawkCredential credential)
+    {
+        var buffer = new byte[protector.MaxPlaintextLength(credential.Key)];
+        var length = protector.Unwrap(credential.Key, HawkCredential.WrappingContext(credential.Id), buffer);
+        if (length == buffer.Length)
+        {
+            return buffer;
+        }
+
+        var key = buffer[..length];
+        CryptographicOperations.ZeroMemory(buffer);
+        return key;
+    }
+}

@@ -1,0 +1,11 @@
+namespace LocalKeyManager.Infrastructure.Hawk;
+
+/// <summary>What Hawk needs of an HTTP request. <paramref name="Resource"/> is the raw request target.</summary>
+public sealed record HawkRequest(
+    string Method,
+    string Resource,
+    string Host,
+    int Port,
+    string? Authorization,
+    string? ContentType,
+    bool HasBody);

@@ -1,0 +1,26 @@
+using LocalKeyManager.Domain.Audit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace LocalKeyManager.Infrastructure.Persistence.Configurations;
+
+internal sealed class RequestLogConfiguration : IEntityTypeConfiguration<RequestLogEntry>
+{
+    public void Configure(EntityTypeBuilder<RequestLogEntry> builder)
+    {
+        builder.ToTable("request_log");
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.Id).HasColumnName("id").ValueGeneratedNever();
+        builder.Property(e => e.Timestamp).HasColumnName("timestamp");
+        builder.Property(e => e.CredentialId).HasColumnName("credential_id").HasMaxLength(128);
+        builder.Property(e => e.UserId).HasColumnName("user_id").HasMaxLength(256);
+        builder.Property(e => e.RequestMethod).HasColumnName("request_method").HasMaxLength(16);
+        builder.Property(e => e.RequestUri).HasColumnName("request_uri").HasMaxLength(2048);
+        builder.Property(e => e.Status).HasColumnName("status");
+        builder.Property(e => e.KeypairId).HasColumnName("keypair_id").HasMaxLength(64);
+        builder.Property(e => e.ClientAddress).HasColumnName("client_address").HasMaxLength(64);
+        builder.Property(e => e.DurationMs).HasColumnName("duration_ms");
+        builder.Property(e => e.Detail).HasColumnName("detail").HasMaxLength(1024);
+        builder.HasIndex(e => e.Timestamp).HasDatabaseName("ix_request_log_timestamp");
+    }
+}

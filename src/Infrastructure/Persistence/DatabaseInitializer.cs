@@ -1,0 +1,47 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LocalKeyManager.Infrastructure.Persistence;
+
+/// <summary>
+/// Brings the schema up to date at start-up when allowed (<c>Database:MigrateOnStartup</c>,
+/// default on for SQLite only), and otherwise refuses to serve on a schema that is behind,
+/// naming the script a DBA should apply.
+/// </summary>
+public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabaseDialect dialect, IOptions<DatabaseOptions> options, ILogger<DatabaseInitializer> logger)
+{
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var migrate = options.Value.MigrateOnStartup ?? dialect.Name == "Sqlite";
+        if (migrate)
+        {
+            await MigrateAsync(cancellationToken);
+            return;
+        }
+
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count > 0)
+        {
+            throw new SchemaBehindException(
+                $"The database schema is behind this version ({pending.Count} migration(s) pending, first {pending[0]}). " +
+                $"Apply db/{dialect.Name.ToLowerInvariant()}/migrations.sql (or run 'migrate'), then start again.");
+        }
+    }
+
+    /// <summary>Applies every pending migration; returns how many were applied.</summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    {
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count > 0)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            LogMigrated(logger, pending.Count, string.Join(", ", pending));
+        }
+
+        return pending.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} migration(s): {Migrations}")]
+    private static partial void LogMigrated(ILogger logger, int count, string migrations);
+}

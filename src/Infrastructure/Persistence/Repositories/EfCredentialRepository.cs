@@ -1,0 +1,58 @@
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Crypto;
+using Microsoft.EntityFrameworkCore;
+
+namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
+
+internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDialect dialect) : ICredentialRepository
+{
+    public async Task<bool> TryAddAsync(HawkCredential credential, CancellationToken cancellationToken)
+    {
+        db.Credentials.Add(new CredentialRow
+        {
+            Id = credential.Id,
+            Role = (int)credential.Role,
+            Algorithm = (int)credential.Algorithm,
+            WrappedKey = credential.Key.Blob,
+            KekId = credential.Key.KekId,
+            CreatedAt = credential.CreatedAt,
+            RevokedAt = credential.RevokedAt,
+        });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException e) when (dialect.IsUniqueViolation(e))
+        {
+            return false;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    public async Task<HawkCredential?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        var row = await db.Credentials.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        return row is null ? null : ToDomain(row);
+    }
+
+    public async Task<IReadOnlyList<HawkCredential>> ListAsync(CancellationToken cancellationToken)
+    {
+        var rows = await db.Credentials.AsNoTracking().OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
+        return rows.Select(ToDomain).ToList();
+    }
+
+    public async Task SaveRevocationAsync(HawkCredential credential, CancellationToken cancellationToken)
+    {
+        // Only ever sets the time once: a revocation is not undone by a concurrent one.
+        await db.Credentials
+            .Where(c => c.Id == credential.Id && c.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.RevokedAt, credential.RevokedAt), cancellationToken);
+    }
+
+    private static HawkCredential ToDomain(CredentialRow row) =>
+        HawkCredential.Restore(row.Id, (CredentialRole)row.Role, (HawkAlgorithm)row.Algorithm, new WrappedKey(row.KekId, row.WrappedKey), row.CreatedAt, row.RevokedAt);
+}

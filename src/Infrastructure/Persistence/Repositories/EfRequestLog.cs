@@ -1,0 +1,43 @@
+using LocalKeyManager.Domain.Audit;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
+
+internal sealed class EfRequestLog(KeyManagerDbContext db) : IRequestLog
+{
+    public async Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken)
+    {
+        db.RequestLog.Add(entry);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    public async Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken) =>
+        await db.RequestLog.AsNoTracking()
+            .Where(e => e.Timestamp >= earliest && e.Timestamp <= latest)
+            .OrderByDescending(e => e.Timestamp)
+            .Take(maxEntries)
+            .ToListAsync(cancellationToken);
+
+    public async Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async ct =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var purged = await db.RequestLog.Where(e => e.Timestamp <= upTo).ExecuteDeleteAsync(ct);
+            db.RequestLog.Add(record(purged));
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            db.ChangeTracker.Clear();
+            return purged;
+        }, cancellationToken);
+    }
+}

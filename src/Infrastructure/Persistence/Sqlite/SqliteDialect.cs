@@ -1,0 +1,23 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace LocalKeyManager.Infrastructure.Persistence.Sqlite;
+
+internal sealed class SqliteDialect : IDatabaseDialect
+{
+    private const int SqliteConstraint = 19;
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteFull = 13;
+    private const int SqliteIoErr = 10;
+
+    public string Name => "Sqlite";
+
+    public bool IsUniqueViolation(DbUpdateException exception) =>
+        exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint };
+
+    public bool IsUnavailable(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteCantOpen or SqliteFull or SqliteIoErr }
+        || (exception.InnerException is not null && IsUnavailable(exception.InnerException));
+}
