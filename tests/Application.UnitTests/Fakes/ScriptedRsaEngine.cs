@@ -1,0 +1,27 @@
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+
+namespace LocalKeyManager.Application.UnitTests.Fakes;
+
+/// <summary>An RSA engine whose decrypt answers are set by the test; it records what it was asked.</summary>
+internal sealed class ScriptedRsaEngine : IRsaEngine
+{
+    public byte[]? Plaintext { get; set; }
+
+    public List<(KeypairId Id, byte[] Ciphertext, RsaPadding Padding)> Calls { get; } = [];
+
+    public List<KeypairId> Generated { get; } = [];
+
+    public GeneratedKeypair Generate(KeypairId id)
+    {
+        Generated.Add(id);
+        return new GeneratedKeypair([1, 2, 3], new WrappedKey("fake:v1", [9, 9]));
+    }
+
+    public bool TryDecrypt(Keypair keypair, ReadOnlySpan<byte> ciphertext, RsaPadding padding, out byte[] plaintext)
+    {
+        Calls.Add((keypair.Id, ciphertext.ToArray(), padding));
+        plaintext = Plaintext ?? [];
+        return Plaintext is not null;
+    }
+}

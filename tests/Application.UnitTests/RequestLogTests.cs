@@ -1,0 +1,109 @@
+using LocalKeyManager.Application.Audit;
+using LocalKeyManager.Application.Audit.ClearRequestLog;
+using LocalKeyManager.Application.Audit.GetRequestLog;
+using LocalKeyManager.Domain.Audit;
+using NodaTime;
+using NodaTime.Testing;
+
+namespace LocalKeyManager.Application.UnitTests;
+
+public sealed class RequestLogTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("10001")]
+    [InlineData("-1")]
+    [InlineData("abc")]
+    [InlineData("")]
+    [InlineData("1.5")]
+    public void GetRequestLog_refuses_maxEntries_outside_1_to_10000(string maxEntries)
+    {
+        new GetRequestLogValidator().Validate(new GetRequestLog(maxEntries, null, null)).IsValid.Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("1", null, null)]
+    [InlineData("10000", "2026-11-29T14:51:12.123Z", "2026-11-29T15:00:00Z")]
+    [InlineData(null, "2026-11-29T14:51:12.123", "2026-11-29T16:51:12.123+01:00")]
+    [InlineData(null, "2026-11-29", null)]
+    public void GetRequestLog_accepts_iso_times_and_counts_in_range(string? maxEntries, string? earliest, string? latest)
+    {
+        new GetRequestLogValidator().Validate(new GetRequestLog(maxEntries, earliest, latest)).IsValid.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("yesterday", null)]
+    [InlineData("2026-13-01T00:00:00Z", null)]
+    [InlineData(null, "")]
+    [InlineData("2026-11-29T15:00:00Z", "2026-11-29T14:00:00Z")]
+    public void GetRequestLog_refuses_unparsable_or_reversed_times(string? earliest, string? latest)
+    {
+        new GetRequestLogValidator().Validate(new GetRequestLog(null, earliest, latest)).IsValid.Should().BeFalse();
+    }
+
+    [Fact]
+    public void IsoInstant_reads_zone_less_times_as_utc_and_writes_both_forms()
+    {
+        IsoInstant.TryParse("2026-11-29T14:51:12.123", out var zoneLess).Should().BeTrue();
+        IsoInstant.TryParse("2026-11-29T15:51:12.123+01:00", out var offset).Should().BeTrue();
+
+        zoneLess.Should().Be(Instant.FromUtc(2026, 11, 29, 14, 51, 12) + Duration.FromMilliseconds(123));
+        offset.Should().Be(zoneLess);
+        IsoInstant.ToIsoString(zoneLess).Should().Be("2026-11-29T14:51:12.123Z");
+        IsoInstant.ToZoneLessString(zoneLess).Should().Be("2026-11-29T14:51:12.123");
+    }
+
+    [Fact]
+    public async Task GetRequestLog_passes_defaults_and_bounds_to_the_log()
+    {
+        var log = new RecordingLog();
+
+        await new GetRequestLogHandler(log).Handle(new GetRequestLog(null, "2026-11-29T00:00:00Z", null), TestContext.Current.CancellationToken);
+
+        log.Query.Should().Be((100, Instant.FromUtc(2026, 11, 29, 0, 0), Instant.FromUtc(9999, 12, 31, 23, 59, 59)));
+    }
+
+    [Fact]
+    public async Task ClearRequestLog_records_who_purged_how_many_in_the_purge_itself()
+    {
+        var clock = new FakeClock(Instant.FromUtc(2026, 11, 29, 12, 0));
+        var log = new RecordingLog { ToPurge = 42 };
+        var origin = new RequestOrigin("admin-ops", "user-7", "DELETE", "/key-management/v1/request-log", "10.0.0.9", clock.GetCurrentInstant());
+
+        var purged = await new ClearRequestLogHandler(log, clock).Handle(new ClearRequestLog(origin), TestContext.Current.CancellationToken);
+
+        purged.Should().Be(42);
+        log.PurgedUpTo.Should().Be(clock.GetCurrentInstant());
+        log.Record.Should().NotBeNull();
+        log.Record!.CredentialId.Should().Be("admin-ops");
+        log.Record.UserId.Should().Be("user-7");
+        log.Record.Status.Should().Be(200);
+        log.Record.Detail.Should().Contain("42");
+    }
+
+    private sealed class RecordingLog : IRequestLog
+    {
+        public (int, Instant, Instant)? Query { get; private set; }
+
+        public int ToPurge { get; init; }
+
+        public Instant? PurgedUpTo { get; private set; }
+
+        public RequestLogEntry? Record { get; private set; }
+
+        public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken)
+        {
+            Query = (maxEntries, earliest, latest);
+            return Task.FromResult<IReadOnlyList<RequestLogEntry>>([]);
+        }
+
+        public Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken)
+        {
+            PurgedUpTo = upTo;
+            Record = record(ToPurge);
+            return Task.FromResult(ToPurge);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using LocalKeyManager.Application.Credentials.RegisterHawkCredential;
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LocalKeyManager.Infrastructure.IntegrationTests;
+
+public sealed class MasterKeyInitializerTests
+{
+    [Fact]
+    public async Task The_embedded_default_creates_an_owner_only_key_file_beside_the_database()
+    {
+        await using var services = await TestServices.StartAsync();
+
+        var path = Path.Combine(services.Directory, MasterKeyInitializer.DefaultKeyFileName);
+        File.Exists(path).Should().BeTrue();
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        MasterKeyRing.ReadFile(path).ActiveVersion.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_missing_key_file_over_existing_keys_stops_start_up_and_creates_nothing()
+    {
+        var directory = await DirectoryWithOneCredentialAsync();
+        var keyFile = Path.Combine(directory, MasterKeyInitializer.DefaultKeyFileName);
+        File.Delete(keyFile);
+
+        var act = () => TestServices.StartAsync(directory: directory);
+
+        await act.Should().ThrowAsync<MasterKeyException>().WithMessage("*missing*");
+        File.Exists(keyFile).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_wrong_key_file_stops_start_up()
+    {
+        var directory = await DirectoryWithOneCredentialAsync();
+        var keyFile = Path.Combine(directory, MasterKeyInitializer.DefaultKeyFileName);
+        File.Delete(keyFile);
+        MasterKeyRing.CreateNew().WriteNewFile(keyFile);
+
+        var act = () => TestServices.StartAsync(directory: directory);
+
+        await act.Should().ThrowAsync<MasterKeyException>().WithMessage("*does not unwrap*");
+    }
+
+    [Fact]
+    public async Task A_configured_key_file_that_does_not_exist_stops_start_up()
+    {
+        var act = () => TestServices.StartAsync(new() { ["KeyProtection:Local:KeyFile"] = "/nonexistent/lkm-master.json" });
+
+        await act.Should().ThrowAsync<MasterKeyException>().WithMessage("*does not exist*");
+    }
+
+    [Fact]
+    public async Task Keys_from_configuration_are_used_and_the_active_version_wraps()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["KeyProtection:Local:Keys:1"] = Convert.ToBase64String(new byte[32]),
+            ["KeyProtection:Local:Keys:3"] = Convert.ToBase64String(Enumerable.Repeat((byte)7, 32).ToArray()),
+            ["KeyProtection:Local:ActiveVersion"] = "3",
+        };
+        await using var services = await TestServices.StartAsync(settings);
+
+        services.Get<IKeyProtector>().Wrap([1], "ctx").KekId.Should().Be("local:v3");
+        File.Exists(Path.Combine(services.Directory, MasterKeyInitializer.DefaultKeyFileName)).Should().BeFalse();
+    }
+
+    private static async Task<string> DirectoryWithOneCredentialAsync()
+    {
+        await using var services = await TestServices.StartAsync();
+        var directory = Path.Combine(Path.GetTempPath(), "lkm-test-keep-" + Guid.NewGuid().ToString("N"));
+        await using (var scope = services.Scope())
+        {
+            var handler = new RegisterHawkCredentialHandler(
+                scope.ServiceProvider.GetRequiredService<ICredentialRepository>(),
+                scope.ServiceProvider.GetRequiredService<IKeyProtector>(),
+                services.Clock);
+            await handler.Handle(new RegisterHawkCredential("admin-first", "admin"), CancellationToken.None);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        CopyDirectory(services.Directory, directory);
+        return directory;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+}

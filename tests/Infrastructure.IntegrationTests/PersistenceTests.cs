@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text;
+using LocalKeyManager.Application.Credentials.RegisterHawkCredential;
+using LocalKeyManager.Application.Keys.GenerateKeypair;
+using LocalKeyManager.Domain.Audit;
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+namespace LocalKeyManager.Infrastructure.IntegrationTests;
+
+public sealed class PersistenceTests : IAsyncLifetime
+{
+    private TestServices _services = null!;
+
+    public async ValueTask InitializeAsync() => _services = await TestServices.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_nonce_is_accepted_once_even_when_recorded_concurrently()
+    {
+        var now = _services.Clock.GetCurrentInstant();
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            await using var scope = _services.Scope();
+            return await scope.ServiceProvider.GetRequiredService<IReplayGuard>().TryRecordAsync("genesys-prod", "n0nce", 1700000000, now, Ct);
+        }));
+
+        results.Count(r => r).Should().Be(1);
+        await using var other = _services.Scope();
+        (await other.ServiceProvider.GetRequiredService<IReplayGuard>().TryRecordAsync("genesys-prod", "n0nce", 1700000001, now, Ct)).Should().BeTrue("another ts is another request");
+        (await other.ServiceProvider.GetRequiredService<IReplayGuard>().TryRecordAsync("genesys-other", "n0nce", 1700000000, now, Ct)).Should().BeTrue("another credential is another request");
+    }
+
+    [Fact]
+    public async Task Old_nonces_are_forgotten_and_recent_ones_kept()
+    {
+        await using var scope = _services.Scope();
+        var guard = scope.ServiceProvider.GetRequiredService<IReplayGuard>();
+        var now = _services.Clock.GetCurrentInstant();
+        await guard.TryRecordAsync("genesys-prod", "old", 1, now - Duration.FromMinutes(10), Ct);
+        await guard.TryRecordAsync("genesys-prod", "new", 2, now, Ct);
+
+        (await guard.ForgetBeforeAsync(now - Duration.FromMinutes(5), Ct)).Should().Be(1);
+        (await guard.TryRecordAsync("genesys-prod", "new", 2, now, Ct)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Registering_the_same_credential_id_concurrently_lets_exactly_one_win()
+    {
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            await using var scope = _services.Scope();
+            var handler = new RegisterHawkCredentialHandler(scope.ServiceProvider.GetRequiredService<ICredentialRepository>(), _services.Get<IKeyProtector>(), _services.Clock);
+            try
+            {
+                await handler.Handle(new RegisterHawkCredential("genesys-race", null), Ct);
+                return true;
+            }
+            catch (LocalKeyManager.Application.Errors.ConflictException)
+            {
+                return false;
+            }
+        }));
+
+        outcomes.Count(o => o).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task The_request_log_filters_inclusively_newest_first_and_purges_with_a_record()
+    {
+        var t0 = Instant.FromUtc(2026, 11, 29, 12, 0);
+        await using var scope = _services.Scope();
+        var log = scope.ServiceProvider.GetRequiredService<IRequestLog>();
+        for (var i = 0; i < 5; i++)
+        {
+            await log.AppendAsync(Entry(t0 + Duration.FromSeconds(i)), Ct);
+        }
+
+        var window = await log.QueryAsync(10, t0 + Duration.FromSeconds(1), t0 + Duration.FromSeconds(3), Ct);
+        window.Select(e => e.Timestamp).Should().Equal(t0 + Duration.FromSeconds(3), t0 + Duration.FromSeconds(2), t0 + Duration.FromSeconds(1));
+        (await log.QueryAsync(2, t0, t0 + Duration.FromHours(1), Ct)).Should().HaveCount(2);
+
+        var purged = await log.PurgeAsync(t0 + Duration.FromSeconds(3), n => Entry(t0 + Duration.FromMinutes(1)) with { Detail = $"purged {n}" }, Ct);
+
+        purged.Should().Be(4);
+        var left = await log.QueryAsync(10, t0, t0 + Duration.FromHours(1), Ct);
+        left.Select(e => e.Detail).Should().Equal("purged 4", null);
+    }
+
+    [Fact]
+    public async Task The_database_file_holds_no_private_key_and_no_credential_key_in_any_form()
+    {
+        RegisteredCredential credential;
+        await using (var scope = _services.Scope())
+        {
+            credential = await new RegisterHawkCredentialHandler(scope.ServiceProvider.GetRequiredService<ICredentialRepository>(), _services.Get<IKeyProtector>(), _services.Clock)
+                .Handle(new RegisterHawkCredential("genesys-scan", null), Ct);
+            await new GenerateKeypairHandler(_services.Get<IRsaEngine>(), scope.ServiceProvider.GetRequiredService<IKeypairRepository>(), _services.Clock)
+                .Handle(new GenerateKeypair(), Ct);
+        }
+
+        await using var read = _services.Scope();
+        var keypair = (await read.ServiceProvider.GetRequiredService<IKeypairRepository>().ListAsync(Ct)).Single();
+        var protector = _services.Get<IKeyProtector>();
+        var der = new byte[protector.MaxPlaintextLength(keypair.PrivateKey)];
+        der = der[..protector.Unwrap(keypair.PrivateKey, Keypair.WrappingContext(keypair.Id), der)];
+        using var rsa = RSA.Create();
+        rsa.ImportRSAPrivateKey(der, out _);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var files = Directory.GetFiles(_services.Directory, "lkm.db*").Select(File.ReadAllBytes).ToArray();
+        var forbidden = new[]
+        {
+            der[..64],
+            Encoding.ASCII.GetBytes(Convert.ToBase64String(der)[..64]),
+            Encoding.ASCII.GetBytes(rsa.ExportRSAPrivateKeyPem().Split('\n')[1]),
+            Encoding.ASCII.GetBytes(rsa.ExportPkcs8PrivateKeyPem().Split('\n')[1]),
+            rsa.ExportParameters(true).D![..32],
+            Encoding.UTF8.GetBytes(credential.AuthKey),
+        };
+        foreach (var file in files)
+        {
+            foreach (var needle in forbidden)
+            {
+                file.AsSpan().IndexOf(needle).Should().Be(-1);
+            }
+        }
+
+        files.Should().NotBeEmpty();
+    }
+
+    private static RequestLogEntry Entry(Instant at) => new()
+    {
+        Id = Guid.NewGuid(),
+        Timestamp = at,
+        CredentialId = "admin-ops",
+        UserId = RequestLogEntry.NoUserId,
+        RequestMethod = "GET",
+        RequestUri = "/key-management/v1/keypair",
+        Status = 200,
+        DurationMs = 1.5,
+    };
+}

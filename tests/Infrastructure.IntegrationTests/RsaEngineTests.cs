@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+using NodaTime;
+
+namespace LocalKeyManager.Infrastructure.IntegrationTests;
+
+public sealed class RsaEngineTests : IAsyncLifetime
+{
+    private TestServices _services = null!;
+    private IRsaEngine _rsa = null!;
+    private Keypair _keypair = null!;
+    private RSA _public = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _services = await TestServices.StartAsync();
+        _rsa = _services.Get<IRsaEngine>();
+        var id = KeypairId.New();
+        var generated = _rsa.Generate(id);
+        _keypair = Keypair.Create(id, generated.PublicKey, generated.PrivateKey, Instant.FromUnixTimeSeconds(0));
+        _public = RSA.Create();
+        _public.ImportRSAPublicKey(generated.PublicKey, out _);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _public.Dispose();
+        await _services.DisposeAsync();
+    }
+
+    [Fact]
+    public void Generated_keys_are_rsa_3072_with_exponent_65537_as_a_pkcs1_public_key()
+    {
+        _public.KeySize.Should().Be(3072);
+        _public.ExportParameters(false).Exponent.Should().Equal(1, 0, 1);
+        var reader = new System.Formats.Asn1.AsnReader(_keypair.PublicKey, System.Formats.Asn1.AsnEncodingRules.DER);
+        var sequence = reader.ReadSequence();
+        sequence.ReadInteger();
+        sequence.ReadInteger();
+        sequence.HasData.Should().BeFalse("an RSAPublicKey is a SEQUENCE of exactly two INTEGERs");
+        _keypair.PrivateKey.KekId.Should().Be("local:v1");
+    }
+
+    [Theory]
+    [InlineData(RsaPadding.OaepSha1)]
+    [InlineData(RsaPadding.Pkcs1)]
+    public void Decrypts_what_the_public_key_encrypted(RsaPadding padding)
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var ciphertext = _public.Encrypt(secret, padding == RsaPadding.Pkcs1 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.OaepSHA1);
+
+        _rsa.TryDecrypt(_keypair, ciphertext, padding, out var plaintext).Should().BeTrue();
+        plaintext.Should().Equal(secret);
+    }
+
+    [Theory]
+    [InlineData("oaep", RsaPadding.OaepSha1)]
+    [InlineData("pkcs1", RsaPadding.Pkcs1)]
+    public async Task Decrypts_ciphertexts_made_by_the_openssl_command(string mode, RsaPadding padding)
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/openssl"), "the openssl command is not installed");
+        var folder = Directory.CreateTempSubdirectory("lkm-openssl-").FullName;
+        try
+        {
+            var secret = RandomNumberGenerator.GetBytes(32);
+            await File.WriteAllBytesAsync(Path.Combine(folder, "secret"), secret, TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(folder, "pub.pem"), _public.ExportSubjectPublicKeyInfoPem(), TestContext.Current.CancellationToken);
+            var options = mode == "oaep" ? "-pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha1 -pkeyopt rsa_mgf1_md:sha1" : "-pkeyopt rsa_padding_mode:pkcs1";
+            using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"openssl pkeyutl -encrypt -pubin -inkey pub.pem {options} -in secret -out ct"])
+            {
+                WorkingDirectory = folder,
+                RedirectStandardError = true,
+            })!;
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+
+            var ciphertext = await File.ReadAllBytesAsync(Path.Combine(folder, "ct"), TestContext.Current.CancellationToken);
+            _rsa.TryDecrypt(_keypair, ciphertext, padding, out var plaintext).Should().BeTrue();
+            plaintext.Should().Equal(secret);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Wrong_padding_wrong_key_wrong_length_and_garbage_all_fail_the_same_way()
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        using var other = RSA.Create(3072);
+
+        _rsa.TryDecrypt(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.Pkcs1), RsaPadding.OaepSha1, out _).Should().BeFalse();
+        _rsa.TryDecrypt(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.Pkcs1, out _).Should().BeFalse();
+        _rsa.TryDecrypt(_keypair, other.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, out _).Should().BeFalse();
+        _rsa.TryDecrypt(_keypair, new byte[383], RsaPadding.OaepSha1, out _).Should().BeFalse();
+        _rsa.TryDecrypt(_keypair, new byte[385], RsaPadding.Pkcs1, out _).Should().BeFalse();
+        _rsa.TryDecrypt(_keypair, RandomNumberGenerator.GetBytes(384), RsaPadding.OaepSha1, out var plaintext).Should().BeFalse();
+        plaintext.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Concurrent_decrypts_with_the_cached_key_are_all_correct()
+    {
+        var secrets = Enumerable.Range(0, 64).Select(_ => RandomNumberGenerator.GetBytes(32)).ToArray();
+        var ciphertexts = secrets.Select(s => _public.Encrypt(s, RSAEncryptionPadding.OaepSHA1)).ToArray();
+
+        var failures = 0;
+        await Parallel.ForAsync(0, 800, new ParallelOptions { MaxDegreeOfParallelism = 8 }, (i, _) =>
+        {
+            var index = i % secrets.Length;
+            if (!_rsa.TryDecrypt(_keypair, ciphertexts[index], RsaPadding.OaepSha1, out var plaintext) || !plaintext.AsSpan().SequenceEqual(secrets[index]))
+            {
+                Interlocked.Increment(ref failures);
+            }
+
+            return ValueTask.CompletedTask;
+        });
+
+        failures.Should().Be(0);
+    }
+
+    [Fact]
+    public void A_tampered_wrapped_key_fails_closed_with_an_unwrap_error()
+    {
+        var blob = (byte[])_keypair.PrivateKey.Blob.Clone();
+        blob[^5] ^= 0x80;
+        var tampered = Keypair.Restore(KeypairId.New(), _keypair.PublicKey, _keypair.PrivateKey with { Blob = blob }, _keypair.CreatedAt, KeyState.Enabled);
+
+        var act = () => _rsa.TryDecrypt(tampered, new byte[384], RsaPadding.OaepSha1, out _);
+
+        act.Should().Throw<KeyUnwrapException>();
+    }
+}
