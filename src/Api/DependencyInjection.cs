@@ -57,7 +57,6 @@ public static class DependencyInjection
     /// </summary>
     private static void ConfigureForwardedHeaders(ForwardedHeadersOptions options, IConfiguration configuration)
     {
-        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
         options.KnownProxies.Clear();
         options.KnownIPNetworks.Clear();
         foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
@@ -69,6 +68,12 @@ public static class DependencyInjection
         {
             options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
         }
+
+        // With both lists empty the middleware would believe every sender, so then it reads nothing.
+        var anyTrusted = options.KnownProxies.Count > 0 || options.KnownIPNetworks.Count > 0;
+        options.ForwardedHeaders = anyTrusted
+            ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost
+            : ForwardedHeaders.None;
     }
 
     /// <summary>A body that is not the JSON expected: one clear problem, without echoing the input.</summary>

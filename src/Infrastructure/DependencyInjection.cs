@@ -9,6 +9,8 @@ using LocalKeyManager.Infrastructure.Persistence;
 using LocalKeyManager.Infrastructure.Persistence.Repositories;
 using LocalKeyManager.Infrastructure.Persistence.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,6 +49,13 @@ public static class DependencyInjection
         return services;
     }
 
+    /// <summary>
+    /// A duplicate id is an expected answer (409), and a database outage is logged once by the
+    /// exception handler: EF's own error lines for them would only flood the log.
+    /// </summary>
+    private static void QuietExpectedFailures(WarningsConfigurationBuilder warnings) =>
+        warnings.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug));
+
     private static void AddPersistence(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration[$"{DatabaseOptions.Section}:Provider"] ?? "Sqlite";
@@ -62,7 +71,8 @@ public static class DependencyInjection
         services.AddSingleton<IDatabaseDialect, SqliteDialect>();
         services.AddDbContextPool<KeyManagerDbContext, SqliteKeyManagerDbContext>(options => options
             .UseSqlite(sqlite.ConnectionString)
-            .AddInterceptors(new SqlitePragmaInterceptor()));
+            .AddInterceptors(new SqlitePragmaInterceptor())
+            .ConfigureWarnings(QuietExpectedFailures));
 
         services.AddScoped<IKeypairRepository, EfKeypairRepository>();
         services.AddScoped<ICredentialRepository, EfCredentialRepository>();

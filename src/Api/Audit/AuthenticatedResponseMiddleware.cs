@@ -26,7 +26,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             return;
         }
 
-        var started = clock.GetCurrentInstant();
+        var started = RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant());
         var stopwatch = Stopwatch.StartNew();
         var audit = new RequestAuditFeature();
         context.Features.Set(audit);

@@ -19,24 +19,21 @@ public static class CredentialsCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0)
-        {
-            throw new UsageException("credentials needs a subcommand: create, list or revoke.");
-        }
-
+        var subcommand = args.Length > 0 ? args[0] : throw new UsageException("credentials needs a subcommand: create, list or revoke.");
         var (options, rest) = CommandHost.Split(args[1..], "id", "role");
+        Func<ISender, Task<object>> run = subcommand switch
+        {
+            "create" => Create(Required(options, "id"), options.GetValueOrDefault("role")),
+            "list" => async sender => (await sender.Send(new ListHawkCredentials())).Select(c => c.ToResponse()).ToList(),
+            "revoke" => Revoke(Required(options, "id")),
+            _ => throw new UsageException($"Unknown credentials subcommand '{subcommand}'."),
+        };
+
         using var host = await CommandHost.StartAsync(rest);
         await using var scope = host.Services.CreateAsyncScope();
-        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
         try
         {
-            object answer = args[0] switch
-            {
-                "create" => (await sender.Send(new RegisterHawkCredential(Required(options, "id"), options.GetValueOrDefault("role")))).ToResponse(),
-                "list" => (await sender.Send(new ListHawkCredentials())).Select(c => c.ToResponse()).ToList(),
-                "revoke" => (await sender.Send(new RevokeHawkCredential(Required(options, "id")))).ToResponse(),
-                _ => throw new UsageException($"Unknown credentials subcommand '{args[0]}'."),
-            };
+            var answer = await run(scope.ServiceProvider.GetRequiredService<ISender>());
             Console.WriteLine(JsonSerializer.Serialize(answer, Json));
             return 0;
         }
@@ -45,6 +42,12 @@ public static class CredentialsCommand
             return CommandLine.Fail(e.Message, 1);
         }
     }
+
+    private static Func<ISender, Task<object>> Create(string id, string? role) =>
+        async sender => (await sender.Send(new RegisterHawkCredential(id, role))).ToResponse();
+
+    private static Func<ISender, Task<object>> Revoke(string id) =>
+        async sender => (await sender.Send(new RevokeHawkCredential(id))).ToResponse();
 
     private static string Required(Dictionary<string, string> options, string name) =>
         options.TryGetValue(name, out var value) ? value : throw new UsageException($"--{name} is required.");

@@ -11,6 +11,12 @@ public sealed record RequestLogEntry
 {
     public const string NoUserId = "NO-USER-ID";
 
+    /// <summary>
+    /// Log times are kept to the millisecond, the precision they are shown and queried with, so
+    /// that a time read from the log finds its entry again as an inclusive bound.
+    /// </summary>
+    public static Instant ToLogPrecision(Instant instant) => Instant.FromUnixTimeMilliseconds(instant.ToUnixTimeMilliseconds());
+
     public required Guid Id { get; init; }
 
     public required Instant Timestamp { get; init; }

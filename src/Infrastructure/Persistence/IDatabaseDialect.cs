@@ -12,4 +12,10 @@ public interface IDatabaseDialect
 
     /// <summary>The database could not be reached or could not take the work: a 503, not a 500.</summary>
     bool IsUnavailable(Exception exception);
+
+    /// <summary>
+    /// Inserts the replay record unless the same (credential, nonce, ts) exists, in one statement
+    /// and without an exception for the duplicate; true when this call inserted it.
+    /// </summary>
+    Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken);
 }

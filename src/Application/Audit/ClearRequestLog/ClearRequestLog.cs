@@ -15,7 +15,7 @@ public sealed class ClearRequestLogHandler(IRequestLog log, IClock clock) : ICom
     public async ValueTask<int> Handle(ClearRequestLog command, CancellationToken cancellationToken)
     {
         var origin = command.Origin;
-        var upTo = clock.GetCurrentInstant();
+        var upTo = RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant());
         return await log.PurgeAsync(
             upTo,
             purged => new RequestLogEntry

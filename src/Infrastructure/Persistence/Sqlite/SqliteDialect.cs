@@ -20,4 +20,9 @@ internal sealed class SqliteDialect : IDatabaseDialect
     public bool IsUnavailable(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteCantOpen or SqliteFull or SqliteIoErr }
         || (exception.InnerException is not null && IsUnavailable(exception.InnerException));
+
+    public async Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ({nonce.CredentialId}, {nonce.Nonce}, {nonce.Ts}, {nonce.SeenAt.ToUnixTimeTicks()}) ON CONFLICT DO NOTHING",
+            cancellationToken) == 1;
 }

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace LocalKeyManager.Api.FunctionalTests;
+
+/// <summary>The real executable, as an operator or a container entrypoint runs it.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("lkm-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "lkm.dll");
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = _directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Credentials_create_prints_only_the_post_auth_json_and_the_key_works_in_the_service()
+    {
+        var (exit, stdout, stderr) = await RunAsync("credentials", "create", "--id", "admin-bootstrap", "--role", "admin");
+
+        exit.Should().Be(0, stderr);
+        var json = JsonSerializer.Deserialize<JsonElement>(stdout);
+        json.EnumerateObject().Select(p => p.Name).Should().Equal("id", "authKey", "algorithm");
+        json.GetProperty("id").GetString().Should().Be("admin-bootstrap");
+        stdout.Trim().Split('\n').Should().ContainSingle();
+        File.Exists(Path.Combine(_directory, "lkm.db")).Should().BeTrue("the embedded default keeps lkm.db in the working directory");
+
+        await using var service = new LkmFactory(_directory);
+        using var client = service.CreateHawkClient(new HawkCredentials("admin-bootstrap", json.GetProperty("authKey").GetString()!));
+        (await client.GetAsync("/key-management/v1/auth", TestContext.Current.CancellationToken)).StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Credentials_list_and_revoke_print_json_without_keys()
+    {
+        var created = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "genesys-cli")).Stdout);
+
+        var (listExit, list, _) = await RunAsync("credentials", "list");
+        var (revokeExit, revoked, _) = await RunAsync("credentials", "revoke", "--id", "genesys-cli");
+
+        listExit.Should().Be(0);
+        revokeExit.Should().Be(0);
+        list.Should().NotContain(created.GetProperty("authKey").GetString());
+        JsonSerializer.Deserialize<JsonElement[]>(list)!.Single().GetProperty("role").GetString().Should().Be("genesys");
+        JsonSerializer.Deserialize<JsonElement>(revoked).GetProperty("revoked").GetBoolean().Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(1, "credentials", "create", "--id", "x")]
+    [InlineData(2, "credentials", "create")]
+    [InlineData(2, "credentials", "explode")]
+    [InlineData(2, "frobnicate")]
+    [InlineData(1, "credentials", "revoke", "--id", "nobody-here")]
+    [InlineData(1, "credentials", "list", "--Database:Provider=Oracle")]
+    public async Task Failures_exit_non_zero_with_one_line_on_stderr_and_nothing_on_stdout(int expectedExit, params string[] args)
+    {
+        (await RunAsync("migrate")).ExitCode.Should().Be(0);
+        (await RunAsync("credentials", "list")).ExitCode.Should().Be(0, "an existing installation, past its first-run warnings");
+
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        exit.Should().Be(expectedExit);
+        stdout.Should().BeEmpty();
+        stderr.Trim().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ");
+    }
+
+    [Fact]
+    public async Task A_duplicate_id_exits_1_and_keeps_the_first()
+    {
+        var first = await RunAsync("credentials", "create", "--id", "genesys-twice");
+        var second = await RunAsync("credentials", "create", "--id", "genesys-twice");
+
+        first.ExitCode.Should().Be(0);
+        second.ExitCode.Should().Be(1);
+        second.Stderr.Should().Contain("already exists");
+    }
+
+    [Fact]
+    public async Task Migrate_brings_a_new_database_up_to_date()
+    {
+        var (exit, stdout, _) = await RunAsync("migrate");
+        var (again, stdout2, _) = await RunAsync("migrate");
+
+        exit.Should().Be(0);
+        stdout.Should().Contain("Applied");
+        again.Should().Be(0);
+        stdout2.Should().Contain("up to date");
+    }
+}

@@ -1,0 +1,3 @@
+namespace LocalKeyManager.Api.FunctionalTests;
+
+public sealed record HawkCredentials(string Id, string Key);

@@ -1,0 +1,26 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace LocalKeyManager.Api.FunctionalTests;
+
+public sealed class RequestLogPurgeTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+{
+    [Fact]
+    public async Task Delete_empties_the_log_and_leaves_a_record_of_who_purged_what()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await service.GenesysClient.GetAsync("/key-management/v1/keypair", ct);
+
+        var delete = await service.AdminClient.DeleteAsync("/key-management/v1/request-log", ct);
+        var entries = await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log", ct);
+
+        delete.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await HawkSigningHandler.VerifyServerAsync(delete, service.Admin)).Should().BeTrue();
+        var purge = entries!.Single(e => e.GetProperty("requestMethod").GetString() == "DELETE");
+        purge.GetProperty("credentialId").GetString().Should().Be("admin-fixture");
+        purge.GetProperty("detail").GetString().Should().MatchRegex("Purged [1-9][0-9]* request-log entries");
+        entries.Should().NotContain(e => e.GetProperty("credentialId").GetString() == "genesys-fixture");
+        entries.Should().ContainSingle("the GET that read the log is recorded after it answered");
+    }
+}
