@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need on a fresh Debian machine with the .NET 10 SDK
+# (Node.js and npm for the @hapi/hawk reference client, OpenSSL for foreign ciphertexts),
+# then builds and runs the whole suite and ends with one line: "N passed, M failed, K skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+
+need_apt=()
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+if ((${#need_apt[@]})); then
+  if [ "$(id -u)" -eq 0 ]; then
+    log "installing ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    log "missing ${need_apt[*]}: install them (or run as root) for the full suite"
+  fi
+fi
+
+if command -v npm >/dev/null 2>&1; then
+  log "installing the Hawk reference client (@hapi/hawk)"
+  (cd tests/hawk-e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+log "restoring tools and building"
+dotnet tool restore >/dev/null
+dotnet build LocalKeyManager.sln -c Release -warnaserror --nologo -v quiet >/dev/null
+
+log "running the tests"
+out=$(mktemp)
+set +e
+dotnet test --solution LocalKeyManager.sln -c Release --no-build 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+
+# The runner prints a summary per test project; add them up.
+read -r passed failed skipped < <(awk '
+  /^[[:space:]]+failed: [0-9]+/    { f += $2 }
+  /^[[:space:]]+succeeded: [0-9]+/ { p += $2 }
+  /^[[:space:]]+skipped: [0-9]+/   { s += $2 }
+  END { printf "%d %d %d\n", p, f, s }' "$out")
+rm -f "$out"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the runner failed without counting a failed test (a build or host error): never report green
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
