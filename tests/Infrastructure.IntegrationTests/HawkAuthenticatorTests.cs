@@ -7,20 +7,30 @@ using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.IntegrationTests;
 
-public sealed class HawkAuthenticatorTests : IAsyncLifetime
+/// <summary>Hawk end to end below HTTP, on a real database; run on SQLite and on PostgreSQL.</summary>
+public abstract class HawkAuthenticatorTests : IAsyncLifetime
 {
     private const string Host = "lkm.example.com";
     private const int Port = 443;
     private TestServices _services = null!;
     private string _key = null!;
 
+    protected abstract string DatabaseProvider { get; }
+
     public async ValueTask InitializeAsync()
     {
-        _services = await TestServices.StartAsync(new() { ["Hawk:RequirePayloadHash"] = "false" });
+        Assert.SkipWhen(DatabaseProvider == "postgres" && TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);
+        _services = await TestServices.StartOnAsync(DatabaseProvider, new() { ["Hawk:RequirePayloadHash"] = "false" });
         _key = await RegisterAsync("genesys-prod", HawkAlgorithm.Sha256);
     }
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task A_correctly_signed_request_authenticates_with_its_role()
@@ -120,7 +130,7 @@ public sealed class HawkAuthenticatorTests : IAsyncLifetime
         var (success, _) = await AuthenticateAsync(request, readBody: _ => throw new InvalidOperationException("read"));
         success.Should().NotBeNull();
 
-        await using var strict = await TestServices.StartAsync(new() { ["Hawk:RequirePayloadHash"] = "true" });
+        await using var strict = await TestServices.StartOnAsync(DatabaseProvider, new() { ["Hawk:RequirePayloadHash"] = "true" });
         var key = await RegisterAsync(strict, "genesys-strict", HawkAlgorithm.Sha256);
         var (_, failure) = await AuthenticateAsync(strict, Sign("genesys-strict", key, "POST", "/d", clock: strict) with { HasBody = true }, null);
         failure!.Reason.Should().Be(HawkFailureReason.MissingPayloadHash);
@@ -167,4 +177,14 @@ public sealed class HawkAuthenticatorTests : IAsyncLifetime
         var authenticator = scope.ServiceProvider.GetRequiredService<HawkAuthenticator>();
         return await authenticator.AuthenticateAsync(request, readBody ?? (_ => Task.FromResult<ReadOnlyMemory<byte>>(body ?? [])), CancellationToken.None);
     }
+}
+
+public sealed class SqliteHawkAuthenticatorTests : HawkAuthenticatorTests
+{
+    protected override string DatabaseProvider => "sqlite";
+}
+
+public sealed class PostgresHawkAuthenticatorTests : HawkAuthenticatorTests
+{
+    protected override string DatabaseProvider => "postgres";
 }

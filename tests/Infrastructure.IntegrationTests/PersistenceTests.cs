@@ -11,15 +11,28 @@ using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.IntegrationTests;
 
-public sealed class PersistenceTests : IAsyncLifetime
+/// <summary>The repositories on a real database; run on SQLite and on PostgreSQL.</summary>
+public abstract class PersistenceTests : IAsyncLifetime
 {
     private TestServices _services = null!;
 
-    public async ValueTask InitializeAsync() => _services = await TestServices.StartAsync();
+    protected abstract string DatabaseProvider { get; }
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public async ValueTask InitializeAsync()
+    {
+        Assert.SkipWhen(DatabaseProvider == "postgres" && TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);
+        _services = await TestServices.StartOnAsync(DatabaseProvider);
+    }
 
-    private CancellationToken Ct => TestContext.Current.CancellationToken;
+    public async ValueTask DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+    }
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_nonce_is_accepted_once_even_when_recorded_concurrently()
@@ -93,49 +106,7 @@ public sealed class PersistenceTests : IAsyncLifetime
         left.Select(e => e.Detail).Should().Equal("purged 4", null);
     }
 
-    [Fact]
-    public async Task The_database_file_holds_no_private_key_and_no_credential_key_in_any_form()
-    {
-        RegisteredCredential credential;
-        await using (var scope = _services.Scope())
-        {
-            credential = await new RegisterHawkCredentialHandler(scope.ServiceProvider.GetRequiredService<ICredentialRepository>(), _services.Get<IKeyProtector>(), _services.Clock)
-                .Handle(new RegisterHawkCredential("genesys-scan", null), Ct);
-            await new GenerateKeypairHandler(_services.Get<IRsaEngine>(), scope.ServiceProvider.GetRequiredService<IKeypairRepository>(), _services.Clock)
-                .Handle(new GenerateKeypair(), Ct);
-        }
-
-        await using var read = _services.Scope();
-        var keypair = (await read.ServiceProvider.GetRequiredService<IKeypairRepository>().ListAsync(Ct)).Single();
-        var protector = _services.Get<IKeyProtector>();
-        var der = new byte[protector.MaxPlaintextLength(keypair.PrivateKey)];
-        der = der[..protector.Unwrap(keypair.PrivateKey, Keypair.WrappingContext(keypair.Id), der)];
-        using var rsa = RSA.Create();
-        rsa.ImportRSAPrivateKey(der, out _);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-
-        var files = Directory.GetFiles(_services.Directory, "lkm.db*").Select(File.ReadAllBytes).ToArray();
-        var forbidden = new[]
-        {
-            der[..64],
-            Encoding.ASCII.GetBytes(Convert.ToBase64String(der)[..64]),
-            Encoding.ASCII.GetBytes(rsa.ExportRSAPrivateKeyPem().Split('\n')[1]),
-            Encoding.ASCII.GetBytes(rsa.ExportPkcs8PrivateKeyPem().Split('\n')[1]),
-            rsa.ExportParameters(true).D![..32],
-            Encoding.UTF8.GetBytes(credential.AuthKey),
-        };
-        foreach (var file in files)
-        {
-            foreach (var needle in forbidden)
-            {
-                file.AsSpan().IndexOf(needle).Should().Be(-1);
-            }
-        }
-
-        files.Should().NotBeEmpty();
-    }
-
-    private static RequestLogEntry Entry(Instant at) => new()
+    protected static RequestLogEntry Entry(Instant at) => new()
     {
         Id = Guid.NewGuid(),
         Timestamp = at,
@@ -146,4 +117,14 @@ public sealed class PersistenceTests : IAsyncLifetime
         Status = 200,
         DurationMs = 1.5,
     };
+}
+
+public sealed class SqlitePersistenceTests : PersistenceTests
+{
+    protected override string DatabaseProvider => "sqlite";
+}
+
+public sealed class PostgresPersistenceTests : PersistenceTests
+{
+    protected override string DatabaseProvider => "postgres";
 }

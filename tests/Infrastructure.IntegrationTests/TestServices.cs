@@ -1,4 +1,4 @@
-using LocalKeyManager.Infrastructure;
+using LocalKeyManager.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -8,53 +8,40 @@ using NodaTime.Testing;
 namespace LocalKeyManager.Infrastructure.IntegrationTests;
 
 /// <summary>
-/// The real infrastructure (EF Core on a SQLite file, local master key file, Hawk) in a temp
-/// folder of its own, with a fake clock. Deleted on dispose.
+/// The real infrastructure (EF Core on SQLite or PostgreSQL, local master key, Hawk) with a fake
+/// clock, on a database of its own. Disposing it drops the database.
 /// </summary>
 internal sealed class TestServices : IAsyncDisposable
 {
-    private TestServices(string directory, ServiceProvider provider, FakeClock clock)
+    private readonly TestDatabase? _owned;
+
+    private TestServices(string directory, ServiceProvider provider, FakeClock clock, TestDatabase? owned)
     {
         Directory = directory;
         Provider = provider;
         Clock = clock;
+        _owned = owned;
     }
 
     public string Directory { get; }
-
-    public string DatabasePath => Path.Combine(Directory, "lkm.db");
 
     public ServiceProvider Provider { get; }
 
     public FakeClock Clock { get; }
 
-    public static async Task<TestServices> StartAsync(Dictionary<string, string?>? settings = null, string? directory = null, bool initialize = true)
+    /// <summary>The embedded default in <paramref name="directory"/> (a new temp folder if null).</summary>
+    public static Task<TestServices> StartAsync(Dictionary<string, string?>? settings = null, string? directory = null, bool initialize = true)
     {
         directory ??= System.IO.Directory.CreateTempSubdirectory("lkm-test-").FullName;
-        var values = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:KeyManager"] = $"Data Source={Path.Combine(directory, "lkm.db")}",
-        };
-        foreach (var (key, value) in settings ?? [])
-        {
-            values[key] = value;
-        }
+        var values = new Dictionary<string, string?> { ["ConnectionStrings:KeyManager"] = $"Data Source={Path.Combine(directory, "lkm.db")}" };
+        return StartAsync(directory, Merge(values, settings), null, initialize);
+    }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var clock = new FakeClock(SystemClock.Instance.GetCurrentInstant());
-        var services = new ServiceCollection()
-            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton<IClock>(clock);
-        services.AddInfrastructure(configuration);
-        var provider = services.BuildServiceProvider();
-        var test = new TestServices(directory, provider, clock);
-        if (initialize)
-        {
-            await provider.GetRequiredService<StartupInitializer>().InitializeAsync(CancellationToken.None);
-        }
-
-        return test;
+    /// <summary>On a fresh database of <paramref name="provider"/> (<c>sqlite</c> or <c>postgres</c>), dropped on dispose.</summary>
+    public static async Task<TestServices> StartOnAsync(string provider, Dictionary<string, string?>? settings = null)
+    {
+        var database = await TestDatabase.CreateAsync(provider);
+        return await StartAsync(database.Directory, Merge(database.Settings, settings), database, initialize: true);
     }
 
     public T Get<T>()
@@ -66,6 +53,12 @@ internal sealed class TestServices : IAsyncDisposable
     {
         await Provider.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_owned is not null)
+        {
+            await _owned.DisposeAsync();
+            return;
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -74,5 +67,35 @@ internal sealed class TestServices : IAsyncDisposable
         {
             // Best effort: a temp folder left behind is harmless.
         }
+    }
+
+    private static async Task<TestServices> StartAsync(string directory, Dictionary<string, string?> values, TestDatabase? owned, bool initialize)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var clock = new FakeClock(SystemClock.Instance.GetCurrentInstant());
+        var services = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<IClock>(clock);
+        services.AddInfrastructure(configuration);
+        var provider = services.BuildServiceProvider();
+        var test = new TestServices(directory, provider, clock, owned);
+        if (initialize)
+        {
+            await provider.GetRequiredService<StartupInitializer>().InitializeAsync(CancellationToken.None);
+        }
+
+        return test;
+    }
+
+    private static Dictionary<string, string?> Merge(Dictionary<string, string?> values, Dictionary<string, string?>? overrides)
+    {
+        var merged = new Dictionary<string, string?>(values);
+        foreach (var (key, value) in overrides ?? [])
+        {
+            merged[key] = value;
+        }
+
+        return merged;
     }
 }

@@ -17,16 +17,19 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
         if (migrate)
         {
             await MigrateAsync(cancellationToken);
-            return;
+        }
+        else
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count > 0)
+            {
+                throw new SchemaBehindException(
+                    $"The database schema is behind this version ({pending.Count} migration(s) pending, first {pending[0]}). " +
+                    $"Apply db/{dialect.Name.ToLowerInvariant()}/migrations.sql (or run 'migrate'), then start again.");
+            }
         }
 
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
-        {
-            throw new SchemaBehindException(
-                $"The database schema is behind this version ({pending.Count} migration(s) pending, first {pending[0]}). " +
-                $"Apply db/{dialect.Name.ToLowerInvariant()}/migrations.sql (or run 'migrate'), then start again.");
-        }
+        await dialect.PrepareAsync(db, cancellationToken);
     }
 
     /// <summary>Applies every pending migration; returns how many were applied.</summary>

@@ -18,4 +18,7 @@ public interface IDatabaseDialect
     /// and without an exception for the duplicate; true when this call inserted it.
     /// </summary>
     Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken);
+
+    /// <summary>Database-wide settings the service relies on, applied at start-up once the schema is current.</summary>
+    Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken);
 }

@@ -16,7 +16,7 @@ namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 public sealed partial class MasterKeyInitializer(
     MasterKeyHolder holder,
     IOptions<KeyProtectionOptions> options,
-    IOptions<DatabaseOptions> database,
+    IDatabaseDialect dialect,
     IDatabaseLocation location,
     KeyManagerDbContext db,
     IKeyProtector protector,
@@ -52,7 +52,7 @@ public sealed partial class MasterKeyInitializer(
 
     private string DefaultKeyFilePath()
     {
-        if (!string.Equals(database.Value.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        if (dialect.Name != "Sqlite")
         {
             throw new MasterKeyException(
                 "No master key is configured. With a shared database every instance must use the same master key: " +

@@ -21,6 +21,10 @@ internal sealed class SqliteDialect : IDatabaseDialect
         exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteCantOpen or SqliteFull or SqliteIoErr }
         || (exception.InnerException is not null && IsUnavailable(exception.InnerException));
 
+    /// <summary>Write-ahead logging: readers never block the writer, and it persists in the file.</summary>
+    public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+
     public async Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken) =>
         await db.Database.ExecuteSqlAsync(
             $"INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ({nonce.CredentialId}, {nonce.Nonce}, {nonce.Ts}, {nonce.SeenAt.ToUnixTimeTicks()}) ON CONFLICT DO NOTHING",

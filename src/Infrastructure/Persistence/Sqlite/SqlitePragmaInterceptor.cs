@@ -4,13 +4,13 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace LocalKeyManager.Infrastructure.Persistence.Sqlite;
 
 /// <summary>
-/// Per-connection settings: write-ahead logging (readers never block the writer) with full
-/// sync, so a committed request-log entry survives a power cut, and a busy timeout so that
-/// concurrent writers wait for each other instead of failing.
+/// Per-connection settings: full sync, so a committed request-log entry survives a power cut,
+/// and a busy timeout so that concurrent writers wait for each other instead of failing.
+/// (Write-ahead logging is a property of the file, set once at start-up by the dialect.)
 /// </summary>
 internal sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+    private const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 

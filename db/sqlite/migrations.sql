@@ -1,0 +1,60 @@
+CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory" (
+    "MigrationId" TEXT NOT NULL CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY,
+    "ProductVersion" TEXT NOT NULL
+);
+
+BEGIN TRANSACTION;
+CREATE TABLE IF NOT EXISTS "credentials" (
+    "id" TEXT NOT NULL CONSTRAINT "PK_credentials" PRIMARY KEY,
+    "role" INTEGER NOT NULL,
+    "algorithm" INTEGER NOT NULL,
+    "wrapped_key" BLOB NOT NULL,
+    "kek_id" TEXT NOT NULL,
+    "created_at" INTEGER NOT NULL,
+    "revoked_at" INTEGER NULL
+);
+
+CREATE TABLE IF NOT EXISTS "hawk_nonces" (
+    "credential_id" TEXT NOT NULL,
+    "nonce" TEXT NOT NULL,
+    "ts" INTEGER NOT NULL,
+    "seen_at" INTEGER NOT NULL,
+    CONSTRAINT "PK_hawk_nonces" PRIMARY KEY ("credential_id", "nonce", "ts")
+);
+
+CREATE TABLE IF NOT EXISTS "keypairs" (
+    "id" TEXT NOT NULL CONSTRAINT "PK_keypairs" PRIMARY KEY,
+    "public_key" BLOB NOT NULL,
+    "wrapped_private_key" BLOB NOT NULL,
+    "kek_id" TEXT NOT NULL,
+    "created_at" INTEGER NOT NULL,
+    "state" INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS "request_log" (
+    "id" TEXT NOT NULL CONSTRAINT "PK_request_log" PRIMARY KEY,
+    "timestamp" INTEGER NOT NULL,
+    "credential_id" TEXT NOT NULL,
+    "user_id" TEXT NOT NULL,
+    "request_method" TEXT NOT NULL,
+    "request_uri" TEXT NOT NULL,
+    "status" INTEGER NOT NULL,
+    "keypair_id" TEXT NULL,
+    "client_address" TEXT NULL,
+    "duration_ms" REAL NOT NULL,
+    "detail" TEXT NULL
+);
+
+CREATE INDEX IF NOT EXISTS "ix_hawk_nonces_seen_at" ON "hawk_nonces" ("seen_at");
+
+CREATE INDEX IF NOT EXISTS "ix_keypairs_created_at" ON "keypairs" ("created_at");
+
+CREATE INDEX IF NOT EXISTS "ix_keypairs_kek_id" ON "keypairs" ("kek_id");
+
+CREATE INDEX IF NOT EXISTS "ix_request_log_timestamp" ON "request_log" ("timestamp");
+
+INSERT OR IGNORE INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+VALUES ('20261129155252_InitialCreate', '10.0.15');
+
+COMMIT;
+

@@ -1,0 +1,123 @@
+IF OBJECT_ID(N'[__EFMigrationsHistory]') IS NULL
+BEGIN
+    CREATE TABLE [__EFMigrationsHistory] (
+        [MigrationId] nvarchar(150) NOT NULL,
+        [ProductVersion] nvarchar(32) NOT NULL,
+        CONSTRAINT [PK___EFMigrationsHistory] PRIMARY KEY ([MigrationId])
+    );
+END;
+GO
+
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE TABLE [credentials] (
+        [id] nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+        [role] int NOT NULL,
+        [algorithm] int NOT NULL,
+        [wrapped_key] varbinary(max) NOT NULL,
+        [kek_id] nvarchar(64) NOT NULL,
+        [created_at] datetime2 NOT NULL,
+        [revoked_at] datetime2 NULL,
+        CONSTRAINT [PK_credentials] PRIMARY KEY ([id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE TABLE [hawk_nonces] (
+        [credential_id] nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
+        [nonce] nvarchar(512) COLLATE Latin1_General_100_BIN2 NOT NULL,
+        [ts] bigint NOT NULL,
+        [seen_at] datetime2 NOT NULL,
+        CONSTRAINT [PK_hawk_nonces] PRIMARY KEY ([credential_id], [nonce], [ts])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE TABLE [keypairs] (
+        [id] uniqueidentifier NOT NULL,
+        [public_key] varbinary(max) NOT NULL,
+        [wrapped_private_key] varbinary(max) NOT NULL,
+        [kek_id] nvarchar(64) NOT NULL,
+        [created_at] datetime2 NOT NULL,
+        [state] int NOT NULL,
+        CONSTRAINT [PK_keypairs] PRIMARY KEY ([id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE TABLE [request_log] (
+        [id] uniqueidentifier NOT NULL,
+        [timestamp] datetime2 NOT NULL,
+        [credential_id] nvarchar(128) NOT NULL,
+        [user_id] nvarchar(256) NOT NULL,
+        [request_method] nvarchar(16) NOT NULL,
+        [request_uri] nvarchar(2048) NOT NULL,
+        [status] int NOT NULL,
+        [keypair_id] nvarchar(64) NULL,
+        [client_address] nvarchar(64) NULL,
+        [duration_ms] float NOT NULL,
+        [detail] nvarchar(1024) NULL,
+        CONSTRAINT [PK_request_log] PRIMARY KEY ([id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE INDEX [ix_hawk_nonces_seen_at] ON [hawk_nonces] ([seen_at]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE INDEX [ix_keypairs_created_at] ON [keypairs] ([created_at]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE INDEX [ix_keypairs_kek_id] ON [keypairs] ([kek_id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    CREATE INDEX [ix_request_log_timestamp] ON [request_log] ([timestamp]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261129161103_InitialCreate', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

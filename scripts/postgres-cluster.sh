@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests, from Debian's postgresql package.
+#   scripts/postgres-cluster.sh start DIR   -> prints a connection string (superuser, trust auth, loopback)
+#   scripts/postgres-cluster.sh stop DIR
+# initdb refuses to run as root, so the cluster belongs to the postgres user.
+set -euo pipefail
+cmd=${1:?start|stop}; dir=${2:?directory}
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+case "$cmd" in
+  start)
+    if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+      echo "installing postgresql" >&2
+      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    fi
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >/dev/null
+    echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+    ;;
+  stop)
+    [ -d "$dir/data" ] && as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+    ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac

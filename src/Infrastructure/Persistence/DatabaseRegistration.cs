@@ -1,0 +1,103 @@
+using System.Data.Common;
+using LocalKeyManager.Domain.Audit;
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Keys;
+using LocalKeyManager.Infrastructure.Persistence.Postgres;
+using LocalKeyManager.Infrastructure.Persistence.Repositories;
+using LocalKeyManager.Infrastructure.Persistence.Sqlite;
+using LocalKeyManager.Infrastructure.Persistence.SqlServer;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LocalKeyManager.Infrastructure.Persistence;
+
+/// <summary>
+/// Chooses the database at start-up from <c>Database:Provider</c> (never at compile time): the
+/// provider's context (and so its migrations), dialect and connection defaults.
+/// </summary>
+internal static class DatabaseRegistration
+{
+    /// <summary>Each statement, and each connection attempt, gives up in time for a 503 within 5 s.</summary>
+    private const int CommandTimeoutSeconds = 4;
+    private const int ConnectTimeoutSeconds = 3;
+
+    public static void Add(IServiceCollection services, IConfiguration configuration)
+    {
+        var provider = configuration[$"{DatabaseOptions.Section}:Provider"] ?? "Sqlite";
+        var connectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+
+        switch (provider.ToUpperInvariant())
+        {
+            case "SQLITE":
+                var sqlite = SqliteLocation.FromConnectionString(connectionString ?? DatabaseOptions.DefaultSqliteConnectionString);
+                services.AddSingleton<IDatabaseLocation>(sqlite);
+                services.AddSingleton<IDatabaseDialect, SqliteDialect>();
+                services.AddDbContextPool<KeyManagerDbContext, SqliteKeyManagerDbContext>(options => options
+                    .UseSqlite(sqlite.ConnectionString)
+                    .AddInterceptors(new SqlitePragmaInterceptor())
+                    .ConfigureWarnings(QuietExpectedFailures));
+                break;
+            case "POSTGRES" or "POSTGRESQL":
+                var postgres = WithTimeouts(Required(connectionString, "Postgres"), "Timeout", "Command Timeout");
+                services.AddSingleton<IDatabaseLocation>(new ServerDatabaseLocation());
+                services.AddSingleton<IDatabaseDialect, PostgresDialect>();
+                services.AddDbContextPool<KeyManagerDbContext, PostgresKeyManagerDbContext>(options => options
+                    .UseNpgsql(postgres, npgsql => npgsql.UseNodaTime().EnableRetryOnFailure(2, TimeSpan.FromMilliseconds(500), null))
+                    .ConfigureWarnings(QuietExpectedFailures));
+                break;
+            case "SQLSERVER":
+                var sqlServer = WithTimeouts(Required(connectionString, "SqlServer"), "Connect Timeout", "Command Timeout");
+                services.AddSingleton<IDatabaseLocation>(new ServerDatabaseLocation());
+                services.AddSingleton<IDatabaseDialect, SqlServerDialect>();
+                services.AddDbContextPool<KeyManagerDbContext, SqlServerKeyManagerDbContext>(options => options
+                    .UseSqlServer(sqlServer, sql => sql.EnableRetryOnFailure(2, TimeSpan.FromMilliseconds(500), null))
+                    .ConfigureWarnings(QuietExpectedFailures));
+                break;
+            default:
+                throw new InvalidOperationException($"Database:Provider '{provider}' is not supported; use Sqlite, Postgres or SqlServer.");
+        }
+
+        services.AddScoped<IKeypairRepository, EfKeypairRepository>();
+        services.AddScoped<ICredentialRepository, EfCredentialRepository>();
+        services.AddScoped<IReplayGuard, EfReplayGuard>();
+        services.AddScoped<IRequestLog, EfRequestLog>();
+        services.AddScoped<DatabaseInitializer>();
+    }
+
+    private static string Required(string? connectionString, string provider) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException($"ConnectionStrings:KeyManager is required with Database:Provider={provider}.")
+            : connectionString;
+
+    /// <summary>Adds short connect and command timeouts unless the connection string sets its own.</summary>
+    private static string WithTimeouts(string connectionString, string connectKey, string commandKey)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!builder.ContainsKey(connectKey))
+        {
+            builder[connectKey] = ConnectTimeoutSeconds;
+        }
+
+        if (!builder.ContainsKey(commandKey))
+        {
+            builder[commandKey] = CommandTimeoutSeconds;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// A duplicate id is an expected answer (409), and a database outage is logged once by the
+    /// exception handler: EF's own error lines for them would only flood the log.
+    /// </summary>
+    private static void QuietExpectedFailures(WarningsConfigurationBuilder warnings) =>
+        warnings.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug));
+
+    private sealed class ServerDatabaseLocation : IDatabaseLocation
+    {
+        public string DataDirectory => Directory.GetCurrentDirectory();
+    }
+}

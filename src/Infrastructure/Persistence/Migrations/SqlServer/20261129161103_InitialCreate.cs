@@ -1,0 +1,119 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class InitialCreate : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "credentials",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false, collation: "Latin1_General_100_BIN2"),
+                    role = table.Column<int>(type: "int", nullable: false),
+                    algorithm = table.Column<int>(type: "int", nullable: false),
+                    wrapped_key = table.Column<byte[]>(type: "varbinary(max)", nullable: false),
+                    kek_id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    revoked_at = table.Column<DateTime>(type: "datetime2", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credentials", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hawk_nonces",
+                columns: table => new
+                {
+                    credential_id = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false, collation: "Latin1_General_100_BIN2"),
+                    nonce = table.Column<string>(type: "nvarchar(512)", maxLength: 512, nullable: false, collation: "Latin1_General_100_BIN2"),
+                    ts = table.Column<long>(type: "bigint", nullable: false),
+                    seen_at = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hawk_nonces", x => new { x.credential_id, x.nonce, x.ts });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "keypairs",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    public_key = table.Column<byte[]>(type: "varbinary(max)", nullable: false),
+                    wrapped_private_key = table.Column<byte[]>(type: "varbinary(max)", nullable: false),
+                    kek_id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    state = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_keypairs", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "request_log",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    timestamp = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    credential_id = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    user_id = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    request_method = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    request_uri = table.Column<string>(type: "nvarchar(2048)", maxLength: 2048, nullable: false),
+                    status = table.Column<int>(type: "int", nullable: false),
+                    keypair_id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    client_address = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    duration_ms = table.Column<double>(type: "float", nullable: false),
+                    detail = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_request_log", x => x.id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_hawk_nonces_seen_at",
+                table: "hawk_nonces",
+                column: "seen_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_keypairs_created_at",
+                table: "keypairs",
+                column: "created_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_keypairs_kek_id",
+                table: "keypairs",
+                column: "kek_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_request_log_timestamp",
+                table: "request_log",
+                column: "timestamp");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "credentials");
+
+            migrationBuilder.DropTable(
+                name: "hawk_nonces");
+
+            migrationBuilder.DropTable(
+                name: "keypairs");
+
+            migrationBuilder.DropTable(
+                name: "request_log");
+        }
+    }
+}

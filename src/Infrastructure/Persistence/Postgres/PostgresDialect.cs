@@ -1,0 +1,30 @@
+using System.Net.Sockets;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace LocalKeyManager.Infrastructure.Persistence.Postgres;
+
+internal sealed class PostgresDialect : IDatabaseDialect
+{
+    public string Name => "Postgres";
+
+    public bool IsUniqueViolation(DbUpdateException exception) =>
+        exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public bool IsUnavailable(Exception exception) => exception switch
+    {
+        // Connection failures (class 08), shutdowns (57P), resource exhaustion (53), and
+        // anything Npgsql itself calls transient (timeouts, broken sockets).
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState.StartsWith("53", StringComparison.Ordinal),
+        NpgsqlException n when n.IsTransient => true,
+        SocketException or TimeoutException => true,
+        _ => exception.InnerException is not null && IsUnavailable(exception.InnerException),
+    };
+
+    public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ({nonce.CredentialId}, {nonce.Nonce}, {nonce.Ts}, {nonce.SeenAt.ToDateTimeUtc()}) ON CONFLICT DO NOTHING",
+            cancellationToken) == 1;
+}
