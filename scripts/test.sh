@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need on a fresh Debian machine with the .NET 10 SDK
-# (Node.js and npm for the @hapi/hawk reference client, OpenSSL for foreign ciphertexts),
-# then builds and runs the whole suite and ends with one line: "N passed, M failed, K skipped".
+# (Node.js and npm for the @hapi/hawk reference client, OpenSSL for foreign ciphertexts,
+# PostgreSQL for the Postgres runs of the persistence and HTTP suites), then builds and runs the
+# whole suite and ends with one line: "N passed, M failed, K skipped".
+#
+# PostgreSQL: LKM_TEST_POSTGRES (a connection string to a server whose user may create
+# databases) if set; else a throwaway cluster from Debian's package on a free loopback port,
+# stopped afterwards. SQL Server: through Testcontainers when a Docker engine answers; otherwise
+# those tests are skipped and say so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +29,14 @@ fi
 if command -v npm >/dev/null 2>&1; then
   log "installing the Hawk reference client (@hapi/hawk)"
   (cd tests/hawk-e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+if [ -z "${LKM_TEST_POSTGRES:-}" ]; then
+  pg_dir=$(mktemp -d /tmp/lkm-test-pg.XXXXXX)
+  trap 'bash scripts/postgres-cluster.sh stop "$pg_dir"' EXIT
+  log "starting a throwaway PostgreSQL cluster"
+  LKM_TEST_POSTGRES=$(bash scripts/postgres-cluster.sh start "$pg_dir")
+  export LKM_TEST_POSTGRES
 fi
 
 log "restoring tools and building"

@@ -4,8 +4,17 @@ using System.Text.Json;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed class AuthEndpointTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+/// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
+public abstract class AuthEndpointTests
 {
+    private readonly ServiceFixture service;
+
+    protected AuthEndpointTests(ServiceFixture service)
+    {
+        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
+        this.service = service;
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -102,3 +111,7 @@ public sealed class AuthEndpointTests(ServiceFixture service) : IClassFixture<Se
         await (await service.AdminClient.PostAsync("/key-management/v1/auth/nobody-at-all/revoke", null, Ct)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 }
+
+public sealed class SqliteAuthEndpointTests(SqliteService service) : AuthEndpointTests(service), IClassFixture<SqliteService>;
+
+public sealed class PostgresAuthEndpointTests(PostgresService service) : AuthEndpointTests(service), IClassFixture<PostgresService>;

@@ -6,8 +6,17 @@ using System.Text.Json;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed class DecryptEndpointTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+/// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
+public abstract class DecryptEndpointTests
 {
+    private readonly ServiceFixture service;
+
+    protected DecryptEndpointTests(ServiceFixture service)
+    {
+        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
+        this.service = service;
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private Task<HttpResponseMessage> Decrypt(object body, string query = "") =>
@@ -169,3 +178,7 @@ public sealed class DecryptEndpointTests(ServiceFixture service) : IClassFixture
         logs.Should().NotContain(Convert.ToBase64String(secret)).And.NotContain(ciphertext[..40]).And.NotContain(service.Genesys.Key);
     }
 }
+
+public sealed class SqliteDecryptEndpointTests(SqliteService service) : DecryptEndpointTests(service), IClassFixture<SqliteService>;
+
+public sealed class PostgresDecryptEndpointTests(PostgresService service) : DecryptEndpointTests(service), IClassFixture<PostgresService>;

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed class HawkProtocolTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+public sealed class HawkProtocolTests(SqliteService service) : IClassFixture<SqliteService>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed class HealthTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteService>
 {
     [Theory]
     [InlineData("/key-management/v1/health")]

@@ -4,8 +4,17 @@ using System.Text.Json;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed class KeypairEndpointTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+/// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
+public abstract class KeypairEndpointTests
 {
+    private readonly ServiceFixture service;
+
+    protected KeypairEndpointTests(ServiceFixture service)
+    {
+        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
+        this.service = service;
+    }
+
     [Fact]
     public async Task Create_returns_id_pkcs1_public_key_and_epoch_milliseconds()
     {
@@ -58,3 +67,7 @@ public sealed class KeypairEndpointTests(ServiceFixture service) : IClassFixture
         (await service.GenesysClient.GetAsync($"/key-management/v1/keypair/{service.KeypairId}", TestContext.Current.CancellationToken)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 }
+
+public sealed class SqliteKeypairEndpointTests(SqliteService service) : KeypairEndpointTests(service), IClassFixture<SqliteService>;
+
+public sealed class PostgresKeypairEndpointTests(PostgresService service) : KeypairEndpointTests(service), IClassFixture<PostgresService>;

@@ -22,7 +22,12 @@ public class LkmFactory : WebApplicationFactory<Program>
     public LkmFactory(string? directory = null, Dictionary<string, string?>? settings = null, bool kestrel = false)
     {
         Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("lkm-api-").FullName;
-        _settings = settings ?? [];
+        _settings = new() { ["ConnectionStrings:KeyManager"] = $"Data Source={Path.Combine(Directory, "lkm.db")}" };
+        foreach (var (key, value) in settings ?? [])
+        {
+            _settings[key] = value;
+        }
+
         if (kestrel)
         {
             _kestrelPort = FreePort();
@@ -53,7 +58,6 @@ public class LkmFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:KeyManager", $"Data Source={Path.Combine(Directory, "lkm.db")}");
         if (_kestrelPort is not null)
         {
             builder.UseSetting("urls", KestrelAddress.ToString());

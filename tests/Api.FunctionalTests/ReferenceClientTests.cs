@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LocalKeyManager.TestSupport;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
@@ -8,14 +9,18 @@ namespace LocalKeyManager.Api.FunctionalTests;
 /// </summary>
 public sealed class ReferenceClientTests
 {
-    [Fact]
-    public async Task The_hawk_reference_client_passes_every_check_against_the_running_service()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task The_hawk_reference_client_passes_every_check_against_the_running_service(string provider)
     {
         var script = FindScript();
         Assert.SkipWhen(script is null, "tests/hawk-e2e/node_modules is missing: run the test command (scripts/test.sh), which installs @hapi/hawk");
         Assert.SkipUnless(File.Exists("/usr/bin/node") || File.Exists("/usr/local/bin/node"), "Node.js is not installed");
+        Assert.SkipWhen(provider == "postgres" && TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
 
-        await using var service = new LkmFactory(kestrel: true);
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var service = new LkmFactory(database.Directory, database.Settings, kestrel: true);
         service.StartServer();
         var admin = await service.CreateCredentialAsync("admin-reference", "admin");
 

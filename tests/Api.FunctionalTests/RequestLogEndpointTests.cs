@@ -4,8 +4,17 @@ using System.Text.Json;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed class RequestLogEndpointTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+/// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
+public abstract class RequestLogEndpointTests
 {
+    private readonly ServiceFixture service;
+
+    protected RequestLogEndpointTests(ServiceFixture service)
+    {
+        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
+        this.service = service;
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -68,3 +77,7 @@ public sealed class RequestLogEndpointTests(ServiceFixture service) : IClassFixt
         one!.Should().ContainSingle();
     }
 }
+
+public sealed class SqliteRequestLogEndpointTests(SqliteService service) : RequestLogEndpointTests(service), IClassFixture<SqliteService>;
+
+public sealed class PostgresRequestLogEndpointTests(PostgresService service) : RequestLogEndpointTests(service), IClassFixture<PostgresService>;

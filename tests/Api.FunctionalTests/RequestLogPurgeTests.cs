@@ -4,8 +4,17 @@ using System.Text.Json;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed class RequestLogPurgeTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+/// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
+public abstract class RequestLogPurgeTests
 {
+    private readonly ServiceFixture service;
+
+    protected RequestLogPurgeTests(ServiceFixture service)
+    {
+        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
+        this.service = service;
+    }
+
     [Fact]
     public async Task Delete_empties_the_log_and_leaves_a_record_of_who_purged_what()
     {
@@ -24,3 +33,7 @@ public sealed class RequestLogPurgeTests(ServiceFixture service) : IClassFixture
         entries.Should().ContainSingle("the GET that read the log is recorded after it answered");
     }
 }
+
+public sealed class SqliteRequestLogPurgeTests(SqliteService service) : RequestLogPurgeTests(service), IClassFixture<SqliteService>;
+
+public sealed class PostgresRequestLogPurgeTests(PostgresService service) : RequestLogPurgeTests(service), IClassFixture<PostgresService>;

@@ -2,23 +2,27 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using LocalKeyManager.TestSupport;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
 public sealed class RestartTests
 {
-    [Fact]
-    public async Task Keys_credentials_nonces_and_the_log_survive_a_restart()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Keys_credentials_nonces_and_the_log_survive_a_restart(string provider)
     {
+        Assert.SkipWhen(provider == "postgres" && TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
         var ct = TestContext.Current.CancellationToken;
-        var directory = Directory.CreateTempSubdirectory("lkm-restart-").FullName;
+        await using var database = await TestDatabase.CreateAsync(provider);
         HawkCredentials genesys;
         string keypairId;
         byte[] ciphertext;
         var secret = RandomNumberGenerator.GetBytes(32);
         string usedHeader;
 
-        await using (var first = new LkmFactory(directory))
+        await using (var first = new LkmFactory(database.Directory, database.Settings))
         {
             genesys = await first.CreateCredentialAsync("genesys-restart");
             using var client = first.CreateHawkClient(genesys);
@@ -30,7 +34,7 @@ public sealed class RestartTests
             usedHeader = HawkSigningHandler.SentHeader(await client.GetAsync("/key-management/v1/keypair", ct));
         }
 
-        await using var second = new LkmFactory(directory);
+        await using var second = new LkmFactory(database.Directory, database.Settings);
         using var again = second.CreateHawkClient(genesys);
         var decrypted = await again.PostAsJsonAsync("/key-management/v1/decrypt", new { keypairId, body = Convert.ToBase64String(ciphertext) }, ct);
         using var replay = new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/keypair");

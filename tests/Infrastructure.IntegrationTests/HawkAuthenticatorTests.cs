@@ -20,6 +20,12 @@ public abstract class HawkAuthenticatorTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Assert.SkipWhen(DatabaseProvider == "postgres" && TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);
+        if (DatabaseProvider == "sqlserver")
+        {
+            var (server, reason) = await TestSupport.SqlServerServer.GetAsync();
+            Assert.SkipWhen(server is null, reason ?? string.Empty);
+        }
+
         _services = await TestServices.StartOnAsync(DatabaseProvider, new() { ["Hawk:RequirePayloadHash"] = "false" });
         _key = await RegisterAsync("genesys-prod", HawkAlgorithm.Sha256);
     }
@@ -187,4 +193,9 @@ public sealed class SqliteHawkAuthenticatorTests : HawkAuthenticatorTests
 public sealed class PostgresHawkAuthenticatorTests : HawkAuthenticatorTests
 {
     protected override string DatabaseProvider => "postgres";
+}
+
+public sealed class SqlServerHawkAuthenticatorTests : HawkAuthenticatorTests
+{
+    protected override string DatabaseProvider => "sqlserver";
 }

@@ -21,6 +21,12 @@ public abstract class PersistenceTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Assert.SkipWhen(DatabaseProvider == "postgres" && TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);
+        if (DatabaseProvider == "sqlserver")
+        {
+            var (server, reason) = await TestSupport.SqlServerServer.GetAsync();
+            Assert.SkipWhen(server is null, reason ?? string.Empty);
+        }
+
         _services = await TestServices.StartOnAsync(DatabaseProvider);
     }
 
@@ -127,4 +133,9 @@ public sealed class SqlitePersistenceTests : PersistenceTests
 public sealed class PostgresPersistenceTests : PersistenceTests
 {
     protected override string DatabaseProvider => "postgres";
+}
+
+public sealed class SqlServerPersistenceTests : PersistenceTests
+{
+    protected override string DatabaseProvider => "sqlserver";
 }

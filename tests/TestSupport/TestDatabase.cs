@@ -44,6 +44,20 @@ public sealed class TestDatabase : IAsyncDisposable
             return new TestDatabase(provider, directory, new() { ["ConnectionStrings:KeyManager"] = $"Data Source={Path.Combine(directory, "lkm.db")}" }, null);
         }
 
+        if (provider == "sqlserver")
+        {
+            var (sqlServer, reason) = await SqlServerServer.GetAsync();
+            var catalog = "lkm_test_" + Guid.NewGuid().ToString("N")[..16];
+            var sqlBuilder = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(sqlServer ?? throw new InvalidOperationException(reason)) { InitialCatalog = catalog };
+            return new TestDatabase(provider, directory, new()
+            {
+                ["Database:Provider"] = "SqlServer",
+                ["ConnectionStrings:KeyManager"] = sqlBuilder.ConnectionString,
+                ["KeyProtection:Local:Keys:1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                ["Database:MigrateOnStartup"] = "true",
+            }, null);
+        }
+
         if (provider != "postgres")
         {
             throw new ArgumentException($"unknown test provider {provider}", nameof(provider));
