@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+
+namespace LocalKeyManager.Bench.LoadGen;
+
+internal sealed record ClosedResult(Padding Padding, int Concurrency, Stats Stats, double ClientCores, double? ServerCores);
+
+internal sealed record OpenResult(Padding Padding, double Rate, Stats Stats, int MaxInFlight, double ClientCores, double? ServerCores);
+
+internal sealed record KeygenResult(string Mode, int Workers, Stats Stats);
+
+internal sealed record GetResult(string Request, int Keys, long ResponseBytes, Stats Stats);
+
+/// <summary>The markdown report and the key=value summary for scripts.</summary>
+internal sealed class Report(Options options)
+{
+    public List<ClosedResult> Closed { get; } = [];
+
+    public List<OpenResult> Open { get; } = [];
+
+    public List<KeygenResult> Keygen { get; } = [];
+
+    public List<GetResult> Gets { get; } = [];
+
+    public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
+
+    public string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        void Line(FormattableString text) => md.AppendLine(text.ToString(CultureInfo.InvariantCulture));
+
+        Line($"## LoadGen");
+        Line($"");
+        Line($"- started {Started:yyyy-MM-dd HH:mm:ss}Z against `{options.Url}`; client machine: {Machine.Describe()}");
+        Line($"- {options.Keypairs} keypair(s), {options.Ciphertexts} ciphertext(s) per keypair and padding (random 32-byte secrets); every answer is checked against its secret");
+        Line($"- {options.Warmup} s warm-up (not counted) then {options.Duration} s measured per level; Hawk sha256, fresh nonce per request, payload hash {(options.PayloadHash ? "signed" : "not sent")}");
+        Line($"");
+        Line($"### Decrypt, closed loop (N workers, each sends when its previous answer arrived)");
+        Line($"");
+        Line($"| padding | concurrency | requests | ok | errors | decrypts/s | p50 ms | p95 ms | p99 ms | max ms | server cores | client cores |");
+        Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in Closed)
+        {
+            var s = r.Stats;
+            Line($"| {Name(r.Padding)} | {r.Concurrency} | {s.Requests} | {s.Ok} | {s.Failed} | {s.OkPerSecond:F1} | {s.P50:F2} | {s.P95:F2} | {s.P99:F2} | {s.Max:F2} | {Cores(r.ServerCores)} | {r.ClientCores:F2} |");
+        }
+
+        if (Open.Count > 0)
+        {
+            Line($"");
+            Line($"### Decrypt, open loop (fixed schedule; latency from the scheduled send time)");
+            Line($"");
+            Line($"| padding | target/s | requests | ok | errors | decrypts/s | p50 ms | p95 ms | p99 ms | max ms | max in flight | server cores | client cores |");
+            Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in Open)
+            {
+                var s = r.Stats;
+                Line($"| {Name(r.Padding)} | {r.Rate:F0} | {s.Requests} | {s.Ok} | {s.Failed} | {s.OkPerSecond:F1} | {s.P50:F2} | {s.P95:F2} | {s.P99:F2} | {s.Max:F2} | {r.MaxInFlight} | {Cores(r.ServerCores)} | {r.ClientCores:F2} |");
+            }
+        }
+
+        if (Keygen.Count > 0)
+        {
+            Line($"");
+            Line($"### Keypair generation (POST /keypair, RSA-3072)");
+            Line($"");
+            Line($"| run | parallel | keys | errors | seconds | keys/s | p50 ms | p95 ms | max ms |");
+            Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in Keygen)
+            {
+                var s = r.Stats;
+                Line($"| {r.Mode} | {r.Workers} | {s.Ok} | {s.Failed} | {s.Seconds:F1} | {s.OkPerSecond:F2} | {s.P50:F0} | {s.P95:F0} | {s.Max:F0} |");
+            }
+        }
+
+        if (Gets.Count > 0)
+        {
+            Line($"");
+            Line($"### Reads (sequential)");
+            Line($"");
+            Line($"| request | keys stored | response bytes | requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |");
+            Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in Gets)
+            {
+                var s = r.Stats;
+                Line($"| `{r.Request}` | {r.Keys} | {r.ResponseBytes} | {s.Requests} | {s.Failed} | {s.RequestsPerSecond:F1} | {s.P50:F2} | {s.P95:F2} | {s.P99:F2} | {s.Max:F2} |");
+            }
+        }
+
+        var errors = Closed.Select(r => ($"{Name(r.Padding)} c={r.Concurrency}", r.Stats.Errors))
+            .Concat(Open.Select(r => ($"{Name(r.Padding)} open {r.Rate:F0}/s", r.Stats.Errors)))
+            .Concat(Keygen.Select(r => (r.Mode, r.Stats.Errors)))
+            .Concat(Gets.Select(r => (r.Request, r.Stats.Errors)))
+            .SelectMany(x => x.Errors.Select(e => (Run: x.Item1, Kind: e.Key, Count: e.Value)))
+            .ToList();
+        Line($"");
+        Line($"### Errors by kind");
+        Line($"");
+        if (errors.Count == 0)
+        {
+            Line($"None: every request answered 2xx and every decrypt returned its secret.");
+        }
+        else
+        {
+            Line($"| run | kind | count |");
+            Line($"|---|---|---:|");
+            foreach (var (run, kind, count) in errors)
+            {
+                Line($"| {run} | {kind} | {count} |");
+            }
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>Lines of <c>key=value</c> (invariant numbers) for run.sh.</summary>
+    public IEnumerable<string> SummaryLines()
+    {
+        string L(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+        foreach (var r in Closed)
+        {
+            var prefix = $"decrypt_{Name(r.Padding)}_c{r.Concurrency}";
+            yield return L($"{prefix}_per_s={r.Stats.OkPerSecond:F1}");
+            yield return L($"{prefix}_p50_ms={r.Stats.P50:F2}");
+            yield return L($"{prefix}_p99_ms={r.Stats.P99:F2}");
+            yield return L($"{prefix}_errors={r.Stats.Failed}");
+            if (r.ServerCores is { } cores)
+            {
+                yield return L($"{prefix}_server_cores={cores:F2}");
+            }
+        }
+
+        foreach (var r in Open)
+        {
+            yield return L($"open_{Name(r.Padding)}_rate={r.Rate:F0}");
+            yield return L($"open_{Name(r.Padding)}_per_s={r.Stats.OkPerSecond:F1}");
+            yield return L($"open_{Name(r.Padding)}_p99_ms={r.Stats.P99:F2}");
+        }
+
+        foreach (var r in Keygen.Where(k => k.Workers == 1))
+        {
+            yield return L($"keygen_per_s={r.Stats.OkPerSecond:F2}");
+        }
+
+        foreach (var r in Gets.Where(g => g.Request == "GET /keypair"))
+        {
+            yield return L($"list_keys={r.Keys}");
+            yield return L($"list_p50_ms={r.Stats.P50:F2}");
+        }
+    }
+
+    private static string Name(Padding padding) => padding == Padding.Oaep ? "oaep" : "pkcs1";
+
+    private static string Cores(double? cores) => cores is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+}

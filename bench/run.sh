@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of the Local Key Manager on this machine.
+#
+#   bash bench/run.sh                          # ~4 minutes with the defaults below
+#   DURATION=3 WARMUP=1 CONCURRENCY=1,4,16 NOTE="short smoke run" bash bench/run.sh
+#
+# Builds the service (dotnet publish, Release) and bench/LoadGen, measures OpenSSL's RSA-3072
+# private-key rate on all cores, starts the service on a fresh SQLite database in a temporary
+# directory on a free loopback port, bootstraps an admin credential with the service's own
+# command line, runs LoadGen against it, and writes bench/results/<date>-<provider>.md.
+#
+# Settings (environment variables):
+#   PROVIDER=sqlite        only sqlite is implemented; postgres is a TODO hook (see below)
+#   DURATION=10            measured seconds per load level
+#   WARMUP=2               unmeasured seconds before each level
+#   CONCURRENCY=1,4,16,64  closed-loop levels
+#   PADDING=oaep           oaep | pkcs1 | both (both runs every level twice)
+#   RATE=auto              open-loop rate: a number (requests/s), auto (0.7 x best closed-loop
+#                          rate), auto:F (F x best), or 0 for no open-loop run
+#   KEYPAIRS=4             keypairs the decrypts are spread over
+#   KEYGEN_SECONDS=5       sequential POST /keypair for this long (0: skip)
+#   LIST_KEYS=200          keypairs that must exist before GET /keypair is timed
+#                          (RSA-3072 generation is slow: 10000 takes on the order of an hour)
+#   LIST_SECONDS=3         seconds of GET /keypair and of GET /keypair/{id} (0: skip both)
+#   PAYLOAD_HASH=0         1: sign the body hash too
+#   OPENSSL_SECONDS=5      per operation of `openssl speed`
+#   OUT=bench/results/<yyyy-mm-dd>-<provider>.md
+#   NOTE=                  a line put at the top of the results (e.g. "short smoke run")
+#   KEEP=0                 1: keep the temporary directory (database, server log)
+#   LOADGEN_ARGS=          extra arguments passed to LoadGen as they are
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+PROVIDER=${PROVIDER:-sqlite}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONCURRENCY=${CONCURRENCY:-1,4,16,64}
+PADDING=${PADDING:-oaep}
+RATE=${RATE:-auto}
+KEYPAIRS=${KEYPAIRS:-4}
+KEYGEN_SECONDS=${KEYGEN_SECONDS:-5}
+LIST_KEYS=${LIST_KEYS:-200}
+LIST_SECONDS=${LIST_SECONDS:-3}
+PAYLOAD_HASH=${PAYLOAD_HASH:-0}
+OPENSSL_SECONDS=${OPENSSL_SECONDS:-5}
+NOTE=${NOTE:-}
+KEEP=${KEEP:-0}
+LOADGEN_ARGS=${LOADGEN_ARGS:-}
+DATE=$(date +%F)
+OUT=${OUT:-$BENCH/results/$DATE-$PROVIDER.md}
+
+log() { printf '%s run.sh: %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+case $PROVIDER in
+  sqlite) ;;
+  postgres)
+    # TODO: not implemented, because it has not been run. The service gained a PostgreSQL provider
+    # (commit 8bb8d25) after this harness was written; wiring it in means, with the same $APP:
+    #   export Database__Provider=Postgres ConnectionStrings__KeyManager="$LKM_BENCH_POSTGRES"
+    #   export KeyProtection__Local__Keys__1="$(openssl rand -base64 32)" KeyProtection__Local__ActiveVersion=1
+    #   dotnet "$APP/lkm.dll" migrate     # MigrateOnStartup is off for PostgreSQL
+    # then `credentials create` and the service with that environment, as for SQLite, and the
+    # database size from pg_database_size() instead of the SQLite files. Without LKM_BENCH_POSTGRES,
+    # scripts/postgres-cluster.sh start DIR gives a throwaway cluster, but it runs with fsync=off:
+    # say so in the report, since SQLite here commits with synchronous=FULL.
+    die "PROVIDER=postgres is a TODO: run.sh has no tested PostgreSQL path yet (see the comment here). LKM_BENCH_POSTGRES is ${LKM_BENCH_POSTGRES:+set but }not used."
+    ;;
+  *) die "PROVIDER must be sqlite (postgres is a TODO), not '$PROVIDER'" ;;
+esac
+
+command -v dotnet >/dev/null || die "dotnet is not on PATH"
+command -v openssl >/dev/null || die "openssl is not on PATH (apt-get install openssl)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lkm-bench.XXXXXX")
+APP=$WORK/app
+RUN=$WORK/run
+mkdir -p "$APP" "$RUN" "$(dirname "$OUT")"
+SERVER_PID=
+
+cleanup() {
+  local status=$?
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ $KEEP == 1 || $status != 0 ]]; then
+    log "kept $WORK (server log: $RUN/server.log)"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+# --- build -----------------------------------------------------------------------------------
+# Intermediate files go to bench/.artifacts, not src/*/obj, so a benchmark does not disturb
+# (or get disturbed by) a build of the solution running at the same time.
+log "publishing src/Api (Release) to $APP"
+dotnet publish "$ROOT/src/Api" -c Release -o "$APP" --artifacts-path "$BENCH/.artifacts" -nologo -v q >"$WORK/publish.log" 2>&1 \
+  || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
+log "building bench/LoadGen (Release)"
+dotnet build "$BENCH/LoadGen" -c Release -nologo -v q >"$WORK/loadgen-build.log" 2>&1 \
+  || { cat "$WORK/loadgen-build.log" >&2; die "LoadGen build failed"; }
+LOADGEN=$BENCH/LoadGen/bin/Release/net10.0/lkm-loadgen.dll
+
+# --- OpenSSL baseline, before the service runs so nothing competes --------------------------
+CORES=$(nproc)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_BEFORE%% *}" -v c="$CORES" 'BEGIN { exit !(l > c / 2) }'; then
+  log "warning: load average $LOAD_BEFORE on $CORES cores: something else is running, the numbers will be low and noisy"
+fi
+log "openssl speed -seconds $OPENSSL_SECONDS -multi $CORES rsa3072"
+OPENSSL_OUT=$(openssl speed -seconds "$OPENSSL_SECONDS" -multi "$CORES" rsa3072 2>/dev/null)
+# The header names the columns ("sign verify sign/s verify/s", more in OpenSSL >= 3.2); the data
+# line starts with "rsa 3072 bits", so column i of the header is field i+3 of the data line.
+OPENSSL_SIGN=$(awk '/sign\/s/ { for (i = 1; i <= NF; i++) if ($i == "sign/s") col = i }
+                   /^rsa 3072 bits/ && col { print $(col + 3) }' <<<"$OPENSSL_OUT" | tail -n1)
+[[ -n $OPENSSL_SIGN ]] || { printf '%s\n' "$OPENSSL_OUT" >&2; die "could not read the rsa 3072 sign/s rate"; }
+log "openssl: $OPENSSL_SIGN RSA-3072 private ops/s on $CORES cores"
+
+# --- service --------------------------------------------------------------------------------
+log "bootstrapping admin credential in $RUN"
+ADMIN_JSON=$(cd "$RUN" && dotnet "$APP/lkm.dll" credentials create --id bench-admin --role admin 2>"$WORK/credentials.err") \
+  || { cat "$WORK/credentials.err" >&2; die "lkm credentials create failed"; }
+ADMIN_KEY=$(sed -n 's/.*"authKey":"\([^"]*\)".*/\1/p' <<<"$ADMIN_JSON")
+[[ -n $ADMIN_KEY ]] || die "no authKey in: $ADMIN_JSON"
+
+# Port 0: Kestrel takes a free loopback port and logs it; no race with a port picked beforehand.
+log "starting the service (SQLite in $RUN)"
+(cd "$RUN" && exec dotnet "$APP/lkm.dll" --urls "http://127.0.0.1:0") >"$RUN/server.log" 2>&1 &
+SERVER_PID=$!
+PORT=
+for _ in $(seq 1 300); do
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN/server.log" >&2; die "the service exited during start-up"; }
+  PORT=$(sed -n 's#.*Now listening on: http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$RUN/server.log" | head -n1)
+  [[ -n $PORT ]] && break
+  sleep 0.1
+done
+[[ -n $PORT ]] || { cat "$RUN/server.log" >&2; die "the service did not say which port it listens on within 30 s"; }
+URL=http://127.0.0.1:$PORT
+health() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && head -n1 <&3) 2>/dev/null | grep -q ' 200'
+}
+for _ in $(seq 1 100); do health && break; sleep 0.1; done
+health || { cat "$RUN/server.log" >&2; die "GET /health did not answer 200"; }
+log "service pid $SERVER_PID listening on $URL"
+
+rss_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+RSS_BEFORE=$(rss_kb "$SERVER_PID" VmRSS)
+CPU_BEFORE=$(cpu_seconds "$SERVER_PID")
+
+# --- load -----------------------------------------------------------------------------------
+LOADGEN_MD=$WORK/loadgen.md
+SUMMARY=$WORK/summary.txt
+HASH_ARG=()
+[[ $PAYLOAD_HASH == 1 ]] && HASH_ARG=(--payload-hash)
+log "running LoadGen"
+LOADGEN_START=$(date +%s)
+# shellcheck disable=SC2086 # LOADGEN_ARGS is split on purpose
+LKM_BENCH_ADMIN_KEY=$ADMIN_KEY dotnet "$LOADGEN" --url "$URL" --admin-id bench-admin \
+  --keypairs "$KEYPAIRS" --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" \
+  --rate "$RATE" --padding "$PADDING" --keygen-seconds "$KEYGEN_SECONDS" \
+  --list-keys "$LIST_KEYS" --list-seconds "$LIST_SECONDS" "${HASH_ARG[@]}" --server-pid "$SERVER_PID" \
+  --out "$LOADGEN_MD" --summary "$SUMMARY" $LOADGEN_ARGS >/dev/null
+LOADGEN_SECONDS=$(( $(date +%s) - LOADGEN_START ))
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+RSS_AFTER=$(rss_kb "$SERVER_PID" VmRSS)
+RSS_PEAK=$(rss_kb "$SERVER_PID" VmHWM)
+CPU_AFTER=$(cpu_seconds "$SERVER_PID")
+DB_BYTES=$(du -cb "$RUN"/lkm.db* 2>/dev/null | tail -n1 | cut -f1)
+
+value() { sed -n "s/^$1=//p" "$SUMMARY" | head -n1; }
+C16_KEY=$( [[ $PADDING == pkcs1 ]] && echo decrypt_pkcs1_c16_per_s || echo decrypt_oaep_c16_per_s )
+C16=$(value "$C16_KEY")
+if [[ -n $C16 ]]; then
+  RATIO=$(awk -v a="$C16" -v b="$OPENSSL_SIGN" 'BEGIN { printf "%.2f", a / b }')
+else
+  RATIO="n/a (no concurrency-16 level in CONCURRENCY=$CONCURRENCY)"
+fi
+
+# --- report ---------------------------------------------------------------------------------
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+MEM_TOTAL=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" status --porcelain --untracked-files=no -- src 2>/dev/null | wc -l)
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+{
+  echo "# LKM benchmark: $PROVIDER, $DATE"
+  echo
+  [[ -n $NOTE ]] && { echo "> **$NOTE**"; echo; }
+  echo "Made by \`bench/run.sh\`; see \`bench/README.md\` for what each number means."
+  echo
+  echo "## Machine and build"
+  echo
+  echo "- CPU: $CPU_MODEL, $CORES logical cores; memory $MEM_TOTAL; $(uname -sr)"
+  echo "- .NET SDK $(dotnet --version); $(openssl version)"
+  echo "- commit $COMMIT$( [[ $DIRTY != 0 ]] && echo " with $DIRTY uncommitted change(s) under src/")"
+  echo "- service and LoadGen on the same machine, over loopback (they share the $CORES cores)"
+  echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (service and LoadGen alone account for up to $CORES; more means something else competed)"
+  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH"
+  echo
+  echo "## Headline"
+  echo
+  echo "| measure | value |"
+  echo "|---|---:|"
+  echo "| OpenSSL RSA-3072 private ops/s, all $CORES cores (\`openssl speed -seconds $OPENSSL_SECONDS -multi $CORES rsa3072\`, sign/s) | $OPENSSL_SIGN |"
+  echo "| LKM decrypts/s at concurrency 16 (${C16_KEY#decrypt_}) | ${C16:-n/a} |"
+  echo "| ratio LKM / OpenSSL | $RATIO |"
+  echo "| service RSS after start-up, idle | $(mb "$RSS_BEFORE") |"
+  echo "| service RSS after the load | $(mb "$RSS_AFTER") |"
+  echo "| service peak RSS (VmHWM) | $(mb "$RSS_PEAK") |"
+  echo "| service CPU time during the load (user+sys) | $(awk -v a="$CPU_AFTER" -v b="$CPU_BEFORE" 'BEGIN { printf "%.1f s", a - b }') in ${LOADGEN_SECONDS} s wall |"
+  echo "| SQLite files after the run (db + wal + shm) | $(awk -v b="${DB_BYTES:-0}" 'BEGIN { printf "%.1f MiB", b / 1048576 }') |"
+  echo
+  sed 's/^## LoadGen$/## LoadGen results/' "$LOADGEN_MD"
+} >"$OUT"
+log "wrote $OUT"
+cat "$OUT"
