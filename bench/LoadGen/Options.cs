@@ -161,7 +161,7 @@ internal sealed class Options
                     options.ListKeys = Int(arg, Value(), 0);
                     break;
                 case "--list-seconds":
-                    options.ListSeconds = Number(arg, Value(), 0.1);
+                    options.ListSeconds = Number(arg, Value(), 0);
                     break;
                 case "--create-concurrency":
                     options.CreateConcurrency = Int(arg, Value(), 1);

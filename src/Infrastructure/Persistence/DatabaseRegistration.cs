@@ -37,7 +37,7 @@ internal static class DatabaseRegistration
                 services.AddSingleton<IDatabaseDialect, SqliteDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, SqliteKeyManagerDbContext>(options => options
                     .UseSqlite(sqlite.ConnectionString)
-                    .AddInterceptors(new SqlitePragmaInterceptor())
+                    .AddInterceptors(new SqlitePragmaInterceptor(SqliteSynchronous(configuration)))
                     .ConfigureWarnings(QuietExpectedFailures));
                 break;
             case "POSTGRES" or "POSTGRESQL":
@@ -66,6 +66,18 @@ internal static class DatabaseRegistration
         services.AddScoped<IRequestLog, EfRequestLog>();
         services.AddScoped<DatabaseInitializer>();
     }
+
+    /// <summary>
+    /// <c>Database:SqliteSynchronous</c>: <c>Full</c> (default: a committed entry survives power
+    /// loss) or <c>Normal</c> (survives a process crash, not an OS crash; much faster).
+    /// </summary>
+    private static string SqliteSynchronous(IConfiguration configuration) =>
+        configuration[$"{DatabaseOptions.Section}:SqliteSynchronous"]?.ToUpperInvariant() switch
+        {
+            null or "FULL" => "FULL",
+            "NORMAL" => "NORMAL",
+            var other => throw new InvalidOperationException($"Database:SqliteSynchronous '{other}' is not supported; use Full or Normal."),
+        };
 
     private static string Required(string? connectionString, string provider) =>
         string.IsNullOrWhiteSpace(connectionString)
