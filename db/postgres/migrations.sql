@@ -8,7 +8,7 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE TABLE credentials (
         id character varying(128) NOT NULL,
         role integer NOT NULL,
@@ -24,7 +24,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE TABLE hawk_nonces (
         credential_id character varying(128) NOT NULL,
         nonce character varying(512) NOT NULL,
@@ -37,14 +37,15 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE TABLE keypairs (
         id uuid NOT NULL,
         public_key bytea NOT NULL,
-        wrapped_private_key bytea NOT NULL,
-        kek_id character varying(64) NOT NULL,
+        wrapped_private_key bytea,
+        kek_id character varying(64),
         created_at timestamp with time zone NOT NULL,
         state integer NOT NULL,
+        destroy_at timestamp with time zone,
         CONSTRAINT "PK_keypairs" PRIMARY KEY (id)
     );
     END IF;
@@ -52,7 +53,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE TABLE request_log (
         id uuid NOT NULL,
         timestamp timestamp with time zone NOT NULL,
@@ -72,37 +73,37 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE INDEX ix_hawk_nonces_seen_at ON hawk_nonces (seen_at);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE INDEX ix_keypairs_created_at ON keypairs (created_at);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE INDEX ix_keypairs_kek_id ON keypairs (kek_id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     CREATE INDEX ix_request_log_timestamp ON request_log (timestamp);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129161039_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-    VALUES ('20261129161039_InitialCreate', '10.0.15');
+    VALUES ('20261129163007_InitialCreate', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;

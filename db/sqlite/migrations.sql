@@ -25,10 +25,11 @@ CREATE TABLE IF NOT EXISTS "hawk_nonces" (
 CREATE TABLE IF NOT EXISTS "keypairs" (
     "id" TEXT NOT NULL CONSTRAINT "PK_keypairs" PRIMARY KEY,
     "public_key" BLOB NOT NULL,
-    "wrapped_private_key" BLOB NOT NULL,
-    "kek_id" TEXT NOT NULL,
+    "wrapped_private_key" BLOB NULL,
+    "kek_id" TEXT NULL,
     "created_at" INTEGER NOT NULL,
-    "state" INTEGER NOT NULL
+    "state" INTEGER NOT NULL,
+    "destroy_at" INTEGER NULL
 );
 
 CREATE TABLE IF NOT EXISTS "request_log" (
@@ -54,7 +55,7 @@ CREATE INDEX IF NOT EXISTS "ix_keypairs_kek_id" ON "keypairs" ("kek_id");
 CREATE INDEX IF NOT EXISTS "ix_request_log_timestamp" ON "request_log" ("timestamp");
 
 INSERT OR IGNORE INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-VALUES ('20261129155252_InitialCreate', '10.0.15');
+VALUES ('20261129162951_InitialCreate', '10.0.15');
 
 COMMIT;
 

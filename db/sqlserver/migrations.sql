@@ -11,7 +11,7 @@ GO
 BEGIN TRANSACTION;
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE TABLE [credentials] (
@@ -28,7 +28,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE TABLE [hawk_nonces] (
@@ -42,23 +42,24 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE TABLE [keypairs] (
         [id] uniqueidentifier NOT NULL,
         [public_key] varbinary(max) NOT NULL,
-        [wrapped_private_key] varbinary(max) NOT NULL,
-        [kek_id] nvarchar(64) NOT NULL,
+        [wrapped_private_key] varbinary(max) NULL,
+        [kek_id] nvarchar(64) NULL,
         [created_at] datetime2 NOT NULL,
         [state] int NOT NULL,
+        [destroy_at] datetime2 NULL,
         CONSTRAINT [PK_keypairs] PRIMARY KEY ([id])
     );
 END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE TABLE [request_log] (
@@ -79,7 +80,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_hawk_nonces_seen_at] ON [hawk_nonces] ([seen_at]);
@@ -87,7 +88,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_keypairs_created_at] ON [keypairs] ([created_at]);
@@ -95,7 +96,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_keypairs_kek_id] ON [keypairs] ([kek_id]);
@@ -103,7 +104,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_request_log_timestamp] ON [request_log] ([timestamp]);
@@ -111,11 +112,11 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129161103_InitialCreate'
+    WHERE [MigrationId] = N'20261129163022_InitialCreate'
 )
 BEGIN
     INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
-    VALUES (N'20261129161103_InitialCreate', N'10.0.15');
+    VALUES (N'20261129163022_InitialCreate', N'10.0.15');
 END;
 
 COMMIT;

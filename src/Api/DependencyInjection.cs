@@ -47,6 +47,7 @@ public static class DependencyInjection
 
         services.Configure<ForwardedHeadersOptions>(options => ConfigureForwardedHeaders(options, configuration));
         services.AddInfrastructureJobs();
+        services.AddHostedService<Jobs.KeyDestructionJob>();
         services.AddHostedService<StartupHostedService>();
         return services;
     }

@@ -24,7 +24,8 @@ public abstract class KeypairEndpointTests
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.ToString().Should().Be("application/json; charset=utf-8");
         var json = await response.JsonAsync();
-        json.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("id", "publicKey", "dateCreated");
+        json.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("id", "publicKey", "dateCreated", "state");
+        json.GetProperty("state").GetString().Should().Be("enabled");
         json.GetProperty("id").GetString().Should().MatchRegex("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
         json.GetProperty("dateCreated").ValueKind.Should().Be(JsonValueKind.Number);
         json.GetProperty("dateCreated").GetInt64().Should().BeInRange(before - 1000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);

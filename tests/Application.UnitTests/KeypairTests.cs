@@ -22,7 +22,7 @@ public sealed class KeypairTests
         rsa.Generated.Should().Equal(dto.Id);
         var stored = keypairs.Stored[dto.Id];
         stored.PublicKey.Should().Equal(1, 2, 3);
-        stored.PrivateKey.Blob.Should().Equal(9, 9);
+        stored.PrivateKey!.Blob.Should().Equal(9, 9);
         stored.CreatedAt.Should().Be(clock.GetCurrentInstant());
         stored.State.Should().Be(KeyState.Enabled);
         dto.PublicKey.Should().Equal(1, 2, 3);

@@ -35,8 +35,8 @@ public sealed class KeyMaterialScanTests : IAsyncLifetime
         await using var read = _services.Scope();
         var keypair = (await read.ServiceProvider.GetRequiredService<IKeypairRepository>().ListAsync(Ct)).Single();
         var protector = _services.Get<IKeyProtector>();
-        var der = new byte[protector.MaxPlaintextLength(keypair.PrivateKey)];
-        der = der[..protector.Unwrap(keypair.PrivateKey, Keypair.WrappingContext(keypair.Id), der)];
+        var der = new byte[protector.MaxPlaintextLength(keypair.PrivateKey!)];
+        der = der[..protector.Unwrap(keypair.PrivateKey!, Keypair.WrappingContext(keypair.Id), der)];
         using var rsa = RSA.Create();
         rsa.ImportRSAPrivateKey(der, out _);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

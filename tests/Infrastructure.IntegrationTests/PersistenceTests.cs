@@ -6,6 +6,7 @@ using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Domain.Credentials;
 using LocalKeyManager.Domain.Crypto;
 using LocalKeyManager.Domain.Keys;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
@@ -110,6 +111,32 @@ public abstract class PersistenceTests : IAsyncLifetime
         purged.Should().Be(4);
         var left = await log.QueryAsync(10, t0, t0 + Duration.FromHours(1), Ct);
         left.Select(e => e.Detail).Should().Equal("purged 4", null);
+    }
+
+    [Fact]
+    public async Task Lifecycle_changes_are_stored_and_destruction_erases_the_private_key_column()
+    {
+        await using var scope = _services.Scope();
+        var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", [4, 5, 6]), _services.Clock.GetCurrentInstant());
+        (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
+        (await keypairs.TryAddAsync(keypair, Ct)).Should().BeFalse("the id exists");
+
+        keypair.ScheduleDestruction(_services.Clock.GetCurrentInstant(), 7);
+        await keypairs.UpdateLifecycleAsync(keypair, Ct);
+        (await keypairs.ListDueForDestructionAsync(_services.Clock.GetCurrentInstant(), Ct)).Should().BeEmpty();
+        var due = await keypairs.ListDueForDestructionAsync(_services.Clock.GetCurrentInstant() + Duration.FromDays(7), Ct);
+        due.Should().ContainSingle().Which.DestroyIfDue(_services.Clock.GetCurrentInstant() + Duration.FromDays(7)).Should().BeTrue();
+        await keypairs.UpdateLifecycleAsync(due[0], Ct);
+
+        var stored = await keypairs.FindAsync(keypair.Id, Ct);
+        stored!.State.Should().Be(KeyState.Destroyed);
+        stored.PrivateKey.Should().BeNull();
+        stored.PublicKey.Should().Equal(1, 2, 3);
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        var row = await db.Keypairs.AsNoTracking().SingleAsync(k => k.Id == keypair.Id.Value, Ct);
+        row.WrappedPrivateKey.Should().BeNull();
+        row.KekId.Should().BeNull();
     }
 
     protected static RequestLogEntry Entry(Instant at) => new()

@@ -40,7 +40,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
         sequence.ReadInteger();
         sequence.ReadInteger();
         sequence.HasData.Should().BeFalse("an RSAPublicKey is a SEQUENCE of exactly two INTEGERs");
-        _keypair.PrivateKey.KekId.Should().Be("local:v1");
+        _keypair.PrivateKey!.KekId.Should().Be("local:v1");
     }
 
     [Theory]
@@ -125,12 +125,81 @@ public sealed class RsaEngineTests : IAsyncLifetime
     [Fact]
     public void A_tampered_wrapped_key_fails_closed_with_an_unwrap_error()
     {
-        var blob = (byte[])_keypair.PrivateKey.Blob.Clone();
+        var blob = (byte[])_keypair.PrivateKey!.Blob.Clone();
         blob[^5] ^= 0x80;
-        var tampered = Keypair.Restore(KeypairId.New(), _keypair.PublicKey, _keypair.PrivateKey with { Blob = blob }, _keypair.CreatedAt, KeyState.Enabled);
+        var tampered = Keypair.Restore(KeypairId.New(), _keypair.PublicKey, _keypair.PrivateKey! with { Blob = blob }, _keypair.CreatedAt, KeyState.Enabled);
 
         var act = () => _rsa.TryDecrypt(tampered, new byte[384], RsaPadding.OaepSha1, out _);
 
         act.Should().Throw<KeyUnwrapException>();
+    }
+
+    [Fact]
+    public void Imports_the_originals_base64_der_pkcs1_and_pem_pkcs1_pkcs8_and_der_pkcs8()
+    {
+        using var original = RSA.Create(2048);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var ciphertext = original.Encrypt(secret, RSAEncryptionPadding.OaepSHA1);
+        var forms = new[]
+        {
+            Convert.ToBase64String(original.ExportRSAPrivateKey()),
+            original.ExportRSAPrivateKeyPem(),
+            original.ExportPkcs8PrivateKeyPem(),
+            Convert.ToBase64String(original.ExportPkcs8PrivateKey()),
+            "\n  " + Convert.ToBase64String(original.ExportRSAPrivateKey()) + "\n",
+        };
+
+        foreach (var form in forms)
+        {
+            var id = KeypairId.New();
+            var imported = _rsa.TryImport(id, form, 2048, out var error);
+
+            imported.Should().NotBeNull(error);
+            imported!.PublicKey.Should().Equal(original.ExportRSAPublicKey());
+            var keypair = Keypair.Create(id, imported.PublicKey, imported.PrivateKey, Instant.FromUnixTimeSeconds(0));
+            _rsa.TryDecrypt(keypair, ciphertext, RsaPadding.OaepSha1, out var plaintext).Should().BeTrue();
+            plaintext.Should().Equal(secret);
+        }
+    }
+
+    [Fact]
+    public void Import_refuses_small_keys_public_keys_encrypted_pem_and_garbage_without_echoing_them()
+    {
+        using var small = RSA.Create(1024);
+        using var ok = RSA.Create(2048);
+        var refused = new[]
+        {
+            Convert.ToBase64String(small.ExportRSAPrivateKey()),
+            ok.ExportSubjectPublicKeyInfoPem(),
+            Convert.ToBase64String(ok.ExportRSAPublicKey()),
+            ok.ExportEncryptedPkcs8PrivateKeyPem("pw", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)),
+            "not a key at all",
+            Convert.ToBase64String(RandomNumberGenerator.GetBytes(600)),
+        };
+
+        foreach (var form in refused)
+        {
+            _rsa.TryImport(KeypairId.New(), form, 2048, out var error).Should().BeNull(form[..Math.Min(30, form.Length)]);
+            error.Should().NotBeNullOrEmpty().And.NotContain(form.Length > 40 ? form[10..40] : "\u0000");
+        }
+
+        _rsa.TryImport(KeypairId.New(), Convert.ToBase64String(small.ExportRSAPrivateKey()), 2048, out var smallError);
+        smallError.Should().Contain("1024");
+    }
+
+    [Fact]
+    public void Forget_drops_the_parsed_key_and_a_later_decrypt_parses_it_again()
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var ciphertext = _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1);
+        var cache = _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>();
+
+        _rsa.TryDecrypt(_keypair, ciphertext, RsaPadding.OaepSha1, out _).Should().BeTrue();
+        var before = cache.Count;
+        _rsa.Forget(_keypair.Id);
+
+        cache.Count.Should().Be(before - 1);
+        _rsa.TryDecrypt(_keypair, ciphertext, RsaPadding.OaepSha1, out var plaintext).Should().BeTrue();
+        plaintext.Should().Equal(secret);
     }
 }

@@ -2,15 +2,19 @@ using LocalKeyManager.Api.Audit;
 using LocalKeyManager.Api.Authentication;
 using LocalKeyManager.Api.Contracts;
 using LocalKeyManager.Api.Contracts.Mapping;
+using LocalKeyManager.Application.Keys.ChangeKeypairState;
 using LocalKeyManager.Application.Keys.GenerateKeypair;
 using LocalKeyManager.Application.Keys.GetKeypair;
+using LocalKeyManager.Application.Keys.ImportKeypair;
 using LocalKeyManager.Application.Keys.ListKeypairs;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace LocalKeyManager.Api.Controllers;
 
+/// <summary>Keypairs: create, read (genesys and admin); import and lifecycle (admin). Never delete.</summary>
 [ApiController]
 [Route("key-management/v1/keypair")]
 [Authorize(Policy = HawkDefaults.GenesysPolicy)]
@@ -20,7 +24,7 @@ public sealed class KeypairController(ISender sender) : ControllerBase
     public async Task<KeypairResponse> Create(CancellationToken cancellationToken)
     {
         var keypair = await sender.Send(new GenerateKeypair(), cancellationToken);
-        HttpContext.Features.Get<RequestAuditFeature>()?.KeypairId = keypair.Id.ToString();
+        Audit(keypair.Id.ToString());
         return keypair.ToResponse();
     }
 
@@ -31,7 +35,50 @@ public sealed class KeypairController(ISender sender) : ControllerBase
     [HttpGet("{id}")]
     public async Task<KeypairResponse> Get(string id, CancellationToken cancellationToken)
     {
-        HttpContext.Features.Get<RequestAuditFeature>()?.KeypairId = id;
+        Audit(id);
         return (await sender.Send(new GetKeypair(id), cancellationToken)).ToResponse();
     }
+
+    [HttpPost("import")]
+    [Authorize(Policy = HawkDefaults.AdminPolicy)]
+    public async Task<KeypairResponse> Import(
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ImportKeypairRequest? request,
+        CancellationToken cancellationToken)
+    {
+        var imported = await sender.Send(new ImportKeypair(request?.PrivateKey, request?.Id, request?.DateCreated), cancellationToken);
+        Audit(imported.Keypair.Id.ToString());
+        return imported.Keypair.ToResponse();
+    }
+
+    [HttpPost("{id}/disable")]
+    [Authorize(Policy = HawkDefaults.AdminPolicy)]
+    public Task<KeypairResponse> Disable(string id, CancellationToken cancellationToken) =>
+        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.Disable), cancellationToken);
+
+    [HttpPost("{id}/enable")]
+    [Authorize(Policy = HawkDefaults.AdminPolicy)]
+    public Task<KeypairResponse> Enable(string id, CancellationToken cancellationToken) =>
+        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.Enable), cancellationToken);
+
+    [HttpPost("{id}/schedule-destruction")]
+    [Authorize(Policy = HawkDefaults.AdminPolicy)]
+    public Task<KeypairResponse> ScheduleDestruction(
+        string id,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ScheduleDestructionRequest? request,
+        CancellationToken cancellationToken) =>
+        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.ScheduleDestruction, request?.WaitingPeriodDays), cancellationToken);
+
+    [HttpPost("{id}/cancel-destruction")]
+    [Authorize(Policy = HawkDefaults.AdminPolicy)]
+    public Task<KeypairResponse> CancelDestruction(string id, CancellationToken cancellationToken) =>
+        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.CancelDestruction), cancellationToken);
+
+    private async Task<KeypairResponse> ChangeAsync(ChangeKeypairState change, CancellationToken cancellationToken)
+    {
+        Audit(change.Id);
+        return (await sender.Send(change, cancellationToken)).ToResponse();
+    }
+
+    private void Audit(string keypairId) =>
+        HttpContext.Features.Get<RequestAuditFeature>()?.KeypairId = keypairId.Length <= 64 ? keypairId : null;
 }

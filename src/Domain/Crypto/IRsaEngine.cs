@@ -16,4 +16,15 @@ public interface IRsaEngine
     /// (wrong length, wrong padding, wrong key) without saying which.
     /// </summary>
     bool TryDecrypt(Keypair keypair, ReadOnlySpan<byte> ciphertext, RsaPadding padding, out byte[] plaintext);
+
+    /// <summary>
+    /// Reads an existing private key (base64 DER PKCS#1 as the original service stored it, PEM
+    /// PKCS#1, PEM PKCS#8, or base64 DER PKCS#8) and wraps it for <paramref name="id"/>. Returns
+    /// null with <paramref name="error"/> (no key material in it) when it is not an RSA private
+    /// key of at least <paramref name="minimumBits"/> bits.
+    /// </summary>
+    GeneratedKeypair? TryImport(KeypairId id, string privateKey, int minimumBits, out string error);
+
+    /// <summary>Drops any parsed copy of the keypair's private key held in memory.</summary>
+    void Forget(KeypairId id);
 }

@@ -1,12 +1,23 @@
+using NodaTime;
+
 namespace LocalKeyManager.Domain.Keys;
 
 public interface IKeypairRepository
 {
-    /// <summary>Stores a new keypair; the write is committed when the task completes.</summary>
-    Task AddAsync(Keypair keypair, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a new keypair, committed when the task completes. Returns false, storing nothing,
+    /// when the id exists (the database's primary key decides, not a read before the write).
+    /// </summary>
+    Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken);
 
     Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken);
 
     /// <summary>All keypairs, newest first.</summary>
     Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Commits a lifecycle change: state, destruction time, and the private key (null once destroyed).</summary>
+    Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken);
+
+    /// <summary>Keypairs pending destruction whose waiting period ended at or before <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken);
 }

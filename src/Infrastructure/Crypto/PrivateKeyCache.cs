@@ -24,10 +24,11 @@ public sealed class PrivateKeyCache(IKeyProtector protector, IOptions<KeyCacheOp
     /// <summary>Runs <paramref name="use"/> with a parsed private key of <paramref name="keypair"/>.</summary>
     public T Use<T>(Keypair keypair, Func<RSA, T> use)
     {
-        var entry = _entries.GetOrAdd(keypair.Id, static (_, k) => new Entry(k.PrivateKey), keypair);
-        if (!entry.Matches(keypair.PrivateKey))
+        var wrapped = keypair.PrivateKey ?? throw new InvalidOperationException($"Keypair {keypair.Id} has no private key (destroyed).");
+        var entry = _entries.GetOrAdd(keypair.Id, static (_, w) => new Entry(w), wrapped);
+        if (!entry.Matches(wrapped))
         {
-            var fresh = new Entry(keypair.PrivateKey);
+            var fresh = new Entry(wrapped);
             if (_entries.TryUpdate(keypair.Id, fresh, entry))
             {
                 entry.Retire();
@@ -42,7 +43,7 @@ public sealed class PrivateKeyCache(IKeyProtector protector, IOptions<KeyCacheOp
             EvictLeastRecentlyUsed(keypair.Id);
         }
 
-        var rsa = entry.Rent() ?? Import(keypair);
+        var rsa = entry.Rent() ?? Import(keypair.Id, wrapped);
         try
         {
             return use(rsa);
@@ -63,13 +64,21 @@ public sealed class PrivateKeyCache(IKeyProtector protector, IOptions<KeyCacheOp
         _entries.Clear();
     }
 
-    private RSA Import(Keypair keypair)
+    /// <summary>Drops the keypair's parsed keys (it was disabled, scheduled for destruction or destroyed).</summary>
+    public void Forget(KeypairId id)
     {
-        var wrapped = keypair.PrivateKey;
+        if (_entries.TryRemove(id, out var entry))
+        {
+            entry.Retire();
+        }
+    }
+
+    private RSA Import(KeypairId id, WrappedKey wrapped)
+    {
         var buffer = new byte[protector.MaxPlaintextLength(wrapped)];
         try
         {
-            var length = protector.Unwrap(wrapped, Keypair.WrappingContext(keypair.Id), buffer);
+            var length = protector.Unwrap(wrapped, Keypair.WrappingContext(id), buffer);
             var rsa = RSA.Create();
             rsa.ImportRSAPrivateKey(buffer.AsSpan(0, length), out _);
             return rsa;

@@ -12,16 +12,7 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache) : 
     public GeneratedKeypair Generate(KeypairId id)
     {
         using var rsa = RSA.Create(KeySizeBits);
-        var publicKey = rsa.ExportRSAPublicKey();
-        var privateKey = rsa.ExportRSAPrivateKey();
-        try
-        {
-            return new GeneratedKeypair(publicKey, protector.Wrap(privateKey, Keypair.WrappingContext(id)));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(privateKey);
-        }
+        return Wrap(id, rsa);
     }
 
     public bool TryDecrypt(Keypair keypair, ReadOnlySpan<byte> ciphertext, RsaPadding padding, out byte[] plaintext)
@@ -48,5 +39,40 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache) : 
 
         plaintext = result ?? [];
         return result is not null;
+    }
+
+    public GeneratedKeypair? TryImport(KeypairId id, string privateKey, int minimumBits, out string error)
+    {
+        using var rsa = RSA.Create();
+        if (!PrivateKeyFormats.TryRead(rsa, privateKey))
+        {
+            error = "privateKey is not an RSA private key in base64 DER (PKCS#1 or PKCS#8) or PEM (PKCS#1 or PKCS#8).";
+            return null;
+        }
+
+        if (rsa.KeySize < minimumBits)
+        {
+            error = $"privateKey is RSA-{rsa.KeySize}; keys below {minimumBits} bits are refused.";
+            return null;
+        }
+
+        error = string.Empty;
+        return Wrap(id, rsa);
+    }
+
+    public void Forget(KeypairId id) => cache.Forget(id);
+
+    private GeneratedKeypair Wrap(KeypairId id, RSA rsa)
+    {
+        var publicKey = rsa.ExportRSAPublicKey();
+        var privateKey = rsa.ExportRSAPrivateKey();
+        try
+        {
+            return new GeneratedKeypair(publicKey, protector.Wrap(privateKey, Keypair.WrappingContext(id)));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using LocalKeyManager.Domain.Keys;
+using NodaTime;
 
 namespace LocalKeyManager.Application.UnitTests.Fakes;
 
@@ -6,15 +7,24 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
 {
     public Dictionary<KeypairId, Keypair> Stored { get; } = [];
 
-    public Task AddAsync(Keypair keypair, CancellationToken cancellationToken)
-    {
-        Stored.Add(keypair.Id, keypair);
-        return Task.CompletedTask;
-    }
+    public int Updates { get; private set; }
+
+    public Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken) =>
+        Task.FromResult(Stored.TryAdd(keypair.Id, keypair));
 
     public Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken) =>
         Task.FromResult(Stored.GetValueOrDefault(id));
 
     public Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Keypair>>(Stored.Values.OrderByDescending(k => k.CreatedAt).ToList());
+
+    public Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken)
+    {
+        Updates++;
+        Stored[keypair.Id] = keypair;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Keypair>>(Stored.Values.Where(k => k.State == KeyState.PendingDestruction && k.DestroyAt <= now).ToList());
 }

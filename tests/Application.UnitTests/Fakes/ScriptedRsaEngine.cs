@@ -18,6 +18,21 @@ internal sealed class ScriptedRsaEngine : IRsaEngine
         return new GeneratedKeypair([1, 2, 3], new WrappedKey("fake:v1", [9, 9]));
     }
 
+    public List<KeypairId> Forgotten { get; } = [];
+
+    /// <summary>What TryImport answers: a keypair, or null with <see cref="ImportError"/>.</summary>
+    public GeneratedKeypair? Imported { get; set; }
+
+    public string ImportError { get; set; } = "not a key";
+
+    public GeneratedKeypair? TryImport(KeypairId id, string privateKey, int minimumBits, out string error)
+    {
+        error = Imported is null ? ImportError : string.Empty;
+        return Imported;
+    }
+
+    public void Forget(KeypairId id) => Forgotten.Add(id);
+
     public bool TryDecrypt(Keypair keypair, ReadOnlySpan<byte> ciphertext, RsaPadding padding, out byte[] plaintext)
     {
         Calls.Add((keypair.Id, ciphertext.ToArray(), padding));

@@ -16,7 +16,6 @@ namespace LocalKeyManager.Api.Contracts.Mapping;
 public static partial class WireMapper
 {
     [MapProperty(nameof(KeypairDto.CreatedAt), nameof(KeypairResponse.DateCreated))]
-    [MapperIgnoreSource(nameof(KeypairDto.State))]
     public static partial KeypairResponse ToResponse(this KeypairDto keypair);
 
     [MapperIgnoreSource(nameof(RegisteredCredential.Role))]
@@ -44,6 +43,10 @@ public static partial class WireMapper
     private static string BytesToBase64(byte[] bytes) => Convert.ToBase64String(bytes);
 
     private static long InstantToUnixMilliseconds(Instant instant) => instant.ToUnixTimeMilliseconds();
+
+    private static long? NullableInstantToUnixMilliseconds(Instant? instant) => instant?.ToUnixTimeMilliseconds();
+
+    private static string StateToWire(KeyState state) => KeyStates.ToWire(state);
 
     private static string AlgorithmToWire(HawkAlgorithm algorithm) => HawkCrypto.AlgorithmName(algorithm);
 

@@ -29,7 +29,8 @@ public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa) 
             ?? throw new ValidationFailedException("keypairId", "No keypair has this id.");
         if (keypair.State != KeyState.Enabled)
         {
-            throw new ForbiddenException($"Keypair {keypair.Id} is {keypair.State.ToString().ToLowerInvariant()} and refuses decryption.");
+            rsa.Forget(keypair.Id);
+            throw new ForbiddenException($"Keypair {keypair.Id} is {KeyStates.ToWire(keypair.State)} and refuses decryption.");
         }
 
         return rsa.TryDecrypt(keypair, ciphertext, padding, out var plaintext)

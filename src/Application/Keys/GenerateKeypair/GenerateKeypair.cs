@@ -16,7 +16,11 @@ public sealed class GenerateKeypairHandler(IRsaEngine rsa, IKeypairRepository ke
         var id = KeypairId.New();
         var generated = rsa.Generate(id);
         var keypair = Keypair.Create(id, generated.PublicKey, generated.PrivateKey, clock.GetCurrentInstant());
-        await keypairs.AddAsync(keypair, cancellationToken);
+        if (!await keypairs.TryAddAsync(keypair, cancellationToken))
+        {
+            throw new InvalidOperationException("A freshly generated keypair id already exists.");
+        }
+
         return keypair.ToDto();
     }
 }

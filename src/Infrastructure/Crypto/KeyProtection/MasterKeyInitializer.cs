@@ -90,10 +90,10 @@ public sealed partial class MasterKeyInitializer(
             return;
         }
 
-        var keypair = await db.Keypairs.AsNoTracking().OrderBy(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        var keypair = await db.Keypairs.AsNoTracking().Where(k => k.WrappedPrivateKey != null).OrderBy(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
         if (keypair is not null)
         {
-            Verify(new WrappedKey(keypair.KekId, keypair.WrappedPrivateKey), Keypair.WrappingContext(new KeypairId(keypair.Id)));
+            Verify(new WrappedKey(keypair.KekId!, keypair.WrappedPrivateKey!), Keypair.WrappingContext(new KeypairId(keypair.Id)));
         }
     }
 

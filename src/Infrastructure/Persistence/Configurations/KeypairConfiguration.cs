@@ -11,8 +11,9 @@ internal sealed class KeypairConfiguration : IEntityTypeConfiguration<KeypairRow
         builder.HasKey(k => k.Id);
         builder.Property(k => k.Id).HasColumnName("id").ValueGeneratedNever();
         builder.Property(k => k.PublicKey).HasColumnName("public_key").IsRequired();
-        builder.Property(k => k.WrappedPrivateKey).HasColumnName("wrapped_private_key").IsRequired();
-        builder.Property(k => k.KekId).HasColumnName("kek_id").HasMaxLength(64).IsRequired();
+        builder.Property(k => k.WrappedPrivateKey).HasColumnName("wrapped_private_key");
+        builder.Property(k => k.KekId).HasColumnName("kek_id").HasMaxLength(64);
+        builder.Property(k => k.DestroyAt).HasColumnName("destroy_at");
         builder.Property(k => k.CreatedAt).HasColumnName("created_at");
         builder.Property(k => k.State).HasColumnName("state");
         builder.HasIndex(k => k.CreatedAt).HasDatabaseName("ix_keypairs_created_at");

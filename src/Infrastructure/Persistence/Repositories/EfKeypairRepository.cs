@@ -1,24 +1,39 @@
 using LocalKeyManager.Domain.Crypto;
 using LocalKeyManager.Domain.Keys;
 using Microsoft.EntityFrameworkCore;
+using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfKeypairRepository(KeyManagerDbContext db) : IKeypairRepository
+internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDialect dialect) : IKeypairRepository
 {
-    public async Task AddAsync(Keypair keypair, CancellationToken cancellationToken)
+    private const int Pending = (int)KeyState.PendingDestruction;
+
+    public async Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken)
     {
         db.Keypairs.Add(new KeypairRow
         {
             Id = keypair.Id.Value,
             PublicKey = keypair.PublicKey,
-            WrappedPrivateKey = keypair.PrivateKey.Blob,
-            KekId = keypair.PrivateKey.KekId,
+            WrappedPrivateKey = keypair.PrivateKey?.Blob,
+            KekId = keypair.PrivateKey?.KekId,
             CreatedAt = keypair.CreatedAt,
             State = (int)keypair.State,
+            DestroyAt = keypair.DestroyAt,
         });
-        await db.SaveChangesAsync(cancellationToken);
-        db.ChangeTracker.Clear();
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException e) when (dialect.IsUniqueViolation(e))
+        {
+            return false;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     public async Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken)
@@ -33,6 +48,32 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db) : IKeypairRepo
         return rows.Select(ToDomain).ToList();
     }
 
+    public async Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken)
+    {
+        var blob = keypair.PrivateKey?.Blob;
+        var kekId = keypair.PrivateKey?.KekId;
+        await db.Keypairs
+            .Where(k => k.Id == keypair.Id.Value)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(k => k.State, (int)keypair.State)
+                    .SetProperty(k => k.DestroyAt, keypair.DestroyAt)
+                    .SetProperty(k => k.WrappedPrivateKey, blob)
+                    .SetProperty(k => k.KekId, kekId),
+                cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken)
+    {
+        var rows = await db.Keypairs.AsNoTracking().Where(k => k.State == Pending && k.DestroyAt <= now).ToListAsync(cancellationToken);
+        return rows.Select(ToDomain).ToList();
+    }
+
     private static Keypair ToDomain(KeypairRow row) =>
-        Keypair.Restore(new KeypairId(row.Id), row.PublicKey, new WrappedKey(row.KekId, row.WrappedPrivateKey), row.CreatedAt, (KeyState)row.State);
+        Keypair.Restore(
+            new KeypairId(row.Id),
+            row.PublicKey,
+            row.WrappedPrivateKey is null || row.KekId is null ? null : new WrappedKey(row.KekId, row.WrappedPrivateKey),
+            row.CreatedAt,
+            (KeyState)row.State,
+            row.DestroyAt);
 }

@@ -137,8 +137,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<Instant?>("DestroyAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("destroy_at");
+
                     b.Property<string>("KekId")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("kek_id");
@@ -153,7 +156,6 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnName("state");
 
                     b.Property<byte[]>("WrappedPrivateKey")
-                        .IsRequired()
                         .HasColumnType("bytea")
                         .HasColumnName("wrapped_private_key");
 

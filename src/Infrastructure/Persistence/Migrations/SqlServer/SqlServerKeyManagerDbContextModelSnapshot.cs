@@ -137,8 +137,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
                         .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTime?>("DestroyAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("destroy_at");
+
                     b.Property<string>("KekId")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)")
                         .HasColumnName("kek_id");
@@ -153,7 +156,6 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
                         .HasColumnName("state");
 
                     b.Property<byte[]>("WrappedPrivateKey")
-                        .IsRequired()
                         .HasColumnType("varbinary(max)")
                         .HasColumnName("wrapped_private_key");
 

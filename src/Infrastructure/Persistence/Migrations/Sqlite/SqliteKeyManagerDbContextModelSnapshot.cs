@@ -131,8 +131,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<long?>("DestroyAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("destroy_at");
+
                     b.Property<string>("KekId")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("kek_id");
@@ -147,7 +150,6 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnName("state");
 
                     b.Property<byte[]>("WrappedPrivateKey")
-                        .IsRequired()
                         .HasColumnType("BLOB")
                         .HasColumnName("wrapped_private_key");
 

@@ -48,10 +48,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
                 {
                     id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
                     public_key = table.Column<byte[]>(type: "varbinary(max)", nullable: false),
-                    wrapped_private_key = table.Column<byte[]>(type: "varbinary(max)", nullable: false),
-                    kek_id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    wrapped_private_key = table.Column<byte[]>(type: "varbinary(max)", nullable: true),
+                    kek_id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     created_at = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    state = table.Column<int>(type: "int", nullable: false)
+                    state = table.Column<int>(type: "int", nullable: false),
+                    destroy_at = table.Column<DateTime>(type: "datetime2", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -48,10 +48,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                 {
                     id = table.Column<Guid>(type: "TEXT", nullable: false),
                     public_key = table.Column<byte[]>(type: "BLOB", nullable: false),
-                    wrapped_private_key = table.Column<byte[]>(type: "BLOB", nullable: false),
-                    kek_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    wrapped_private_key = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    kek_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     created_at = table.Column<long>(type: "INTEGER", nullable: false),
-                    state = table.Column<int>(type: "INTEGER", nullable: false)
+                    state = table.Column<int>(type: "INTEGER", nullable: false),
+                    destroy_at = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -49,10 +49,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Postgres
                 {
                     id = table.Column<Guid>(type: "uuid", nullable: false),
                     public_key = table.Column<byte[]>(type: "bytea", nullable: false),
-                    wrapped_private_key = table.Column<byte[]>(type: "bytea", nullable: false),
-                    kek_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    wrapped_private_key = table.Column<byte[]>(type: "bytea", nullable: true),
+                    kek_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     created_at = table.Column<Instant>(type: "timestamp with time zone", nullable: false),
-                    state = table.Column<int>(type: "integer", nullable: false)
+                    state = table.Column<int>(type: "integer", nullable: false),
+                    destroy_at = table.Column<Instant>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {

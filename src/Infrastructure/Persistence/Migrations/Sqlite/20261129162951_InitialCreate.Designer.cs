@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteKeyManagerDbContext))]
-    [Migration("20261129155252_InitialCreate")]
+    [Migration("20261129162951_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -134,8 +134,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<long?>("DestroyAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("destroy_at");
+
                     b.Property<string>("KekId")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("kek_id");
@@ -150,7 +153,6 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnName("state");
 
                     b.Property<byte[]>("WrappedPrivateKey")
-                        .IsRequired()
                         .HasColumnType("BLOB")
                         .HasColumnName("wrapped_private_key");
 

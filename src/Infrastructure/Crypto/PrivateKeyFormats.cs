@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+
+namespace LocalKeyManager.Infrastructure.Crypto;
+
+/// <summary>
+/// The private key encodings an import accepts: PEM (<c>RSA PRIVATE KEY</c> = PKCS#1,
+/// <c>PRIVATE KEY</c> = PKCS#8), or base64 of the DER (PKCS#1, as the original service stored
+/// it, or PKCS#8). Encrypted PEM is not accepted: decrypt it first.
+/// </summary>
+internal static class PrivateKeyFormats
+{
+    public static bool TryRead(RSA rsa, string text)
+    {
+        var trimmed = text.Trim();
+        try
+        {
+            if (trimmed.StartsWith("-----BEGIN", StringComparison.Ordinal))
+            {
+                if (!trimmed.Contains("PRIVATE KEY-----", StringComparison.Ordinal) || trimmed.Contains("ENCRYPTED", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                rsa.ImportFromPem(trimmed);
+                return true;
+            }
+
+            var der = Convert.FromBase64String(trimmed);
+            try
+            {
+                return TryImportDer(rsa, der);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(der);
+            }
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryImportDer(RSA rsa, byte[] der)
+    {
+        try
+        {
+            rsa.ImportRSAPrivateKey(der, out var read);
+            return read == der.Length;
+        }
+        catch (CryptographicException)
+        {
+            rsa.ImportPkcs8PrivateKey(der, out var read);
+            return read == der.Length;
+        }
+    }
+}
