@@ -100,4 +100,24 @@ public sealed class CommandLineTests : IDisposable
         again.Should().Be(0);
         stdout2.Should().Contain("up to date");
     }
+
+    [Fact]
+    public async Task Keys_import_takes_a_file_as_the_original_stored_it_and_keys_list_shows_it()
+    {
+        using var original = System.Security.Cryptography.RSA.Create(3072);
+        var id = Guid.NewGuid().ToString();
+        var file = Path.Combine(_directory, "key.b64");
+        await File.WriteAllTextAsync(file, Convert.ToBase64String(original.ExportRSAPrivateKey()), TestContext.Current.CancellationToken);
+
+        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", file, "--id", id, "--date-created", "1479389944924");
+        var (listExit, list, _) = await RunAsync("keys", "list");
+
+        exit.Should().Be(0, stderr);
+        var json = JsonSerializer.Deserialize<JsonElement>(stdout);
+        json.GetProperty("id").GetString().Should().Be(id);
+        json.GetProperty("dateCreated").GetInt64().Should().Be(1479389944924);
+        listExit.Should().Be(0);
+        JsonSerializer.Deserialize<JsonElement[]>(list)!.Single().GetProperty("id").GetString().Should().Be(id);
+        (stdout + list + stderr).Should().NotContain(Convert.ToBase64String(original.ExportRSAPrivateKey())[..40]);
+    }
 }

@@ -12,7 +12,7 @@ namespace LocalKeyManager.Api.Cli;
 public static class CommandLine
 {
     public const string Usage =
-        "usage: lkm [serve] [--urls URL] | migrate | credentials create --id ID [--role admin|genesys] | credentials list | credentials revoke --id ID | schema-script --provider sqlite|postgres|sqlserver [--out FILE]";
+        "usage: lkm [serve] [--urls URL] | migrate | credentials create --id ID [--role admin|genesys] | credentials list | credentials revoke --id ID | keys list | keys import --file FILE [--id ID] [--date-created MS] | schema-script --provider sqlite|postgres|sqlserver [--out FILE]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,6 +29,7 @@ public static class CommandLine
                 "serve" => await ServeAsync(rest),
                 "migrate" => await MigrateCommand.RunAsync(rest),
                 "credentials" => await CredentialsCommand.RunAsync(rest),
+                "keys" => await KeysCommand.RunAsync(rest),
                 "schema-script" => await SchemaScriptCommand.RunAsync(rest),
                 "help" or "--help" or "-h" => Help(),
                 _ => Fail($"Unknown command '{args[0]}'. {Usage}", 2),

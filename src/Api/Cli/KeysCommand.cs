@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text.Json;
+using LocalKeyManager.Api.Contracts.Mapping;
+using LocalKeyManager.Application.Errors;
+using LocalKeyManager.Application.Keys.ImportKeypair;
+using LocalKeyManager.Application.Keys.ListKeypairs;
+using Mediator;
+
+namespace LocalKeyManager.Api.Cli;
+
+/// <summary>
+/// <c>keys list</c> prints what <c>GET /keypair</c> answers; <c>keys import --file FILE [--id ID]
+/// [--date-created MS]</c> imports a private key file (base64 DER PKCS#1 as the original
+/// service stored it, or PEM) and prints the keypair JSON.
+/// </summary>
+public static class KeysCommand
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var subcommand = args.Length > 0 ? args[0] : throw new UsageException("keys needs a subcommand: list or import.");
+        var (options, rest) = CommandHost.Split(args[1..], "file", "id", "date-created");
+        Func<ISender, Task<object>> run = subcommand switch
+        {
+            "list" => async sender => (await sender.Send(new ListKeypairs())).Select(k => k.ToResponse()).ToList(),
+            "import" => Import(await ReadKeyFileAsync(options), options.GetValueOrDefault("id"), DateCreated(options)),
+            _ => throw new UsageException($"Unknown keys subcommand '{subcommand}'."),
+        };
+
+        using var host = await CommandHost.StartAsync(rest);
+        await using var scope = host.Services.CreateAsyncScope();
+        try
+        {
+            Console.WriteLine(JsonSerializer.Serialize(await run(scope.ServiceProvider.GetRequiredService<ISender>()), Json));
+            return 0;
+        }
+        catch (ApplicationErrorException e)
+        {
+            return CommandLine.Fail(e.Message, 1);
+        }
+    }
+
+    private static Func<ISender, Task<object>> Import(string privateKey, string? id, long? dateCreated) =>
+        async sender => (await sender.Send(new ImportKeypair(privateKey, id, dateCreated))).Keypair.ToResponse();
+
+    private static async Task<string> ReadKeyFileAsync(Dictionary<string, string> options)
+    {
+        var path = options.TryGetValue("file", out var file) ? file : throw new UsageException("--file is required.");
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"{path} does not exist.");
+        }
+
+        return await File.ReadAllTextAsync(path);
+    }
+
+    private static long? DateCreated(Dictionary<string, string> options) =>
+        !options.TryGetValue("date-created", out var text) ? null
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms
+        : throw new UsageException("--date-created is milliseconds since the Unix epoch.");
+}
