@@ -114,6 +114,35 @@ public abstract class PersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bad_write_in_a_group_commit_fails_alone_and_its_neighbours_commit()
+    {
+        var t0 = Instant.FromUtc(2026, 11, 29, 13, 0);
+        var duplicate = Entry(t0);
+        await using var scope = _services.Scope();
+        var log = scope.ServiceProvider.GetRequiredService<IRequestLog>();
+        await log.AppendAsync(duplicate, Ct);
+
+        var writes = Enumerable.Range(1, 20).Select(i => log.AppendAsync(Entry(t0 + Duration.FromSeconds(i)), Ct))
+            .Append(log.AppendAsync(duplicate with { Detail = "same id again" }, Ct))
+            .ToArray();
+        var outcomes = await Task.WhenAll(writes.Select(async w =>
+        {
+            try
+            {
+                await w;
+                return true;
+            }
+            catch (Microsoft.EntityFrameworkCore.DbUpdateException)
+            {
+                return false;
+            }
+        }));
+
+        outcomes.Count(o => !o).Should().Be(1);
+        (await log.QueryAsync(100, t0, t0 + Duration.FromMinutes(1), Ct)).Should().HaveCount(21);
+    }
+
+    [Fact]
     public async Task Lifecycle_changes_are_stored_and_destruction_erases_the_private_key_column()
     {
         await using var scope = _services.Scope();

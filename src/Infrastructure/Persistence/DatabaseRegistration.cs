@@ -60,6 +60,7 @@ internal static class DatabaseRegistration
                 throw new InvalidOperationException($"Database:Provider '{provider}' is not supported; use Sqlite, Postgres or SqlServer.");
         }
 
+        services.AddSingleton<GroupCommit.GroupCommitWriter>();
         services.AddScoped<IKeypairRepository, EfKeypairRepository>();
         services.AddScoped<ICredentialRepository, EfCredentialRepository>();
         services.AddScoped<IReplayGuard, EfReplayGuard>();

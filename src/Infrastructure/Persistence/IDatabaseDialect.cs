@@ -14,10 +14,11 @@ public interface IDatabaseDialect
     bool IsUnavailable(Exception exception);
 
     /// <summary>
-    /// Inserts the replay record unless the same (credential, nonce, ts) exists, in one statement
-    /// and without an exception for the duplicate; true when this call inserted it.
+    /// Inserts the replay records whose (credential, nonce, ts) does not exist yet, in the current
+    /// transaction and without an exception for duplicates; returns the triples it inserted.
+    /// The rows are distinct.
     /// </summary>
-    Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken);
+    Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken);
 
     /// <summary>Database-wide settings the service relies on, applied at start-up once the schema is current.</summary>
     Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken);

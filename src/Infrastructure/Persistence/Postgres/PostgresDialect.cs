@@ -23,8 +23,6 @@ internal sealed class PostgresDialect : IDatabaseDialect
 
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken) =>
-        await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ({nonce.CredentialId}, {nonce.Nonce}, {nonce.Ts}, {nonce.SeenAt.ToDateTimeUtc()}) ON CONFLICT DO NOTHING",
-            cancellationToken) == 1;
+    public Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken) =>
+        GroupCommit.NonceInsert.InsertReturningAsync(db, nonces, seenAt => seenAt.ToDateTimeUtc(), cancellationToken);
 }

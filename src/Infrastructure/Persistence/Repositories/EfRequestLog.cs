@@ -1,23 +1,14 @@
 using LocalKeyManager.Domain.Audit;
+using LocalKeyManager.Infrastructure.Persistence.GroupCommit;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfRequestLog(KeyManagerDbContext db) : IRequestLog
+internal sealed class EfRequestLog(KeyManagerDbContext db, GroupCommitWriter writer) : IRequestLog
 {
-    public async Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken)
-    {
-        db.RequestLog.Add(entry);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
-    }
+    /// <summary>Through the group commit: concurrent requests share one transaction.</summary>
+    public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => writer.AppendAsync(entry, cancellationToken);
 
     public async Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken) =>
         await db.RequestLog.AsNoTracking()

@@ -24,17 +24,29 @@ internal sealed class SqlServerDialect : IDatabaseDialect
 
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken) =>
+    public async Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken)
+    {
         // SQL Server has no ON CONFLICT; the primary key still decides, and a duplicate is
         // swallowed inside the batch (no row affected) so it never surfaces as an exception.
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            BEGIN TRY
-                INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ({nonce.CredentialId}, {nonce.Nonce}, {nonce.Ts}, {nonce.SeenAt.ToDateTimeUtc()});
-            END TRY
-            BEGIN CATCH
-                IF ERROR_NUMBER() NOT IN (2601, 2627) THROW;
-            END CATCH
-            """,
-            cancellationToken) == 1;
+        var inserted = new HashSet<(string, string, long)>();
+        foreach (var nonce in nonces)
+        {
+            var rows = await db.Database.ExecuteSqlAsync(
+                $"""
+                BEGIN TRY
+                    INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ({nonce.CredentialId}, {nonce.Nonce}, {nonce.Ts}, {nonce.SeenAt.ToDateTimeUtc()});
+                END TRY
+                BEGIN CATCH
+                    IF ERROR_NUMBER() NOT IN (2601, 2627) THROW;
+                END CATCH
+                """,
+                cancellationToken);
+            if (rows == 1)
+            {
+                inserted.Add((nonce.CredentialId, nonce.Nonce, nonce.Ts));
+            }
+        }
+
+        return inserted;
+    }
 }

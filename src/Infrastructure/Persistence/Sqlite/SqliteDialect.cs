@@ -25,8 +25,6 @@ internal sealed class SqliteDialect : IDatabaseDialect
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
 
-    public async Task<bool> InsertNonceIfAbsentAsync(KeyManagerDbContext db, NonceRow nonce, CancellationToken cancellationToken) =>
-        await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ({nonce.CredentialId}, {nonce.Nonce}, {nonce.Ts}, {nonce.SeenAt.ToUnixTimeTicks()}) ON CONFLICT DO NOTHING",
-            cancellationToken) == 1;
+    public Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken) =>
+        GroupCommit.NonceInsert.InsertReturningAsync(db, nonces, seenAt => seenAt.ToUnixTimeTicks(), cancellationToken);
 }

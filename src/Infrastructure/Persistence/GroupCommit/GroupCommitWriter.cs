@@ -1,0 +1,137 @@
+using System.Threading.Channels;
+using LocalKeyManager.Domain.Audit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LocalKeyManager.Infrastructure.Persistence.GroupCommit;
+
+/// <summary>
+/// Group commit for the per-request writes (replay records and request-log entries): concurrent
+/// requests queue their writes, and one writer commits everything queued so far in a single
+/// transaction (one fsync on SQLite, one round trip per kind of row on a server database), then
+/// releases every waiting request together. A request is answered only after its writes commit,
+/// so durability is unchanged; throughput no longer pays one transaction per write.
+/// </summary>
+public sealed partial class GroupCommitWriter : IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IDatabaseDialect _dialect;
+    private readonly ILogger<GroupCommitWriter> _logger;
+    private readonly Task _loop;
+
+    public GroupCommitWriter(IServiceScopeFactory scopes, IDatabaseDialect dialect, ILogger<GroupCommitWriter> logger)
+    {
+        _scopes = scopes;
+        _dialect = dialect;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Records a replay triple; true when this call was the first to record it.</summary>
+    public Task<bool> RecordNonceAsync(NonceRow row, CancellationToken cancellationToken) => EnqueueAsync(new NonceWrite(row), cancellationToken);
+
+    /// <summary>Appends a request-log entry; completes once it is committed.</summary>
+    public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => EnqueueAsync(new LogWrite(entry), cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private Task<bool> EnqueueAsync(PendingWrite write, CancellationToken cancellationToken)
+    {
+        if (!_queue.Writer.TryWrite(write))
+        {
+            throw new ObjectDisposedException(nameof(GroupCommitWriter), "The service is shutting down.");
+        }
+
+        // The write goes ahead even if this caller stops waiting: once queued it is committed.
+        return write.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            await CommitAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingWrite> batch)
+    {
+        try
+        {
+            var inserted = await CommitBatchAsync(batch);
+            foreach (var write in batch)
+            {
+                write.Completion.TrySetResult(write is not NonceWrite nonce || inserted.Contains(nonce));
+            }
+        }
+        catch (Exception e) when (batch.Count > 1 && !_dialect.IsUnavailable(e))
+        {
+            // One bad row must not fail its neighbours: commit each on its own.
+            LogBatchFailed(_logger, batch.Count, e);
+            foreach (var write in batch)
+            {
+                await CommitAsync([write]);
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var write in batch)
+            {
+                write.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Commits the batch in one transaction; returns the nonce writes that were first.</summary>
+    private async Task<HashSet<NonceWrite>> CommitBatchAsync(List<PendingWrite> batch)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+
+        // The same triple twice in one batch: only the first can be first.
+        var nonces = batch.OfType<NonceWrite>()
+            .GroupBy(n => (n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))
+            .Select(g => g.First())
+            .ToList();
+        var entries = batch.OfType<LogWrite>().Select(l => l.Entry).ToList();
+
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var first = new HashSet<NonceWrite>();
+            if (nonces.Count > 0)
+            {
+                var inserted = await _dialect.InsertNoncesIfAbsentAsync(db, nonces.Select(n => n.Row).ToList(), CancellationToken.None);
+                first.UnionWith(nonces.Where(n => inserted.Contains((n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))));
+            }
+
+            if (entries.Count > 0)
+            {
+                db.RequestLog.AddRange(entries);
+                await db.SaveChangesAsync();
+                db.ChangeTracker.Clear();
+            }
+
+            await transaction.CommitAsync();
+            return first;
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A group commit of {Count} writes failed; committing them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+}

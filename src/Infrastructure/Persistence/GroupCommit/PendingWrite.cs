@@ -1,0 +1,21 @@
+using LocalKeyManager.Domain.Audit;
+
+namespace LocalKeyManager.Infrastructure.Persistence.GroupCommit;
+
+/// <summary>One write waiting for the next group commit; completed once its transaction commits.</summary>
+internal abstract class PendingWrite
+{
+    public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>A replay record; the result says whether this request was the first to use the nonce.</summary>
+internal sealed class NonceWrite(NonceRow row) : PendingWrite
+{
+    public NonceRow Row { get; } = row;
+}
+
+/// <summary>A request-log entry; the result is always true.</summary>
+internal sealed class LogWrite(RequestLogEntry entry) : PendingWrite
+{
+    public RequestLogEntry Entry { get; } = entry;
+}
