@@ -10,6 +10,12 @@ public interface ICredentialRepository
 
     Task<HawkCredential?> FindAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="FindAsync"/>, for authentication on every request: the answer may come from
+    /// memory and be up to half a second old (a revocation reaches every instance within 1 s).
+    /// </summary>
+    Task<HawkCredential?> FindRecentAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>All credentials, oldest first.</summary>
     Task<IReadOnlyList<HawkCredential>> ListAsync(CancellationToken cancellationToken);
 

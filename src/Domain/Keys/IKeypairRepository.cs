@@ -12,6 +12,12 @@ public interface IKeypairRepository
 
     Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="FindAsync"/>, for the decrypt hot path: the answer may come from memory and
+    /// be up to two seconds old (a disable reaches every instance well within the 5 s promised).
+    /// </summary>
+    Task<Keypair?> FindRecentAsync(KeypairId id, CancellationToken cancellationToken);
+
     /// <summary>All keypairs, newest first.</summary>
     Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken);
 

@@ -39,7 +39,7 @@ public sealed class HawkAuthenticator(
         }
 
         var artifacts = new HawkCrypto.Artifacts(header.Ts, header.Nonce, request.Method, request.Resource, request.Host, request.Port, header.App, header.Dlg);
-        var credential = CredentialId.IsValid(header.Id) ? await credentials.FindAsync(header.Id, cancellationToken) : null;
+        var credential = CredentialId.IsValid(header.Id) ? await credentials.FindRecentAsync(header.Id, cancellationToken) : null;
         if (credential is null || credential.IsRevoked)
         {
             // Spend the same work as a real check, so timing does not tell ids apart either.

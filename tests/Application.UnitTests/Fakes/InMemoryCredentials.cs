@@ -14,6 +14,8 @@ internal sealed class InMemoryCredentials : ICredentialRepository
     public Task<HawkCredential?> FindAsync(string id, CancellationToken cancellationToken) =>
         Task.FromResult(Stored.GetValueOrDefault(id));
 
+    public Task<HawkCredential?> FindRecentAsync(string id, CancellationToken cancellationToken) => FindAsync(id, cancellationToken);
+
     public Task<IReadOnlyList<HawkCredential>> ListAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<HawkCredential>>(Stored.Values.ToList());
 

@@ -15,6 +15,8 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
     public Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken) =>
         Task.FromResult(Stored.GetValueOrDefault(id));
 
+    public Task<Keypair?> FindRecentAsync(KeypairId id, CancellationToken cancellationToken) => FindAsync(id, cancellationToken);
+
     public Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Keypair>>(Stored.Values.OrderByDescending(k => k.CreatedAt).ToList());
 

@@ -25,7 +25,7 @@ public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa) 
         var ciphertext = Convert.FromBase64String(command.Body!);
         var padding = DecryptTypes.Parse(command.DecryptType);
 
-        var keypair = await keypairs.FindAsync(id, cancellationToken)
+        var keypair = await keypairs.FindRecentAsync(id, cancellationToken)
             ?? throw new ValidationFailedException("keypairId", "No keypair has this id.");
         if (keypair.State != KeyState.Enabled)
         {

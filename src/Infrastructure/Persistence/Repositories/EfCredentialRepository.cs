@@ -4,8 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDialect dialect) : ICredentialRepository
+internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDialect dialect, RecentReads<string, CredentialRow> recent) : ICredentialRepository
 {
+    /// <summary>How long a credential read may be reused (a revocation must reach every instance within 1 s).</summary>
+    public static readonly TimeSpan RecentLifetime = TimeSpan.FromMilliseconds(500);
+
     public async Task<bool> TryAddAsync(HawkCredential credential, CancellationToken cancellationToken)
     {
         db.Credentials.Add(new CredentialRow
@@ -39,6 +42,12 @@ internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDi
         return row is null ? null : ToDomain(row);
     }
 
+    public async Task<HawkCredential?> FindRecentAsync(string id, CancellationToken cancellationToken)
+    {
+        var row = await recent.GetAsync(id, key => db.Credentials.AsNoTracking().SingleOrDefaultAsync(c => c.Id == key, cancellationToken));
+        return row is null ? null : ToDomain(row);
+    }
+
     public async Task<IReadOnlyList<HawkCredential>> ListAsync(CancellationToken cancellationToken)
     {
         var rows = await db.Credentials.AsNoTracking().OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).ToListAsync(cancellationToken);
@@ -51,6 +60,7 @@ internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDi
         await db.Credentials
             .Where(c => c.Id == credential.Id && c.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.RevokedAt, credential.RevokedAt), cancellationToken);
+        recent.Forget(credential.Id);
     }
 
     private static HawkCredential ToDomain(CredentialRow row) =>

@@ -5,8 +5,11 @@ using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDialect dialect) : IKeypairRepository
+internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDialect dialect, RecentReads<KeypairId, KeypairRow> recent) : IKeypairRepository
 {
+    /// <summary>How long a keypair read may be reused (disable must reach every instance within 5 s).</summary>
+    public static readonly TimeSpan RecentLifetime = TimeSpan.FromSeconds(2);
+
     private const int Pending = (int)KeyState.PendingDestruction;
 
     public async Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken)
@@ -42,6 +45,13 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
         return row is null ? null : ToDomain(row);
     }
 
+    public async Task<Keypair?> FindRecentAsync(KeypairId id, CancellationToken cancellationToken)
+    {
+        // Rows are cached, not entities: every caller gets its own Keypair to work with.
+        var row = await recent.GetAsync(id, key => db.Keypairs.AsNoTracking().SingleOrDefaultAsync(k => k.Id == key.Value, cancellationToken));
+        return row is null ? null : ToDomain(row);
+    }
+
     public async Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken)
     {
         var rows = await db.Keypairs.AsNoTracking().OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(cancellationToken);
@@ -60,6 +70,7 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
                     .SetProperty(k => k.WrappedPrivateKey, blob)
                     .SetProperty(k => k.KekId, kekId),
                 cancellationToken);
+        recent.Forget(keypair.Id);
     }
 
     public async Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken)
