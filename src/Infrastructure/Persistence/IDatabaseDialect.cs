@@ -7,6 +7,13 @@ public interface IDatabaseDialect
 {
     string Name { get; }
 
+    /// <summary>
+    /// Whether a group commit needs an explicit transaction to be one commit. SQLite: yes (else
+    /// one fsync per statement). PostgreSQL: no; each statement commits by itself in one round
+    /// trip, and a batch of statements sent together runs as one implicit transaction.
+    /// </summary>
+    bool GroupCommitInTransaction { get; }
+
     /// <summary>The write broke a unique key (the row exists already).</summary>
     bool IsUniqueViolation(DbUpdateException exception);
 

@@ -112,7 +112,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            await using var transaction = await db.Database.BeginTransactionAsync();
+            // One commit for the batch: an explicit transaction where the database needs one,
+            // else each statement commits by itself (one round trip each on a server database).
+            await using var transaction = _dialect.GroupCommitInTransaction ? await db.Database.BeginTransactionAsync() : null;
+            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             var first = new HashSet<NonceWrite>();
             if (nonces.Count > 0)
             {
@@ -127,7 +130,12 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 db.ChangeTracker.Clear();
             }
 
-            await transaction.CommitAsync();
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync();
+            }
+
+            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
             return first;
         });
     }

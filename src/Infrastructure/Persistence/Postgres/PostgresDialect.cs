@@ -8,6 +8,8 @@ internal sealed class PostgresDialect : IDatabaseDialect
 {
     public string Name => "Postgres";
 
+    public bool GroupCommitInTransaction => false;
+
     public bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

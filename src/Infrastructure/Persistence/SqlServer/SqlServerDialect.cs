@@ -12,6 +12,8 @@ internal sealed class SqlServerDialect : IDatabaseDialect
 
     public string Name => "SqlServer";
 
+    public bool GroupCommitInTransaction => true;
+
     public bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is SqlException e && UniqueViolations.Contains(e.Number);
 

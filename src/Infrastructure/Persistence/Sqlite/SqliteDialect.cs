@@ -14,6 +14,8 @@ internal sealed class SqliteDialect : IDatabaseDialect
 
     public string Name => "Sqlite";
 
+    public bool GroupCommitInTransaction => true;
+
     public bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint };
 
