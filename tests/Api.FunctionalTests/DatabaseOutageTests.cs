@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using LocalKeyManager.TestSupport;
+using Npgsql;
+
+namespace LocalKeyManager.Api.FunctionalTests;
+
+/// <summary>
+/// PostgreSQL refusing the service's connections: requests answer 503 problems quickly (never
+/// 500, never a hang), readiness fails, and the service recovers by itself when it is back.
+/// </summary>
+public sealed class DatabaseOutageTests
+{
+    [Fact]
+    public async Task While_postgres_refuses_connections_requests_get_503_and_the_service_recovers_by_itself()
+    {
+        Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("postgres");
+        var role = "lkm_outage_" + Guid.NewGuid().ToString("N")[..8];
+        await using var owner = new NpgsqlConnection(TestDatabase.PostgresServer);
+        await owner.OpenAsync(ct);
+        await ExecuteAsync(owner, $"CREATE ROLE {role} LOGIN");
+
+        await using (var migrate = new LkmFactory(database.Directory, database.Settings))
+        {
+            await migrate.CreateCredentialAsync("genesys-outage");
+        }
+
+        await using (var grant = new NpgsqlConnection(database.ConnectionString))
+        {
+            await grant.OpenAsync(ct);
+            await ExecuteAsync(grant, $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}");
+        }
+
+        var settings = new Dictionary<string, string?>(database.Settings)
+        {
+            ["ConnectionStrings:KeyManager"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString,
+            ["Database:MigrateOnStartup"] = "false",
+        };
+        await using var factory = new LkmFactory(database.Directory, settings);
+        using var client = factory.CreateHawkClient(await CredentialAsync(factory));
+        using var anonymous = factory.CreateClient();
+        (await client.GetAsync("/key-management/v1/keypair", ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // The outage: no new connections for the service's role, and its open ones are cut.
+        await ExecuteAsync(owner, $"ALTER ROLE {role} CONNECTION LIMIT 0");
+        await ExecuteAsync(owner, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'");
+
+        var watch = Stopwatch.StartNew();
+        var during = await client.PostAsJsonAsync("/key-management/v1/keypair", new { }, ct);
+        var answeredIn = watch.Elapsed;
+        var ready = await anonymous.GetAsync("/health/ready", ct);
+        var live = await anonymous.GetAsync("/health", ct);
+
+        (await during.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().NotContain("Npgsql");
+        during.Headers.RetryAfter.Should().NotBeNull();
+        answeredIn.Should().BeLessThan(TimeSpan.FromSeconds(5));
+        ready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        live.StatusCode.Should().Be(HttpStatusCode.OK, "liveness checks nothing outside the process");
+
+        await ExecuteAsync(owner, $"ALTER ROLE {role} CONNECTION LIMIT -1");
+        var recovered = await client.GetAsync("/key-management/v1/keypair", ct);
+        recovered.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await anonymous.GetAsync("/health/ready", ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        await ExecuteAsync(owner, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'");
+    }
+
+    private static async Task<HawkCredentials> CredentialAsync(LkmFactory factory) => await factory.CreateCredentialAsync("genesys-during");
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+}
