@@ -46,6 +46,7 @@ public static class DependencyInjection
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         services.Configure<ForwardedHeadersOptions>(options => ConfigureForwardedHeaders(options, configuration));
+        services.AddOpenApi(options => options.AddDocumentTransformer<OpenApi.HawkSecuritySchemeTransformer>());
         services.AddInfrastructureJobs();
         services.AddHostedService<Jobs.KeyDestructionJob>();
         services.AddHostedService<StartupHostedService>();

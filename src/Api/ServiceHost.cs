@@ -44,5 +44,6 @@ public static class ServiceHost
         app.UseExceptionHandler();
         app.UseAuthorization();
         app.MapControllers();
+        app.MapOpenApi().AllowAnonymous();
     }
 }
