@@ -27,6 +27,7 @@ public static class DependencyInjection
         services.AddSingleton<PrivateKeyCache>();
         services.AddSingleton<IRsaEngine, RsaEngine>();
         services.AddScoped<MasterKeyInitializer>();
+        services.AddSingleton<MasterKeyRotation>();
         services.AddSingleton<StartupInitializer>();
 
         services.AddScoped<HawkAuthenticator>();

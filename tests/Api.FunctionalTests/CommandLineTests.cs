@@ -120,4 +120,35 @@ public sealed class CommandLineTests : IDisposable
         JsonSerializer.Deserialize<JsonElement[]>(list)!.Single().GetProperty("id").GetString().Should().Be(id);
         (stdout + list + stderr).Should().NotContain(Convert.ToBase64String(original.ExportRSAPrivateKey())[..40]);
     }
+
+    [Fact]
+    public async Task Master_key_rotate_from_the_command_line_rewraps_and_the_service_still_decrypts()
+    {
+        using var original = System.Security.Cryptography.RSA.Create(2048);
+        var file = Path.Combine(_directory, "key.pem");
+        await File.WriteAllTextAsync(file, original.ExportRSAPrivateKeyPem(), TestContext.Current.CancellationToken);
+        var id = Guid.NewGuid().ToString();
+        (await RunAsync("keys", "import", "--file", file, "--id", id)).ExitCode.Should().Be(0);
+        var admin = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "admin-rotate", "--role", "admin")).Stdout);
+
+        var (exit, stdout, stderr) = await RunAsync("master-key", "rotate", "--batch", "1");
+        var status = JsonSerializer.Deserialize<JsonElement>((await RunAsync("master-key", "status")).Stdout);
+        var retire = await RunAsync("master-key", "retire", "--version", "1");
+
+        exit.Should().Be(0, stderr);
+        stderr.Should().Contain("version 2 is now active").And.Contain("re-wrapped 1 keypair(s)");
+        var summary = JsonSerializer.Deserialize<JsonElement>(stdout);
+        summary.GetProperty("activeVersion").GetInt32().Should().Be(2);
+        summary.GetProperty("rewrappedKeypairs").GetInt32().Should().Be(1);
+        summary.GetProperty("rewrappedCredentials").GetInt32().Should().Be(1);
+        status.GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v2");
+        retire.ExitCode.Should().Be(0, retire.Stderr);
+
+        await using var service = new LkmFactory(_directory);
+        using var client = service.CreateHawkClient(new HawkCredentials("admin-rotate", admin.GetProperty("authKey").GetString()!));
+        var secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var body = new { keypairId = id, body = Convert.ToBase64String(original.Encrypt(secret, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1)) };
+        var decrypted = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(client, "/key-management/v1/decrypt", body, TestContext.Current.CancellationToken);
+        Convert.FromBase64String((await decrypted.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);
+    }
 }

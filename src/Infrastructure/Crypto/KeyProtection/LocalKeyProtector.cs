@@ -43,7 +43,7 @@ public sealed class LocalKeyProtector(MasterKeyHolder keys) : IKeyProtector
             throw new KeyUnwrapException($"The key was wrapped by '{wrapped.KekId}', not by a local master key.");
         }
 
-        if (!keys.Ring.TryGet(version, out var key))
+        if (!keys.Ring.TryGet(version, out var key) && !(keys.TryLearn(version) && keys.Ring.TryGet(version, out key)))
         {
             throw new KeyUnwrapException($"Master key version {version} is not configured.");
         }

@@ -2,15 +2,98 @@ namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 
 /// <summary>
 /// The loaded master key ring. Start-up loads it once (see <see cref="MasterKeyInitializer"/>)
-/// before anything wraps or unwraps; using it earlier is a programming error.
+/// before anything wraps or unwraps; using it earlier is a programming error. When the ring came
+/// from a key file, a version this instance does not know yet (another instance, or
+/// <c>master-key rotate</c>, added it) makes it read the file again, and the file is re-read
+/// anyway when it changes, at most every few seconds: rotation needs no restart.
 /// </summary>
 public sealed class MasterKeyHolder
 {
-    private MasterKeyRing? _ring;
+    private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(5);
 
-    public MasterKeyRing Ring => _ring ?? throw new InvalidOperationException("The master key has not been loaded; start-up did not run.");
+    private readonly Lock _lock = new();
+    private MasterKeyRing? _ring;
+    private string? _path;
+    private DateTime _fileWrittenAt;
+    private long _nextCheck;
+
+    public MasterKeyRing Ring
+    {
+        get
+        {
+            var ring = _ring ?? throw new InvalidOperationException("The master key has not been loaded; start-up did not run.");
+            if (_path is not null && Environment.TickCount64 >= Interlocked.Read(ref _nextCheck))
+            {
+                ReloadIfChanged();
+            }
+
+            return _ring ?? ring;
+        }
+    }
 
     public bool IsLoaded => _ring is not null;
 
+    /// <summary>The key file the ring came from, or null when it came from configuration.</summary>
+    public string? KeyFile => _path;
+
     public void Load(MasterKeyRing ring) => _ring = ring;
+
+    public void LoadFile(string path)
+    {
+        lock (_lock)
+        {
+            _ring = MasterKeyRing.ReadFile(path);
+            _path = path;
+            _fileWrittenAt = File.GetLastWriteTimeUtc(path);
+            Interlocked.Exchange(ref _nextCheck, Environment.TickCount64 + (long)RecheckEvery.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Reads the key file again if it now holds <paramref name="version"/>; true when the ring has it.</summary>
+    public bool TryLearn(int version)
+    {
+        if (_ring?.TryGet(version, out _) == true)
+        {
+            return true;
+        }
+
+        if (_path is null)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            var ring = MasterKeyRing.ReadFile(_path);
+            if (!ring.TryGet(version, out _))
+            {
+                return false;
+            }
+
+            _ring = ring;
+            _fileWrittenAt = File.GetLastWriteTimeUtc(_path);
+            return true;
+        }
+    }
+
+    private void ReloadIfChanged()
+    {
+        lock (_lock)
+        {
+            Interlocked.Exchange(ref _nextCheck, Environment.TickCount64 + (long)RecheckEvery.TotalMilliseconds);
+            try
+            {
+                var writtenAt = File.GetLastWriteTimeUtc(_path!);
+                if (writtenAt != _fileWrittenAt)
+                {
+                    _ring = MasterKeyRing.ReadFile(_path!);
+                    _fileWrittenAt = writtenAt;
+                }
+            }
+            catch (Exception e) when (e is IOException or MasterKeyException or UnauthorizedAccessException)
+            {
+                // Keep the ring we have: a half-written or unreadable file must not stop decrypts.
+            }
+        }
+    }
 }

@@ -44,7 +44,7 @@ public sealed partial class MasterKeyInitializer(
                 await CreateKeyFileIfAllowedAsync(path, explicitlyConfigured: local.KeyFile is not null, cancellationToken);
             }
 
-            holder.Load(MasterKeyRing.ReadFile(path));
+            holder.LoadFile(path);
         }
 
         await VerifyAgainstStoredKeysAsync(cancellationToken);

@@ -96,6 +96,38 @@ public sealed class MasterKeyRing
         return FromStrings(file.Keys, file.ActiveVersion, $"Master key file {path}");
     }
 
+    /// <summary>The same keys plus a fresh version after the highest, which becomes active.</summary>
+    public MasterKeyRing WithNewActiveVersion()
+    {
+        var keys = _keys.ToDictionary(k => k.Key, k => k.Value);
+        var version = keys.Keys.Max() + 1;
+        keys[version] = RandomNumberGenerator.GetBytes(32);
+        return new MasterKeyRing(keys, version);
+    }
+
+    /// <summary>The same keys without <paramref name="version"/>, which must not be the active one.</summary>
+    public MasterKeyRing Without(int version)
+    {
+        if (version == ActiveVersion)
+        {
+            throw new MasterKeyException($"Version {version} is the active master key and cannot be retired.");
+        }
+
+        return new MasterKeyRing(_keys.Where(k => k.Key != version).ToDictionary(k => k.Key, k => k.Value), ActiveVersion);
+    }
+
+    /// <summary>
+    /// Replaces the key file with this ring: written beside it (owner-only) and renamed over it,
+    /// so a reader sees the old file or the new one, never half of one.
+    /// </summary>
+    public void ReplaceFile(string path)
+    {
+        var temporary = path + ".new";
+        File.Delete(temporary);
+        WriteNewFile(temporary);
+        File.Move(temporary, path, overwrite: true);
+    }
+
     /// <summary>Writes the ring to a new file readable by its owner only; never overwrites.</summary>
     public void WriteNewFile(string path)
     {

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using LocalKeyManager.Domain.Credentials;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+using LocalKeyManager.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
+
+/// <summary>
+/// Master key rotation, online: a new version is added and made active, then every wrapped
+/// private key and credential key is re-wrapped under it in batches. Each row is updated only if
+/// it still carries the version it was read with, so it is safe beside a running service and
+/// against a second run; a crashed run is resumed by running it again (it picks up the rows not
+/// yet on the active version). Old versions stay until <see cref="RetireAsync"/> finds them unused.
+/// </summary>
+public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector protector, IServiceScopeFactory scopes)
+{
+    /// <summary>Adds a fresh version to the key file and makes it active; returns its number.</summary>
+    public int AddActiveVersion()
+    {
+        var path = holder.KeyFile ?? throw new MasterKeyException(
+            "The master keys come from configuration: add the new version under KeyProtection:Local:Keys, make it ActiveVersion on every instance, then run rotate again.");
+        var ring = MasterKeyRing.ReadFile(path).WithNewActiveVersion();
+        ring.ReplaceFile(path);
+        holder.LoadFile(path);
+        return ring.ActiveVersion;
+    }
+
+    /// <summary>Re-wraps every blob not on the active version; reports progress after each batch.</summary>
+    public async Task<(int Keypairs, int Credentials)> RewrapAsync(int batchSize, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var active = ActiveKekId();
+        var keypairs = 0;
+        var credentials = 0;
+        var lastKeypair = Guid.Empty;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+            var rows = await db.Keypairs.AsNoTracking()
+                .Where(k => k.KekId != active && k.WrappedPrivateKey != null && k.Id.CompareTo(lastKeypair) > 0)
+                .OrderBy(k => k.Id).Take(batchSize).ToListAsync(cancellationToken);
+            if (rows.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var row in rows)
+            {
+                var fresh = Rewrap(new WrappedKey(row.KekId!, row.WrappedPrivateKey!), Keypair.WrappingContext(new KeypairId(row.Id)));
+                keypairs += await db.Keypairs.Where(k => k.Id == row.Id && k.KekId == row.KekId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.WrappedPrivateKey, fresh.Blob).SetProperty(k => k.KekId, fresh.KekId), cancellationToken);
+            }
+
+            lastKeypair = rows[^1].Id;
+            progress($"re-wrapped {keypairs} keypair(s) under {active}");
+        }
+
+        var lastCredential = string.Empty;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+            var rows = await db.Credentials.AsNoTracking()
+                .Where(c => c.KekId != active && string.Compare(c.Id, lastCredential) > 0)
+                .OrderBy(c => c.Id).Take(batchSize).ToListAsync(cancellationToken);
+            if (rows.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var row in rows)
+            {
+                var fresh = Rewrap(new WrappedKey(row.KekId, row.WrappedKey), HawkCredential.WrappingContext(row.Id));
+                credentials += await db.Credentials.Where(c => c.Id == row.Id && c.KekId == row.KekId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.WrappedKey, fresh.Blob).SetProperty(c => c.KekId, fresh.KekId), cancellationToken);
+            }
+
+            lastCredential = rows[^1].Id;
+            progress($"re-wrapped {credentials} credential(s) under {active}");
+        }
+
+        return (keypairs, credentials);
+    }
+
+    /// <summary>How many keypairs and credentials each master key version wraps.</summary>
+    public async Task<Dictionary<string, int>> UsageAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+        var keypairs = await db.Keypairs.Where(k => k.KekId != null).GroupBy(k => k.KekId!).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        var credentials = await db.Credentials.GroupBy(c => c.KekId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        return keypairs.Concat(credentials).GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.Sum(x => x.Count));
+    }
+
+    /// <summary>Removes an old version from the key file, only when nothing is wrapped under it.</summary>
+    public async Task RetireAsync(int version, CancellationToken cancellationToken)
+    {
+        var path = holder.KeyFile ?? throw new MasterKeyException("The master keys come from configuration: remove the version there.");
+        var kekId = "local:v" + version.ToString(CultureInfo.InvariantCulture);
+        if (version == holder.Ring.ActiveVersion)
+        {
+            throw new MasterKeyException($"Version {version} is the active master key and cannot be retired.");
+        }
+
+        if ((await UsageAsync(cancellationToken)).GetValueOrDefault(kekId) is var used and > 0)
+        {
+            throw new MasterKeyException($"{used} key(s) are still wrapped under version {version}: run 'master-key rotate' first.");
+        }
+
+        MasterKeyRing.ReadFile(path).Without(version).ReplaceFile(path);
+        holder.LoadFile(path);
+    }
+
+    private string ActiveKekId() => "local:v" + holder.Ring.ActiveVersion.ToString(CultureInfo.InvariantCulture);
+
+    private WrappedKey Rewrap(WrappedKey old, string context)
+    {
+        var buffer = new byte[protector.MaxPlaintextLength(old)];
+        try
+        {
+            var length = protector.Unwrap(old, context, buffer);
+            return protector.Wrap(buffer.AsSpan(0, length), context);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
+}
