@@ -28,6 +28,7 @@ public static class DependencyInjection
         services.AddSingleton<IRsaEngine, RsaEngine>();
         services.AddScoped<MasterKeyInitializer>();
         services.AddSingleton<MasterKeyRotation>();
+        services.AddSingleton<Crypto.Backup.KeyBackup>();
         services.AddSingleton<StartupInitializer>();
 
         services.AddScoped<HawkAuthenticator>();

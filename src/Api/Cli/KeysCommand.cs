@@ -11,7 +11,8 @@ namespace LocalKeyManager.Api.Cli;
 /// <summary>
 /// <c>keys list</c> prints what <c>GET /keypair</c> answers; <c>keys import --file FILE [--id ID]
 /// [--date-created MS]</c> imports a private key file (base64 DER PKCS#1 as the original
-/// service stored it, or PEM) and prints the keypair JSON.
+/// service stored it, or PEM) and prints the keypair JSON; the backup subcommands are in
+/// <see cref="BackupCommand"/>.
 /// </summary>
 public static class KeysCommand
 {
@@ -20,12 +21,17 @@ public static class KeysCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("keys needs a subcommand: list or import.");
-        var (options, rest) = CommandHost.Split(args[1..], "file", "id", "date-created");
+        var (options, rest) = CommandHost.Split(args[1..], "file", "id", "date-created", "out", "in", "passphrase-env", "passphrase-file", "recipient", "private-key");
+        if (subcommand is "export-backup" or "verify-backup" or "restore-backup")
+        {
+            return await BackupCommand.RunAsync(subcommand, options, rest);
+        }
+
         Func<ISender, Task<object>> run = subcommand switch
         {
             "list" => async sender => (await sender.Send(new ListKeypairs())).Select(k => k.ToResponse()).ToList(),
             "import" => Import(await ReadKeyFileAsync(options), options.GetValueOrDefault("id"), DateCreated(options)),
-            _ => throw new UsageException($"Unknown keys subcommand '{subcommand}'."),
+            _ => throw new UsageException($"Unknown keys subcommand '{subcommand}': use list, import, export-backup, verify-backup or restore-backup."),
         };
 
         using var host = await CommandHost.StartAsync(rest);

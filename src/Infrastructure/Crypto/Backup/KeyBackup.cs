@@ -1,0 +1,243 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+
+namespace LocalKeyManager.Infrastructure.Crypto.Backup;
+
+/// <summary>
+/// Backups of every keypair that still has its private key, for disaster recovery independent of
+/// the master key: export (plaintext keys exist only inside this class, in memory, and are
+/// encrypted before anything is written), verify without restoring, and restore without
+/// duplicating or overwriting (an id already present with the same key is skipped, with another
+/// key is reported as a conflict and left alone).
+/// </summary>
+public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protector, IRsaEngine rsa, IClock clock)
+{
+    public const int Pbkdf2Iterations = 600_000;
+    private const int TagSize = 16;
+
+    public async Task<int> ExportAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var keypairs = await scope.ServiceProvider.GetRequiredService<IKeypairRepository>().ListAsync(cancellationToken);
+        var content = new BackupContent(keypairs.Where(k => k.PrivateKey is not null).Select(ToBackup).ToList());
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(content);
+        try
+        {
+            var key = RandomNumberGenerator.GetBytes(32);
+            BackupKdf? kdf = null;
+            BackupRecipient? recipient = null;
+            if (secret.Passphrase is not null)
+            {
+                var salt = RandomNumberGenerator.GetBytes(16);
+                key = Rfc2898DeriveBytes.Pbkdf2(secret.Passphrase, salt, Pbkdf2Iterations, HashAlgorithmName.SHA256, 32);
+                kdf = new BackupKdf("PBKDF2-SHA256", Pbkdf2Iterations, Convert.ToBase64String(salt));
+            }
+            else
+            {
+                using var recipientKey = RSA.Create();
+                recipientKey.ImportFromPem(secret.RecipientPem);
+                recipient = new BackupRecipient("RSA-OAEP-SHA256", Fingerprint(recipientKey), Convert.ToBase64String(recipientKey.Encrypt(key, RSAEncryptionPadding.OaepSHA256)));
+            }
+
+            var header = new BackupFile(BackupFile.CurrentFormat, clock.GetCurrentInstant().ToString(), kdf, recipient, Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)), string.Empty);
+            var ciphertext = new byte[plaintext.Length + TagSize];
+            using (var aes = new AesGcm(key, TagSize))
+            {
+                aes.Encrypt(Convert.FromBase64String(header.Nonce), plaintext, ciphertext.AsSpan(0, plaintext.Length), ciphertext.AsSpan(plaintext.Length), AssociatedData(header));
+            }
+
+            CryptographicOperations.ZeroMemory(key);
+            var file = header with { Ciphertext = Convert.ToBase64String(ciphertext) };
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using var stream = new FileStream(path, options);
+            await JsonSerializer.SerializeAsync(stream, file, new JsonSerializerOptions { WriteIndented = true }, cancellationToken);
+            return content.Keypairs.Count;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Opens the backup and checks that every private key matches its public key; returns how many.</summary>
+    public async Task<int> VerifyAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    {
+        var content = await OpenAsync(path, secret, cancellationToken);
+        foreach (var keypair in content.Keypairs)
+        {
+            using var key = RSA.Create();
+            try
+            {
+                key.ImportRSAPrivateKey(Convert.FromBase64String(keypair.PrivateKey), out _);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException)
+            {
+                throw new BackupException($"Keypair {keypair.Id} in the backup is not a readable private key.", e);
+            }
+
+            if (!key.ExportRSAPublicKey().AsSpan().SequenceEqual(Convert.FromBase64String(keypair.PublicKey)))
+            {
+                throw new BackupException($"Keypair {keypair.Id} in the backup has a private key that does not match its public key.");
+            }
+        }
+
+        return content.Keypairs.Count;
+    }
+
+    /// <summary>Restores what is missing; returns (restored, already present, conflicting ids).</summary>
+    public async Task<(int Restored, int Skipped, List<string> Conflicts)> RestoreAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    {
+        var content = await OpenAsync(path, secret, cancellationToken);
+        await using var scope = scopes.CreateAsyncScope();
+        var repository = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var (restored, skipped, conflicts) = (0, 0, new List<string>());
+        foreach (var entry in content.Keypairs)
+        {
+            if (!KeypairId.TryParse(entry.Id, out var id))
+            {
+                throw new BackupException($"The backup holds a keypair id that is not a UUID: {entry.Id}.");
+            }
+
+            var imported = rsa.TryImport(id, entry.PrivateKey, 0, out var error) ?? throw new BackupException($"Keypair {entry.Id}: {error}");
+            var keypair = Keypair.Create(id, imported.PublicKey, imported.PrivateKey, Instant.FromUnixTimeMilliseconds(entry.DateCreated));
+            if (entry.State != KeyStates.ToWire(KeyState.Enabled))
+            {
+                // Anything but enabled comes back disabled: an operator decides again.
+                keypair.Disable();
+            }
+
+            if (await repository.TryAddAsync(keypair, cancellationToken))
+            {
+                restored++;
+            }
+            else if ((await repository.FindAsync(id, cancellationToken))?.PublicKey.AsSpan().SequenceEqual(imported.PublicKey) == true)
+            {
+                skipped++;
+            }
+            else
+            {
+                conflicts.Add(entry.Id);
+            }
+        }
+
+        return (restored, skipped, conflicts);
+    }
+
+    private static byte[] AssociatedData(BackupFile header) =>
+        Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header with { Ciphertext = string.Empty }));
+
+    private static string Fingerprint(RSA key) => Convert.ToBase64String(SHA256.HashData(key.ExportRSAPublicKey()));
+
+    private static async Task<BackupContent> OpenAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    {
+        BackupFile file;
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            file = await JsonSerializer.DeserializeAsync<BackupFile>(stream, cancellationToken: cancellationToken)
+                ?? throw new BackupException($"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new BackupException($"{path} is not an LKM backup file.", e);
+        }
+
+        if (file.Format != BackupFile.CurrentFormat)
+        {
+            throw new BackupException($"{path} has format '{file.Format}', not {BackupFile.CurrentFormat}.");
+        }
+
+        var key = DeriveKey(file, secret);
+        var ciphertext = Convert.FromBase64String(file.Ciphertext);
+        if (ciphertext.Length < TagSize)
+        {
+            throw new BackupException($"{path} is truncated.");
+        }
+
+        var plaintext = new byte[ciphertext.Length - TagSize];
+        try
+        {
+            using var aes = new AesGcm(key, TagSize);
+            aes.Decrypt(Convert.FromBase64String(file.Nonce), ciphertext.AsSpan(0, plaintext.Length), ciphertext.AsSpan(plaintext.Length), plaintext, AssociatedData(file));
+            return JsonSerializer.Deserialize<BackupContent>(plaintext) ?? throw new BackupException($"{path} holds no keypairs.");
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            throw new BackupException("The backup does not open: wrong passphrase or key, or the file was altered.", e);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    private static byte[] DeriveKey(BackupFile file, BackupSecret secret)
+    {
+        if (file.Kdf is { } kdf)
+        {
+            if (secret.Passphrase is null)
+            {
+                throw new BackupException("This backup is protected by a passphrase.");
+            }
+
+            if (kdf.Name != "PBKDF2-SHA256" || kdf.Iterations < Pbkdf2Iterations)
+            {
+                throw new BackupException($"The backup's key derivation ({kdf.Name}, {kdf.Iterations} iterations) is not one this version trusts.");
+            }
+
+            return Rfc2898DeriveBytes.Pbkdf2(secret.Passphrase, Convert.FromBase64String(kdf.Salt), kdf.Iterations, HashAlgorithmName.SHA256, 32);
+        }
+
+        if (file.Recipient is { } recipient && secret.RecipientPem is not null)
+        {
+            using var key = RSA.Create();
+            key.ImportFromPem(secret.RecipientPem);
+            if (Fingerprint(key) != recipient.PublicKeySha256)
+            {
+                throw new BackupException("This backup was made for another recipient key.");
+            }
+
+            try
+            {
+                return key.Decrypt(Convert.FromBase64String(recipient.EncryptedKey), RSAEncryptionPadding.OaepSHA256);
+            }
+            catch (CryptographicException e)
+            {
+                throw new BackupException("The recipient key does not open this backup.", e);
+            }
+        }
+
+        throw new BackupException("This backup is protected by a recipient RSA key: pass its private key.");
+    }
+
+    private BackupKeypair ToBackup(Keypair keypair)
+    {
+        var wrapped = keypair.PrivateKey!;
+        var buffer = new byte[protector.MaxPlaintextLength(wrapped)];
+        try
+        {
+            var length = protector.Unwrap(wrapped, Keypair.WrappingContext(keypair.Id), buffer);
+            return new BackupKeypair(
+                keypair.Id.ToString(),
+                keypair.CreatedAt.ToUnixTimeMilliseconds(),
+                KeyStates.ToWire(keypair.State),
+                Convert.ToBase64String(keypair.PublicKey),
+                Convert.ToBase64String(buffer, 0, length));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
+}

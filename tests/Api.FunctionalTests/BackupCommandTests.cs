@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace LocalKeyManager.Api.FunctionalTests;
+
+/// <summary>Backups as an operator makes them: export, wipe, restore, decrypt old ciphertexts.</summary>
+public sealed class BackupCommandTests : IDisposable
+{
+    private readonly string _first = Directory.CreateTempSubdirectory("lkm-backup-a-").FullName;
+    private readonly string _second = Directory.CreateTempSubdirectory("lkm-backup-b-").FullName;
+    private readonly string _files = Directory.CreateTempSubdirectory("lkm-backup-files-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        foreach (var dir in new[] { _first, _second, _files })
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Export_wipe_restore_then_old_ciphertexts_decrypt_and_a_second_restore_duplicates_nothing()
+    {
+        using var original = RSA.Create(3072);
+        var id = Guid.NewGuid().ToString();
+        await File.WriteAllTextAsync(Path.Combine(_files, "key.pem"), original.ExportPkcs8PrivateKeyPem(), Ct);
+        (await RunAsync(_first, "keys", "import", "--file", Path.Combine(_files, "key.pem"), "--id", id, "--date-created", "1479389944924")).ExitCode.Should().Be(0);
+        (await RunAsync(_first, "credentials", "list")).ExitCode.Should().Be(0);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var oldCiphertext = original.Encrypt(secret, RSAEncryptionPadding.OaepSHA1);
+        var backup = Path.Combine(_files, "keys.lkmbackup");
+
+        var export = await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var verify = await RunAsync(_first, "keys", "verify-backup", "--in", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var text = await File.ReadAllTextAsync(backup, Ct);
+
+        export.ExitCode.Should().Be(0, export.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(export.Stdout).GetProperty("exported").GetInt32().Should().Be(1);
+        verify.ExitCode.Should().Be(0, verify.Stderr);
+        text.Should().NotContain(Convert.ToBase64String(original.ExportRSAPrivateKey())[..40]).And.Contain("PBKDF2-SHA256").And.Contain("600000");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(backup).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        // A new installation: another database and another master key.
+        var restore = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var again = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var list = JsonSerializer.Deserialize<JsonElement[]>((await RunAsync(_second, "keys", "list")).Stdout)!;
+
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(restore.Stdout).GetProperty("restored").GetInt32().Should().Be(1);
+        JsonSerializer.Deserialize<JsonElement>(again.Stdout).GetProperty("alreadyPresent").GetInt32().Should().Be(1);
+        list.Should().ContainSingle().Which.GetProperty("dateCreated").GetInt64().Should().Be(1479389944924);
+
+        await using var service = new LkmFactory(_second);
+        using var client = service.CreateHawkClient(await service.CreateCredentialAsync("genesys-restored"));
+        var decrypted = await client.PostAsJsonAsync("/key-management/v1/decrypt", new { keypairId = id, body = Convert.ToBase64String(oldCiphertext) }, Ct);
+        Convert.FromBase64String((await decrypted.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);
+    }
+
+    [Fact]
+    public async Task A_wrong_passphrase_or_an_altered_file_is_refused_in_one_line_and_restores_nothing()
+    {
+        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);
+        var backup = Path.Combine(_files, "keys.lkmbackup");
+        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+
+        (await RunAsync(_second, "keys", "list")).ExitCode.Should().Be(0, "an existing installation, past its first-run warning");
+        var wrong = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--passphrase-env", "LKM_WRONG_PASSPHRASE");
+        var json = JsonSerializer.Deserialize<Dictionary<string, object>>(await File.ReadAllTextAsync(backup, Ct))!;
+        var ciphertext = Convert.FromBase64String(json["ciphertext"].ToString()!);
+        ciphertext[10] ^= 1;
+        json["ciphertext"] = Convert.ToBase64String(ciphertext);
+        var altered = Path.Combine(_files, "altered.lkmbackup");
+        await File.WriteAllTextAsync(altered, JsonSerializer.Serialize(json), Ct);
+        var tampered = await RunAsync(_second, "keys", "verify-backup", "--in", altered, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var overwrite = await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        wrong.ExitCode.Should().Be(1);
+        wrong.Stderr.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain("wrong passphrase");
+        tampered.ExitCode.Should().Be(1);
+        overwrite.ExitCode.Should().Be(1, "an existing backup file is never overwritten");
+        JsonSerializer.Deserialize<JsonElement[]>((await RunAsync(_second, "keys", "list")).Stdout).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_backup_for_a_recipient_key_opens_only_with_that_private_key()
+    {
+        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);
+        using var recipient = RSA.Create(3072);
+        using var stranger = RSA.Create(3072);
+        await File.WriteAllTextAsync(Path.Combine(_files, "recipient.pub.pem"), recipient.ExportSubjectPublicKeyInfoPem(), Ct);
+        await File.WriteAllTextAsync(Path.Combine(_files, "recipient.pem"), recipient.ExportPkcs8PrivateKeyPem(), Ct);
+        await File.WriteAllTextAsync(Path.Combine(_files, "stranger.pem"), stranger.ExportPkcs8PrivateKeyPem(), Ct);
+        var backup = Path.Combine(_files, "keys.lkmbackup");
+
+        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--recipient", Path.Combine(_files, "recipient.pub.pem"))).ExitCode.Should().Be(0);
+        var wrongKey = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--private-key", Path.Combine(_files, "stranger.pem"));
+        var restored = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--private-key", Path.Combine(_files, "recipient.pem"));
+
+        wrongKey.ExitCode.Should().Be(1);
+        restored.ExitCode.Should().Be(0, restored.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(restored.Stdout).GetProperty("restored").GetInt32().Should().Be(1);
+    }
+
+    private async Task<string> KeyFileAsync()
+    {
+        using var key = RSA.Create(2048);
+        var path = Path.Combine(_files, "key.b64");
+        await File.WriteAllTextAsync(path, Convert.ToBase64String(key.ExportRSAPrivateKey()), Ct);
+        return path;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string directory, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lkm.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["LKM_TEST_PASSPHRASE"] = "correct horse battery staple";
+        info.Environment["LKM_WRONG_PASSPHRASE"] = "incorrect horse";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
