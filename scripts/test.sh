@@ -7,11 +7,19 @@
 # PostgreSQL: LKM_TEST_POSTGRES (a connection string to a server whose user may create
 # databases) if set; else a throwaway cluster from Debian's package on a free loopback port,
 # stopped afterwards. SQL Server: through Testcontainers when a Docker engine answers; otherwise
-# those tests are skipped and say so.
+# those tests are skipped and say so. PKCS#11: a throwaway SoftHSM2 token (softhsm2 is installed
+# with apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '== %s\n' "$*" >&2; }
+pg_dir=""; hsm_dir=""
+cleanup() {
+  [ -n "$pg_dir" ] && bash scripts/postgres-cluster.sh stop "$pg_dir"
+  [ -n "$hsm_dir" ] && rm -rf "$hsm_dir"
+  return 0
+}
+trap cleanup EXIT
 
 need_apt=()
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
@@ -33,11 +41,14 @@ fi
 
 if [ -z "${LKM_TEST_POSTGRES:-}" ]; then
   pg_dir=$(mktemp -d /tmp/lkm-test-pg.XXXXXX)
-  trap 'bash scripts/postgres-cluster.sh stop "$pg_dir"' EXIT
   log "starting a throwaway PostgreSQL cluster"
   LKM_TEST_POSTGRES=$(bash scripts/postgres-cluster.sh start "$pg_dir")
   export LKM_TEST_POSTGRES
 fi
+
+hsm_dir=$(mktemp -d /tmp/lkm-test-hsm.XXXXXX)
+log "creating a throwaway SoftHSM2 token"
+eval "$(bash scripts/softhsm-token.sh "$hsm_dir")"
 
 log "restoring tools and building"
 dotnet tool restore >/dev/null

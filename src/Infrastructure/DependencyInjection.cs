@@ -23,7 +23,12 @@ public static class DependencyInjection
         DatabaseRegistration.Add(services, configuration);
 
         services.AddSingleton<MasterKeyHolder>();
-        services.AddSingleton<IKeyProtector, LocalKeyProtector>();
+        services.AddSingleton<Crypto.KeyProtection.Pkcs11.Pkcs11Holder>();
+        services.AddSingleton<LocalKeyProtector>();
+        services.AddSingleton<Crypto.KeyProtection.Pkcs11.Pkcs11KeyProtector>();
+        services.AddSingleton<IKeyProtector>(sp => configuration.GetSection(KeyProtectionOptions.Section).Get<KeyProtectionOptions>()?.IsPkcs11 == true
+            ? sp.GetRequiredService<Crypto.KeyProtection.Pkcs11.Pkcs11KeyProtector>()
+            : sp.GetRequiredService<LocalKeyProtector>());
         services.AddSingleton<PrivateKeyCache>();
         services.AddSingleton<IRsaEngine, RsaEngine>();
         services.AddScoped<MasterKeyInitializer>();

@@ -5,10 +5,31 @@ public sealed class KeyProtectionOptions
 {
     public const string Section = "KeyProtection";
 
-    /// <summary><c>Local</c>: master keys from configuration or a key file.</summary>
+    /// <summary><c>Local</c>: master keys from configuration or a key file; <c>Pkcs11</c>: an AES key in an HSM.</summary>
     public string Provider { get; set; } = "Local";
 
     public LocalMasterKeyOptions Local { get; set; } = new();
+
+    public Pkcs11Options Pkcs11 { get; set; } = new();
+
+    public bool IsPkcs11 => string.Equals(Provider, "Pkcs11", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// <c>KeyProtection:Pkcs11</c>: the PKCS#11 module, the token (by label), the user PIN, and the
+/// label of the AES-256 key in the token that wraps every stored key. The key is created with
+/// the HSM's own tools (or <c>master-key create-hsm-key</c>); LKM never sees its value.
+/// </summary>
+public sealed class Pkcs11Options
+{
+    public string? ModulePath { get; set; }
+
+    public string? TokenLabel { get; set; }
+
+    /// <summary>The user PIN. Prefer an environment variable (<c>KeyProtection__Pkcs11__Pin</c>) to a file.</summary>
+    public string? Pin { get; set; }
+
+    public string KeyLabel { get; set; } = "lkm-master";
 }
 
 /// <summary>

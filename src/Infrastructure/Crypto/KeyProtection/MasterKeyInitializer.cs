@@ -15,6 +15,7 @@ namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 /// </summary>
 public sealed partial class MasterKeyInitializer(
     MasterKeyHolder holder,
+    Pkcs11.Pkcs11Holder pkcs11,
     IOptions<KeyProtectionOptions> options,
     IDatabaseDialect dialect,
     IDatabaseLocation location,
@@ -27,12 +28,15 @@ public sealed partial class MasterKeyInitializer(
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         var local = options.Value.Local;
-        if (!string.Equals(options.Value.Provider, "Local", StringComparison.OrdinalIgnoreCase))
+        if (options.Value.IsPkcs11)
         {
-            throw new MasterKeyException($"KeyProtection:Provider '{options.Value.Provider}' is not supported; use 'Local'.");
+            pkcs11.Open(options.Value.Pkcs11);
         }
-
-        if (local.Keys.Count > 0)
+        else if (!string.Equals(options.Value.Provider, "Local", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MasterKeyException($"KeyProtection:Provider '{options.Value.Provider}' is not supported; use Local or Pkcs11.");
+        }
+        else if (local.Keys.Count > 0)
         {
             holder.Load(MasterKeyRing.FromStrings(local.Keys, local.ActiveVersion, "KeyProtection:Local:Keys"));
         }

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+
+namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection.Pkcs11;
+
+/// <summary>
+/// An open, logged-in PKCS#11 token with a pool of sessions (a session serves one thread at a
+/// time; the login is shared by every session of the process).
+/// </summary>
+public sealed class Pkcs11Token : IDisposable
+{
+    private static int _resolverSet;
+
+    private readonly IPkcs11Library _library;
+    private readonly ISlot _slot;
+    private readonly ISession _loginSession;
+    private readonly ConcurrentBag<ISession> _sessions = [];
+
+    private Pkcs11Token(IPkcs11Library library, ISlot slot, ISession loginSession)
+    {
+        _library = library;
+        _slot = slot;
+        _loginSession = loginSession;
+    }
+
+    public static Pkcs11InteropFactories Factories { get; } = new();
+
+    public static Pkcs11Token Open(string modulePath, string tokenLabel, string pin)
+    {
+        MapLibdl();
+        var library = Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, modulePath, AppType.MultiThreaded);
+        try
+        {
+            var slot = library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == tokenLabel)
+                ?? throw new MasterKeyException($"No PKCS#11 token labelled '{tokenLabel}' in {modulePath}.");
+            var session = slot.OpenSession(SessionType.ReadWrite);
+            try
+            {
+                session.Login(CKU.CKU_USER, pin);
+            }
+            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_USER_ALREADY_LOGGED_IN)
+            {
+                // Another part of this process logged in already: the login is per application.
+            }
+
+            return new Pkcs11Token(library, slot, session);
+        }
+        catch (Pkcs11Exception e)
+        {
+            library.Dispose();
+            throw new MasterKeyException($"The PKCS#11 token '{tokenLabel}' could not be opened: {e.RV}.", e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="use"/> on a session of its own.</summary>
+    public T Use<T>(Func<ISession, T> use)
+    {
+        var session = _sessions.TryTake(out var pooled) ? pooled : _slot.OpenSession(SessionType.ReadWrite);
+        try
+        {
+            return use(session);
+        }
+        finally
+        {
+            _sessions.Add(session);
+        }
+    }
+
+    public IObjectHandle? FindSecretKey(ISession session, string label) =>
+        session.FindAllObjects(
+        [
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_LABEL, label),
+        ]).FirstOrDefault();
+
+    /// <summary>Creates a non-extractable AES-256 key in the token (for setting up a token, and tests).</summary>
+    public IObjectHandle CreateAesKey(string label) => Use(session => session.GenerateKey(
+        Factories.MechanismFactory.Create(CKM.CKM_AES_KEY_GEN),
+        [
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_KEY_TYPE, CKK.CKK_AES),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_VALUE_LEN, 32),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_TOKEN, true),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_PRIVATE, true),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_LABEL, label),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_ENCRYPT, true),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_DECRYPT, true),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_SENSITIVE, true),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_EXTRACTABLE, false),
+        ]));
+
+    public void Dispose()
+    {
+        while (_sessions.TryTake(out var session))
+        {
+            session.Dispose();
+        }
+
+        _loginSession.Dispose();
+        _library.Dispose();
+    }
+
+    /// <summary>
+    /// Pkcs11Interop 5.3 P/Invokes "libdl", which Debian 12 ships only as libdl.so.2. The
+    /// resolver can be set once per assembly, so once per process.
+    /// </summary>
+    private static void MapLibdl()
+    {
+        if (OperatingSystem.IsLinux() && Interlocked.Exchange(ref _resolverSet, 1) == 0)
+        {
+            NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, static (name, assembly, path) =>
+                name == "libdl" && NativeLibrary.TryLoad("libdl.so.2", out var handle) ? handle : IntPtr.Zero);
+        }
+    }
+}

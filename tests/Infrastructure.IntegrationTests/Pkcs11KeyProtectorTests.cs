@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using LocalKeyManager.Application.Keys.GenerateKeypair;
+using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Domain.Keys;
+using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
+using LocalKeyManager.Infrastructure.Crypto.KeyProtection.Pkcs11;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LocalKeyManager.Infrastructure.IntegrationTests;
+
+/// <summary>
+/// The PKCS#11 provider against a real PKCS#11 module: SoftHSM2, with a throwaway token that
+/// scripts/test.sh creates (scripts/softhsm-token.sh) and announces in LKM_TEST_PKCS11_*.
+/// </summary>
+public sealed class Pkcs11KeyProtectorTests
+{
+    private static readonly string? Module = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_MODULE");
+    private static readonly string? Token = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_TOKEN");
+    private static readonly string? Pin = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_PIN");
+    private const string SkipReason = "LKM_TEST_PKCS11_* are not set: run scripts/test.sh, which creates a SoftHSM2 token";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Dictionary<string, string?> Settings(string keyLabel) => new()
+    {
+        ["KeyProtection:Provider"] = "Pkcs11",
+        ["KeyProtection:Pkcs11:ModulePath"] = Module,
+        ["KeyProtection:Pkcs11:TokenLabel"] = Token,
+        ["KeyProtection:Pkcs11:Pin"] = Pin,
+        ["KeyProtection:Pkcs11:KeyLabel"] = keyLabel,
+    };
+
+    private static string NewHsmKey()
+    {
+        var label = "lkm-test-" + Guid.NewGuid().ToString("N")[..8];
+        using var token = Pkcs11Token.Open(Module!, Token!, Pin!);
+        token.CreateAesKey(label);
+        return label;
+    }
+
+    [Fact]
+    public async Task Keys_wrapped_in_the_hsm_decrypt_and_the_database_holds_no_master_key_file()
+    {
+        Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);
+        await using var services = await TestServices.StartAsync(Settings(NewHsmKey()));
+        var protector = services.Get<IKeyProtector>();
+        protector.Should().BeOfType<Pkcs11KeyProtector>();
+
+        await using var scope = services.Scope();
+        var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var created = await new GenerateKeypairHandler(services.Get<IRsaEngine>(), keypairs, services.Clock).Handle(new GenerateKeypair(), Ct);
+        var keypair = (await keypairs.FindAsync(created.Id, Ct))!;
+        keypair.PrivateKey!.KekId.Should().StartWith("pkcs11:lkm-test-");
+        using var rsa = RSA.Create();
+        rsa.ImportRSAPublicKey(keypair.PublicKey, out _);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        services.Get<IRsaEngine>().TryDecrypt(keypair, rsa.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, out var plaintext).Should().BeTrue();
+        plaintext.Should().Equal(secret);
+        File.Exists(Path.Combine(services.Directory, MasterKeyInitializer.DefaultKeyFileName)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task The_hsm_binds_the_context_and_refuses_any_altered_byte()
+    {
+        Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);
+        await using var services = await TestServices.StartAsync(Settings(NewHsmKey()));
+        var protector = services.Get<IKeyProtector>();
+        var secret = RandomNumberGenerator.GetBytes(1800);
+
+        var wrapped = protector.Wrap(secret, "lkm/keypair/a");
+        var back = new byte[protector.MaxPlaintextLength(wrapped)];
+        protector.Unwrap(wrapped, "lkm/keypair/a", back).Should().Be(secret.Length);
+        back.AsSpan(0, secret.Length).ToArray().Should().Equal(secret);
+        wrapped.Blob.AsSpan().IndexOf(secret.AsSpan(0, 16)).Should().Be(-1);
+
+        FluentActions.Invoking(() => protector.Unwrap(wrapped, "lkm/keypair/b", back)).Should().Throw<KeyUnwrapException>();
+        foreach (var index in new[] { 0, 1, 13, wrapped.Blob.Length / 2, wrapped.Blob.Length - 1 })
+        {
+            var tampered = (byte[])wrapped.Blob.Clone();
+            tampered[index] ^= 0x01;
+            FluentActions.Invoking(() => protector.Unwrap(wrapped with { Blob = tampered }, "lkm/keypair/a", back)).Should().Throw<KeyUnwrapException>($"byte {index} changed");
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_hsm_key_stops_start_up_with_a_clear_message()
+    {
+        Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);
+
+        var missing = () => TestServices.StartAsync(Settings("no-such-key"));
+        await missing.Should().ThrowAsync<MasterKeyException>().WithMessage("*no secret key labelled 'no-such-key'*");
+    }
+}
