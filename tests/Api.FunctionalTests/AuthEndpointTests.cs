@@ -5,16 +5,8 @@ using System.Text.Json;
 namespace LocalKeyManager.Api.FunctionalTests;
 
 /// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
-public abstract class AuthEndpointTests
+public abstract class AuthEndpointTests(ServiceFixture fixture) : ServiceTests(fixture)
 {
-    private readonly ServiceFixture service;
-
-    protected AuthEndpointTests(ServiceFixture service)
-    {
-        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
-        this.service = service;
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

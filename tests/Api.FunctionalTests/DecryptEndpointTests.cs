@@ -7,16 +7,8 @@ using System.Text.Json;
 namespace LocalKeyManager.Api.FunctionalTests;
 
 /// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
-public abstract class DecryptEndpointTests
+public abstract class DecryptEndpointTests(ServiceFixture fixture) : ServiceTests(fixture)
 {
-    private readonly ServiceFixture service;
-
-    protected DecryptEndpointTests(ServiceFixture service)
-    {
-        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
-        this.service = service;
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private Task<HttpResponseMessage> Decrypt(object body, string query = "") =>

@@ -6,16 +6,8 @@ using System.Text.Json;
 namespace LocalKeyManager.Api.FunctionalTests;
 
 /// <summary>Import, disable/enable and scheduled destruction over HTTP; runs on SQLite and on PostgreSQL.</summary>
-public abstract class KeyLifecycleEndpointTests
+public abstract class KeyLifecycleEndpointTests(ServiceFixture fixture) : ServiceTests(fixture)
 {
-    private readonly ServiceFixture service;
-
-    protected KeyLifecycleEndpointTests(ServiceFixture service)
-    {
-        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
-        this.service = service;
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<string> CreateAsync() =>

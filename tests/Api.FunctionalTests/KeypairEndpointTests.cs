@@ -5,16 +5,8 @@ using System.Text.Json;
 namespace LocalKeyManager.Api.FunctionalTests;
 
 /// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
-public abstract class KeypairEndpointTests
+public abstract class KeypairEndpointTests(ServiceFixture fixture) : ServiceTests(fixture)
 {
-    private readonly ServiceFixture service;
-
-    protected KeypairEndpointTests(ServiceFixture service)
-    {
-        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
-        this.service = service;
-    }
-
     [Fact]
     public async Task Create_returns_id_pkcs1_public_key_and_epoch_milliseconds()
     {

@@ -5,16 +5,8 @@ using System.Text.Json;
 namespace LocalKeyManager.Api.FunctionalTests;
 
 /// <summary>Runs on SQLite and on PostgreSQL (see the sealed classes at the end).</summary>
-public abstract class RequestLogPurgeTests
+public abstract class RequestLogPurgeTests(ServiceFixture fixture) : ServiceTests(fixture)
 {
-    private readonly ServiceFixture service;
-
-    protected RequestLogPurgeTests(ServiceFixture service)
-    {
-        Assert.SkipWhen(service.SkipReason is not null, service.SkipReason ?? string.Empty);
-        this.service = service;
-    }
-
     [Fact]
     public async Task Delete_empties_the_log_and_leaves_a_record_of_who_purged_what()
     {

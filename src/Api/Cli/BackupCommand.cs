@@ -28,7 +28,7 @@ public static class BackupCommand
                 "verify-backup" => new { verified = await backup.VerifyAsync(path, secret, CancellationToken.None), file = path },
                 _ => await RestoreAsync(backup, path, secret),
             };
-            Console.WriteLine(JsonSerializer.Serialize(answer, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+            Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
             return answer is RestoreSummary { Conflicts.Count: > 0 } ? 1 : 0;
         }
         catch (BackupException e)

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using LocalKeyManager.Application.Errors;
 using LocalKeyManager.Infrastructure;
+using Mediator;
 
 namespace LocalKeyManager.Api.Cli;
 
@@ -8,6 +11,8 @@ namespace LocalKeyManager.Api.Cli;
 /// </summary>
 public static class CommandHost
 {
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     public static async Task<IHost> StartAsync(string[] configurationArgs, bool initialize = true)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -27,6 +32,26 @@ public static class CommandHost
         }
 
         return host;
+    }
+
+    /// <summary>
+    /// Starts the services, runs <paramref name="run"/> with the mediator and prints its answer as
+    /// JSON on stdout; an application refusal (unknown id, conflict, invalid input) is exit code 1
+    /// with its message on stderr.
+    /// </summary>
+    public static async Task<int> PrintAsync(string[] configurationArgs, Func<ISender, Task<object>> run)
+    {
+        using var host = await StartAsync(configurationArgs);
+        await using var scope = host.Services.CreateAsyncScope();
+        try
+        {
+            Console.WriteLine(JsonSerializer.Serialize(await run(scope.ServiceProvider.GetRequiredService<ISender>()), Json));
+            return 0;
+        }
+        catch (ApplicationErrorException e)
+        {
+            return CommandLine.Fail(e.Message, 1);
+        }
     }
 
     /// <summary>Reads <c>--name value</c> (or <c>--name=value</c>) options; the rest is configuration.</summary>

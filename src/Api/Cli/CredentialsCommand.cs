@@ -1,9 +1,7 @@
-using System.Text.Json;
 using LocalKeyManager.Api.Contracts.Mapping;
 using LocalKeyManager.Application.Credentials.ListHawkCredentials;
 using LocalKeyManager.Application.Credentials.RegisterHawkCredential;
 using LocalKeyManager.Application.Credentials.RevokeHawkCredential;
-using LocalKeyManager.Application.Errors;
 using Mediator;
 
 namespace LocalKeyManager.Api.Cli;
@@ -15,8 +13,6 @@ namespace LocalKeyManager.Api.Cli;
 /// </summary>
 public static class CredentialsCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("credentials needs a subcommand: create, list or revoke.");
@@ -29,18 +25,7 @@ public static class CredentialsCommand
             _ => throw new UsageException($"Unknown credentials subcommand '{subcommand}'."),
         };
 
-        using var host = await CommandHost.StartAsync(rest);
-        await using var scope = host.Services.CreateAsyncScope();
-        try
-        {
-            var answer = await run(scope.ServiceProvider.GetRequiredService<ISender>());
-            Console.WriteLine(JsonSerializer.Serialize(answer, Json));
-            return 0;
-        }
-        catch (ApplicationErrorException e)
-        {
-            return CommandLine.Fail(e.Message, 1);
-        }
+        return await CommandHost.PrintAsync(rest, run);
     }
 
     private static Func<ISender, Task<object>> Create(string id, string? role) =>

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using LocalKeyManager.Api.Contracts.Mapping;
-using LocalKeyManager.Application.Errors;
 using LocalKeyManager.Application.Keys.ImportKeypair;
 using LocalKeyManager.Application.Keys.ListKeypairs;
 using Mediator;
@@ -16,8 +14,6 @@ namespace LocalKeyManager.Api.Cli;
 /// </summary>
 public static class KeysCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("keys needs a subcommand: list or import.");
@@ -34,17 +30,7 @@ public static class KeysCommand
             _ => throw new UsageException($"Unknown keys subcommand '{subcommand}': use list, import, export-backup, verify-backup or restore-backup."),
         };
 
-        using var host = await CommandHost.StartAsync(rest);
-        await using var scope = host.Services.CreateAsyncScope();
-        try
-        {
-            Console.WriteLine(JsonSerializer.Serialize(await run(scope.ServiceProvider.GetRequiredService<ISender>()), Json));
-            return 0;
-        }
-        catch (ApplicationErrorException e)
-        {
-            return CommandLine.Fail(e.Message, 1);
-        }
+        return await CommandHost.PrintAsync(rest, run);
     }
 
     private static Func<ISender, Task<object>> Import(string privateKey, string? id, long? dateCreated) =>

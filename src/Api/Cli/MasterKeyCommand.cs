@@ -13,8 +13,6 @@ namespace LocalKeyManager.Api.Cli;
 /// </summary>
 public static class MasterKeyCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("master-key needs a subcommand: rotate, status or retire.");
@@ -52,7 +50,7 @@ public static class MasterKeyCommand
                 break;
         }
 
-        Console.WriteLine(JsonSerializer.Serialize(answer, Json));
+        Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
         return 0;
     }
 }

@@ -1,7 +1,7 @@
 using LocalKeyManager.Domain.Credentials;
 using LocalKeyManager.Infrastructure.Hawk;
+using LocalKeyManager.Infrastructure.Jobs;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
@@ -12,30 +12,12 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// Forgets replay records once their timestamps are outside the window: a request that old is
 /// refused as stale before its nonce is looked at, so the record no longer protects anything.
 /// </summary>
-public sealed partial class NonceCleanupService(IServiceScopeFactory scopes, IClock clock, IOptions<HawkOptions> hawk, ILogger<NonceCleanupService> logger)
-    : BackgroundService
+public sealed class NonceCleanupService(IServiceScopeFactory scopes, IClock clock, IOptions<HawkOptions> hawk, ILogger<NonceCleanupService> logger)
+    : PeriodicJob(scopes, TimeSpan.FromMinutes(1), logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task RunOnceAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var guard = scope.ServiceProvider.GetRequiredService<IReplayGuard>();
-                var cutoff = clock.GetCurrentInstant() - Duration.FromSeconds(2 * hawk.Value.TimestampSkewSeconds + 60);
-                await guard.ForgetBeforeAsync(cutoff, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogCleanupFailed(logger, e);
-            }
-        }
+        var cutoff = clock.GetCurrentInstant() - Duration.FromSeconds(2 * hawk.Value.TimestampSkewSeconds + 60);
+        return services.GetRequiredService<IReplayGuard>().ForgetBeforeAsync(cutoff, cancellationToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Forgetting old Hawk nonces failed; will try again")]
-    private static partial void LogCleanupFailed(ILogger logger, Exception exception);
 }

@@ -9,32 +9,20 @@ internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDi
     /// <summary>How long a credential read may be reused (a revocation must reach every instance within 1 s).</summary>
     public static readonly TimeSpan RecentLifetime = TimeSpan.FromMilliseconds(500);
 
-    public async Task<bool> TryAddAsync(HawkCredential credential, CancellationToken cancellationToken)
-    {
-        db.Credentials.Add(new CredentialRow
-        {
-            Id = credential.Id,
-            Role = (int)credential.Role,
-            Algorithm = (int)credential.Algorithm,
-            WrappedKey = credential.Key.Blob,
-            KekId = credential.Key.KekId,
-            CreatedAt = credential.CreatedAt,
-            RevokedAt = credential.RevokedAt,
-        });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException e) when (dialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
-    }
+    public Task<bool> TryAddAsync(HawkCredential credential, CancellationToken cancellationToken) =>
+        db.TryInsertAsync(
+            new CredentialRow
+            {
+                Id = credential.Id,
+                Role = (int)credential.Role,
+                Algorithm = (int)credential.Algorithm,
+                WrappedKey = credential.Key.Blob,
+                KekId = credential.Key.KekId,
+                CreatedAt = credential.CreatedAt,
+                RevokedAt = credential.RevokedAt,
+            },
+            dialect,
+            cancellationToken);
 
     public async Task<HawkCredential?> FindAsync(string id, CancellationToken cancellationToken)
     {

@@ -12,32 +12,20 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
 
     private const int Pending = (int)KeyState.PendingDestruction;
 
-    public async Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken)
-    {
-        db.Keypairs.Add(new KeypairRow
-        {
-            Id = keypair.Id.Value,
-            PublicKey = keypair.PublicKey,
-            WrappedPrivateKey = keypair.PrivateKey?.Blob,
-            KekId = keypair.PrivateKey?.KekId,
-            CreatedAt = keypair.CreatedAt,
-            State = (int)keypair.State,
-            DestroyAt = keypair.DestroyAt,
-        });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException e) when (dialect.IsUniqueViolation(e))
-        {
-            return false;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
-    }
+    public Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken) =>
+        db.TryInsertAsync(
+            new KeypairRow
+            {
+                Id = keypair.Id.Value,
+                PublicKey = keypair.PublicKey,
+                WrappedPrivateKey = keypair.PrivateKey?.Blob,
+                KekId = keypair.PrivateKey?.KekId,
+                CreatedAt = keypair.CreatedAt,
+                State = (int)keypair.State,
+                DestroyAt = keypair.DestroyAt,
+            },
+            dialect,
+            cancellationToken);
 
     public async Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken)
     {

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LocalKeyManager.Infrastructure.Jobs;
+
+/// <summary>
+/// A background job run every <paramref name="interval"/> in a scope of its own; a failed run is
+/// logged and the next one tries again (a database blip must not end the job).
+/// </summary>
+public abstract partial class PeriodicJob(IServiceScopeFactory scopes, TimeSpan interval, ILogger logger) : BackgroundService
+{
+    protected abstract Task RunOnceAsync(IServiceProvider services, CancellationToken cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await RunOnceAsync(scope.ServiceProvider, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, GetType().Name, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Job} failed; it runs again at its next interval")]
+    private static partial void LogFailed(ILogger logger, string job, Exception exception);
+}
