@@ -4,7 +4,11 @@ using LocalKeyManager.Api.ErrorHandling;
 using LocalKeyManager.Application;
 using LocalKeyManager.Application.Behaviors;
 using LocalKeyManager.Infrastructure;
+using LocalKeyManager.Application.Telemetry;
 using Mediator;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc;
@@ -47,10 +51,31 @@ public static class DependencyInjection
 
         services.Configure<ForwardedHeadersOptions>(options => ConfigureForwardedHeaders(options, configuration));
         services.AddOpenApi(options => options.AddDocumentTransformer<OpenApi.HawkSecuritySchemeTransformer>());
+        AddTelemetry(services, configuration);
         services.AddInfrastructureJobs();
         services.AddHostedService<Jobs.KeyDestructionJob>();
         services.AddHostedService<StartupHostedService>();
         return services;
+    }
+
+    /// <summary>
+    /// Metrics (the service's meter, ASP.NET Core's and the runtime's) for Prometheus at
+    /// <c>/metrics</c>; traces of requests exported over OTLP when <c>OpenTelemetry:OtlpEndpoint</c> is set.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, IConfiguration configuration)
+    {
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("local-key-manager"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(KeyManagerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
+                .AddPrometheusExporter());
+        if (configuration["OpenTelemetry:OtlpEndpoint"] is { Length: > 0 } endpoint)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation()
+                .AddSource("Npgsql")
+                .AddOtlpExporter(o => o.Endpoint = new Uri(endpoint)));
+        }
     }
 
     /// <summary>

@@ -45,5 +45,6 @@ public static class ServiceHost
         app.UseAuthorization();
         app.MapControllers();
         app.MapOpenApi().AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint().AllowAnonymous();
     }
 }

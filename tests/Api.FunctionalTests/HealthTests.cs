@@ -37,4 +37,21 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Hawk").GetProperty("scheme").GetString().Should().Be("Hawk");
         document.GetProperty("paths").GetProperty("/key-management/v1/decrypt").GetProperty("post").GetProperty("responses").TryGetProperty("401", out _).Should().BeTrue();
     }
+
+    [Fact]
+    public async Task Metrics_count_decrypts_by_outcome_and_auth_failures_by_reason_and_name_no_ids()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var anonymous = service.Factory.CreateClient();
+        var ciphertext = Convert.ToBase64String(service.PublicKey.Encrypt(new byte[32], System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1));
+        (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(service.GenesysClient, "/key-management/v1/decrypt", new { keypairId = service.KeypairId, body = ciphertext }, ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await anonymous.GetAsync("/key-management/v1/keypair", ct)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+
+        var metrics = await anonymous.GetStringAsync("/metrics", ct);
+
+        metrics.Should().Contain("lkm_decrypts_total{").And.Contain("outcome=\"ok\"").And.Contain("padding=\"oaep\"");
+        metrics.Should().Contain("lkm_auth_failures_total{").And.Contain("reason=\"missing\"");
+        metrics.Should().Contain("lkm_decrypt_duration_milliseconds_bucket").And.Contain("lkm_request_log_write_duration_milliseconds");
+        metrics.Should().NotContain(service.KeypairId).And.NotContain(service.Genesys.Id);
+    }
 }

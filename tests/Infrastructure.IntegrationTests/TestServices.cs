@@ -75,6 +75,7 @@ internal sealed class TestServices : IAsyncDisposable
         var clock = new FakeClock(SystemClock.Instance.GetCurrentInstant());
         var services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
+            .AddMetrics()
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton<IClock>(clock);
         services.AddInfrastructure(configuration);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using LocalKeyManager.Api.ErrorHandling;
 using LocalKeyManager.Application.Credentials;
+using LocalKeyManager.Application.Telemetry;
 using LocalKeyManager.Infrastructure.Hawk;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,8 @@ public sealed class HawkAuthenticationHandler(
     HawkAuthenticator authenticator,
     HawkRequestReader requestReader,
     RequestBodyBuffer bodyBuffer,
-    ProblemWriter problems)
+    ProblemWriter problems,
+    KeyManagerMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -40,6 +42,7 @@ public sealed class HawkAuthenticationHandler(
         {
             Context.Features.Set(new HawkContextFeature { Failure = failure });
             HawkLog.Failed(Logger, failure!.Reason);
+            metrics.AuthenticationFailed(HawkLog.MetricName(failure.Reason));
             return AuthenticateResult.Fail(failure.Message);
         }
 
@@ -58,7 +61,14 @@ public sealed class HawkAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var failure = Context.Features.Get<HawkContextFeature>()?.Failure ?? HawkFailure.Missing;
+        var failure = Context.Features.Get<HawkContextFeature>()?.Failure;
+        if (failure is null)
+        {
+            // No Hawk header on an endpoint that needs one (failures with a header were counted when they happened).
+            failure = HawkFailure.Missing;
+            metrics.AuthenticationFailed(HawkLog.MetricName(HawkFailureReason.Missing));
+        }
+
         if (failure.Kind == HawkFailureKind.Malformed)
         {
             return problems.WriteAsync(Context, StatusCodes.Status400BadRequest, "Invalid Hawk header", failure.Message);
@@ -68,6 +78,9 @@ public sealed class HawkAuthenticationHandler(
         return problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", failure.Message);
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden", "This credential's role does not allow this operation.");
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        metrics.AuthenticationFailed("forbidden");
+        return problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden", "This credential's role does not allow this operation.");
+    }
 }

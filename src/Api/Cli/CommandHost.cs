@@ -22,8 +22,17 @@ public static class CommandHost
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter(static level => level >= LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = null;
+            o.IncludeScopes = false;
+        });
+        builder.Logging.AddConsole(o =>
+        {
+            o.FormatterName = Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Simple;
+            o.LogToStandardErrorThreshold = LogLevel.Trace;
+        });
         builder.Services.AddKeyManagerCore(builder.Configuration);
         var host = builder.Build();
         if (initialize)

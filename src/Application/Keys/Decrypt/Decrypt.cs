@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using LocalKeyManager.Application.Errors;
+using LocalKeyManager.Application.Telemetry;
 using LocalKeyManager.Domain.Crypto;
 using LocalKeyManager.Domain.Keys;
 using Mediator;
@@ -16,25 +18,33 @@ public sealed record Decrypt(string? KeypairId, string? Body, string? DecryptTyp
 /// <param name="Plaintext">The decrypted bytes (typically a 32-byte AES key).</param>
 public sealed record DecryptResult(KeypairId KeypairId, byte[] Plaintext);
 
-public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa) : ICommandHandler<Decrypt, DecryptResult>
+public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa, KeyManagerMetrics? metrics = null) : ICommandHandler<Decrypt, DecryptResult>
 {
     public async ValueTask<DecryptResult> Handle(Decrypt command, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
+
         // The validator has established that both parse.
         KeypairId.TryParse(command.KeypairId, out var id);
         var ciphertext = Convert.FromBase64String(command.Body!);
         var padding = DecryptTypes.Parse(command.DecryptType);
 
-        var keypair = await keypairs.FindRecentAsync(id, cancellationToken)
-            ?? throw new ValidationFailedException("keypairId", "No keypair has this id.");
+        var keypair = await keypairs.FindRecentAsync(id, cancellationToken);
+        if (keypair is null)
+        {
+            metrics?.Decrypted("unknown_keypair", padding, Stopwatch.GetElapsedTime(started));
+            throw new ValidationFailedException("keypairId", "No keypair has this id.");
+        }
+
         if (keypair.State != KeyState.Enabled)
         {
             rsa.Forget(keypair.Id);
+            metrics?.Decrypted("refused_state", padding, Stopwatch.GetElapsedTime(started));
             throw new ForbiddenException($"Keypair {keypair.Id} is {KeyStates.ToWire(keypair.State)} and refuses decryption.");
         }
 
-        return rsa.TryDecrypt(keypair, ciphertext, padding, out var plaintext)
-            ? new DecryptResult(keypair.Id, plaintext)
-            : throw new UndecryptableException();
+        var ok = rsa.TryDecrypt(keypair, ciphertext, padding, out var plaintext);
+        metrics?.Decrypted(ok ? "ok" : "undecryptable", padding, Stopwatch.GetElapsedTime(started));
+        return ok ? new DecryptResult(keypair.Id, plaintext) : throw new UndecryptableException();
     }
 }

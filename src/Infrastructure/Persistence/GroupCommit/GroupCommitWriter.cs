@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using LocalKeyManager.Application.Telemetry;
 using LocalKeyManager.Domain.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,8 +24,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly ILogger<GroupCommitWriter> _logger;
     private readonly Task _loop;
 
-    public GroupCommitWriter(IServiceScopeFactory scopes, IDatabaseDialect dialect, ILogger<GroupCommitWriter> logger)
+    private readonly KeyManagerMetrics _metrics;
+
+    public GroupCommitWriter(IServiceScopeFactory scopes, IDatabaseDialect dialect, KeyManagerMetrics metrics, ILogger<GroupCommitWriter> logger)
     {
+        _metrics = metrics;
         _scopes = scopes;
         _dialect = dialect;
         _logger = logger;
@@ -73,7 +77,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var inserted = await CommitBatchAsync(batch);
+            _metrics.RequestLogWritten(System.Diagnostics.Stopwatch.GetElapsedTime(started), batch.Count);
             foreach (var write in batch)
             {
                 write.Completion.TrySetResult(write is not NonceWrite nonce || inserted.Contains(nonce));
