@@ -1,6 +1,7 @@
 using System.Net;
 using LocalKeyManager.Api.Authentication;
 using LocalKeyManager.Api.ErrorHandling;
+using LocalKeyManager.Api.Http;
 using LocalKeyManager.Application;
 using LocalKeyManager.Application.Behaviors;
 using LocalKeyManager.Infrastructure;
@@ -52,6 +53,7 @@ public static class DependencyInjection
         services.Configure<ForwardedHeadersOptions>(options => ConfigureForwardedHeaders(options, configuration));
         services.AddOpenApi(options => options.AddDocumentTransformer<OpenApi.HawkSecuritySchemeTransformer>());
         AddTelemetry(services, configuration);
+        services.AddKeyManagerRateLimits(configuration);
         services.AddInfrastructureJobs();
         services.AddHostedService<Jobs.KeyDestructionJob>();
         services.AddHostedService<StartupHostedService>();

@@ -42,6 +42,7 @@ public static class ServiceHost
         app.UseAuthentication();
         app.UseMiddleware<AuthenticatedResponseMiddleware>();
         app.UseExceptionHandler();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapControllers();
         app.MapOpenApi().AllowAnonymous();

@@ -37,6 +37,7 @@ public static class DependencyInjection
         services.AddSingleton<StartupInitializer>();
 
         services.AddScoped<HawkAuthenticator>();
+        services.AddSingleton<FailedMacTracker>();
         services.AddSingleton<Health.ReadinessCheck>();
         return services;
     }

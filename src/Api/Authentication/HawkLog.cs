@@ -20,6 +20,7 @@ internal static partial class HawkLog
         HawkFailureReason.MissingPayloadHash => "missing_payload_hash",
         HawkFailureReason.Stale => "stale",
         HawkFailureReason.Replay => "replay",
+        HawkFailureReason.LockedOut => "locked_out",
         _ => "other",
     };
 }

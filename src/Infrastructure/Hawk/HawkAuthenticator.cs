@@ -17,7 +17,8 @@ public sealed class HawkAuthenticator(
     IKeyProtector protector,
     IReplayGuard replayGuard,
     IClock clock,
-    IOptions<HawkOptions> options)
+    IOptions<HawkOptions> options,
+    FailedMacTracker lockout)
 {
     private const string BadMac = "Bad mac";
     private static readonly byte[] DecoyKey = RandomNumberGenerator.GetBytes(43);
@@ -47,6 +48,13 @@ public sealed class HawkAuthenticator(
             return (null, HawkFailure.Unauthorized(BadMac, credential is null ? HawkFailureReason.UnknownId : HawkFailureReason.Revoked));
         }
 
+        var nowMs = now.ToUnixTimeMilliseconds();
+        if (lockout.IsLockedOut(credential.Id, nowMs))
+        {
+            // Locked out: the same answer as a bad MAC, whatever the MAC.
+            return (null, HawkFailure.Unauthorized(BadMac, HawkFailureReason.LockedOut));
+        }
+
         var key = UnwrapKey(credential);
         var authenticated = false;
         try
@@ -54,6 +62,11 @@ public sealed class HawkAuthenticator(
             var failure = await CheckAsync(request, readBody, header, artifacts, credential.Algorithm, key, now, cancellationToken);
             if (failure is not null)
             {
+                if (failure.Reason == HawkFailureReason.BadMac)
+                {
+                    lockout.RecordFailure(credential.Id, nowMs);
+                }
+
                 return (null, failure);
             }
 

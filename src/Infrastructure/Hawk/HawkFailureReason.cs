@@ -12,4 +12,5 @@ public enum HawkFailureReason
     MissingPayloadHash,
     Stale,
     Replay,
+    LockedOut,
 }

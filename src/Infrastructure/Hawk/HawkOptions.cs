@@ -17,6 +17,13 @@ public sealed class HawkOptions
     /// <summary>The host clients sign (e.g. the public name Genesys Cloud calls). Overrides the Host header.</summary>
     public string? PublicHost { get; set; }
 
+    /// <summary>Bad MACs for one id within <see cref="LockoutSeconds"/> that lock it out for as long; 0 (default) disables lockout.</summary>
+    [Range(0, 1_000_000)]
+    public int LockoutThreshold { get; set; }
+
+    [Range(1, 86_400)]
+    public int LockoutSeconds { get; set; } = 60;
+
     /// <summary>The port clients sign (443 behind a TLS-terminating load balancer).</summary>
     [Range(1, 65535)]
     public int? PublicPort { get; set; }

@@ -1,0 +1,69 @@
+using System.Net;
+
+namespace LocalKeyManager.Api.FunctionalTests;
+
+/// <summary>Rate limits and bad-MAC lockout, both off by default and configurable.</summary>
+public sealed class AbuseProtectionTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Over_the_per_credential_rate_the_answer_is_a_429_problem_with_retry_after()
+    {
+        await using var factory = new LkmFactory(settings: new() { ["RateLimiting:PerCredentialPerSecond"] = "3" });
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-limited"));
+
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < 8; i++)
+        {
+            answers.Add(await client.GetAsync("/key-management/v1/keypair", Ct));
+        }
+
+        answers.Count(a => a.StatusCode == HttpStatusCode.OK).Should().BeInRange(3, 5);
+        var refused = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
+        await refused.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests);
+        refused.Headers.RetryAfter.Should().NotBeNull();
+        using var other = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-other"));
+        (await other.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.OK, "limits are per credential");
+    }
+
+    [Fact]
+    public async Task After_repeated_bad_macs_an_id_is_locked_out_even_with_the_right_key_and_it_reads_like_a_bad_mac()
+    {
+        await using var factory = new LkmFactory(settings: new() { ["Hawk:LockoutThreshold"] = "3", ["Hawk:LockoutSeconds"] = "60" });
+        var credentials = await factory.CreateCredentialAsync("genesys-lockout");
+        using var right = factory.CreateHawkClient(credentials);
+        using var wrong = factory.CreateHawkClient(credentials with { Key = "guess" });
+
+        (await right.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        for (var i = 0; i < 3; i++)
+        {
+            (await wrong.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        var locked = await right.GetAsync("/key-management/v1/keypair", Ct);
+        var badMac = await wrong.GetAsync("/key-management/v1/keypair", Ct);
+
+        await locked.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        locked.Headers.WwwAuthenticate.ToString().Should().Be(badMac.Headers.WwwAuthenticate.ToString());
+        using var anonymous = factory.CreateClient();
+        (await anonymous.GetStringAsync("/metrics", Ct)).Should().Contain("reason=\"locked_out\"");
+    }
+
+    [Fact]
+    public async Task By_default_nothing_is_limited_or_locked()
+    {
+        await using var factory = new LkmFactory();
+        var credentials = await factory.CreateCredentialAsync("genesys-default");
+        using var right = factory.CreateHawkClient(credentials);
+        using var wrong = factory.CreateHawkClient(credentials with { Key = "guess" });
+        for (var i = 0; i < 10; i++)
+        {
+            await wrong.GetAsync("/key-management/v1/keypair", Ct);
+        }
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => right.GetAsync("/key-management/v1/keypair", Ct)));
+
+        answers.Should().OnlyContain(a => a.StatusCode == HttpStatusCode.OK);
+    }
+}
