@@ -8,7 +8,7 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE TABLE credentials (
         id character varying(128) NOT NULL,
         role integer NOT NULL,
@@ -24,7 +24,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE TABLE hawk_nonces (
         credential_id character varying(128) NOT NULL,
         nonce character varying(512) NOT NULL,
@@ -37,7 +37,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE TABLE keypairs (
         id uuid NOT NULL,
         public_key bytea NOT NULL,
@@ -53,7 +53,7 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE TABLE request_log (
         id uuid NOT NULL,
         timestamp timestamp with time zone NOT NULL,
@@ -66,6 +66,9 @@ BEGIN
         client_address character varying(64),
         duration_ms double precision NOT NULL,
         detail character varying(1024),
+        hash bytea NOT NULL,
+        prev_hash bytea NOT NULL,
+        seq bigint NOT NULL,
         CONSTRAINT "PK_request_log" PRIMARY KEY (id)
     );
     END IF;
@@ -73,37 +76,64 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
+    CREATE TABLE request_log_chain (
+        id integer NOT NULL,
+        seq bigint NOT NULL,
+        hash bytea NOT NULL,
+        CONSTRAINT "PK_request_log_chain" PRIMARY KEY (id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
+    INSERT INTO request_log_chain (id, hash, seq)
+    VALUES (1, BYTEA E'\\x0000000000000000000000000000000000000000000000000000000000000000', 0);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE INDEX ix_hawk_nonces_seen_at ON hawk_nonces (seen_at);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE INDEX ix_keypairs_created_at ON keypairs (created_at);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE INDEX ix_keypairs_kek_id ON keypairs (kek_id);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     CREATE INDEX ix_request_log_timestamp ON request_log (timestamp);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129163007_InitialCreate') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
+    CREATE UNIQUE INDEX ux_request_log_seq ON request_log (seq);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261129171415_InitialCreate') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-    VALUES ('20261129163007_InitialCreate', '10.0.15');
+    VALUES ('20261129171415_InitialCreate', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;

@@ -43,8 +43,22 @@ CREATE TABLE IF NOT EXISTS "request_log" (
     "keypair_id" TEXT NULL,
     "client_address" TEXT NULL,
     "duration_ms" REAL NOT NULL,
-    "detail" TEXT NULL
+    "detail" TEXT NULL,
+    "hash" BLOB NOT NULL,
+    "prev_hash" BLOB NOT NULL,
+    "seq" INTEGER NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS "request_log_chain" (
+    "id" INTEGER NOT NULL CONSTRAINT "PK_request_log_chain" PRIMARY KEY,
+    "seq" INTEGER NOT NULL,
+    "hash" BLOB NOT NULL
+);
+
+INSERT OR IGNORE INTO "request_log_chain" ("id", "hash", "seq")
+VALUES (1, X'0000000000000000000000000000000000000000000000000000000000000000', 0);
+SELECT changes();
+
 
 CREATE INDEX IF NOT EXISTS "ix_hawk_nonces_seen_at" ON "hawk_nonces" ("seen_at");
 
@@ -54,8 +68,10 @@ CREATE INDEX IF NOT EXISTS "ix_keypairs_kek_id" ON "keypairs" ("kek_id");
 
 CREATE INDEX IF NOT EXISTS "ix_request_log_timestamp" ON "request_log" ("timestamp");
 
+CREATE UNIQUE INDEX IF NOT EXISTS "ux_request_log_seq" ON "request_log" ("seq");
+
 INSERT OR IGNORE INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-VALUES ('20261129162951_InitialCreate', '10.0.15');
+VALUES ('20261129171402_InitialCreate', '10.0.15');
 
 COMMIT;
 

@@ -11,7 +11,7 @@ GO
 BEGIN TRANSACTION;
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE TABLE [credentials] (
@@ -28,7 +28,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE TABLE [hawk_nonces] (
@@ -42,7 +42,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE TABLE [keypairs] (
@@ -59,7 +59,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE TABLE [request_log] (
@@ -74,13 +74,42 @@ BEGIN
         [client_address] nvarchar(64) NULL,
         [duration_ms] float NOT NULL,
         [detail] nvarchar(1024) NULL,
+        [hash] varbinary(max) NOT NULL,
+        [prev_hash] varbinary(max) NOT NULL,
+        [seq] bigint NOT NULL,
         CONSTRAINT [PK_request_log] PRIMARY KEY ([id])
     );
 END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
+)
+BEGIN
+    CREATE TABLE [request_log_chain] (
+        [id] int NOT NULL,
+        [seq] bigint NOT NULL,
+        [hash] varbinary(max) NOT NULL,
+        CONSTRAINT [PK_request_log_chain] PRIMARY KEY ([id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
+)
+BEGIN
+    IF EXISTS (SELECT * FROM [sys].[identity_columns] WHERE [name] IN (N'id', N'hash', N'seq') AND [object_id] = OBJECT_ID(N'[request_log_chain]'))
+        SET IDENTITY_INSERT [request_log_chain] ON;
+    EXEC(N'INSERT INTO [request_log_chain] ([id], [hash], [seq])
+    VALUES (1, 0x0000000000000000000000000000000000000000000000000000000000000000, CAST(0 AS bigint))');
+    IF EXISTS (SELECT * FROM [sys].[identity_columns] WHERE [name] IN (N'id', N'hash', N'seq') AND [object_id] = OBJECT_ID(N'[request_log_chain]'))
+        SET IDENTITY_INSERT [request_log_chain] OFF;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_hawk_nonces_seen_at] ON [hawk_nonces] ([seen_at]);
@@ -88,7 +117,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_keypairs_created_at] ON [keypairs] ([created_at]);
@@ -96,7 +125,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_keypairs_kek_id] ON [keypairs] ([kek_id]);
@@ -104,7 +133,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     CREATE INDEX [ix_request_log_timestamp] ON [request_log] ([timestamp]);
@@ -112,11 +141,19 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261129163022_InitialCreate'
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
+)
+BEGIN
+    CREATE UNIQUE INDEX [ux_request_log_seq] ON [request_log] ([seq]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261129171428_InitialCreate'
 )
 BEGIN
     INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
-    VALUES (N'20261129163022_InitialCreate', N'10.0.15');
+    VALUES (N'20261129171428_InitialCreate', N'10.0.15');
 END;
 
 COMMIT;

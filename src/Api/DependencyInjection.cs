@@ -56,6 +56,7 @@ public static class DependencyInjection
         services.AddKeyManagerRateLimits(configuration);
         services.AddInfrastructureJobs();
         services.AddHostedService<Jobs.KeyDestructionJob>();
+        services.AddHostedService<Jobs.RequestLogRetentionJob>();
         services.AddHostedService<StartupHostedService>();
         return services;
     }

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LocalKeyManager.Application;
 
@@ -9,7 +10,7 @@ public static class DependencyInjection
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
         services.AddValidatorsFromAssemblyContaining<ApplicationAssembly>(ServiceLifetime.Singleton, includeInternalTypes: true);
-        services.AddSingleton<Telemetry.KeyManagerMetrics>();
+        services.TryAddSingleton<Telemetry.KeyManagerMetrics>();
         return services;
     }
 }

@@ -20,6 +20,7 @@ public static class DependencyInjection
         services.AddOptions<KeyCacheOptions>().BindConfiguration(KeyCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton<IClock>(SystemClock.Instance);
+        services.TryAddSingleton<Application.Telemetry.KeyManagerMetrics>();
         DatabaseRegistration.Add(services, configuration);
 
         services.AddSingleton<MasterKeyHolder>();
@@ -34,6 +35,7 @@ public static class DependencyInjection
         services.AddScoped<MasterKeyInitializer>();
         services.AddSingleton<MasterKeyRotation>();
         services.AddSingleton<Crypto.Backup.KeyBackup>();
+        services.AddSingleton<Persistence.AuditChain.ChainVerifier>();
         services.AddSingleton<StartupInitializer>();
 
         services.AddScoped<HawkAuthenticator>();

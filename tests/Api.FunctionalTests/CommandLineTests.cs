@@ -151,4 +151,35 @@ public sealed class CommandLineTests : IDisposable
         var decrypted = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(client, "/key-management/v1/decrypt", body, TestContext.Current.CancellationToken);
         Convert.FromBase64String((await decrypted.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);
     }
+
+    [Fact]
+    public async Task Audit_verify_passes_on_the_services_log_and_names_the_entry_someone_altered()
+    {
+        var admin = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "admin-audit", "--role", "admin")).Stdout);
+        await using (var service = new LkmFactory(_directory))
+        {
+            using var client = service.CreateHawkClient(new HawkCredentials("admin-audit", admin.GetProperty("authKey").GetString()!));
+            for (var i = 0; i < 5; i++)
+            {
+                (await client.GetAsync("/key-management/v1/keypair", TestContext.Current.CancellationToken)).StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+            }
+        }
+
+        var (intactExit, intact, _) = await RunAsync("audit", "verify");
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "lkm.db")};Pooling=false"))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE request_log SET user_id = 'someone-else' WHERE seq = 3";
+            (await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken)).Should().Be(1);
+        }
+
+        var (brokenExit, broken, stderr) = await RunAsync("audit", "verify");
+
+        intactExit.Should().Be(0);
+        JsonSerializer.Deserialize<JsonElement>(intact).GetProperty("entries").GetInt64().Should().Be(5);
+        brokenExit.Should().Be(1);
+        JsonSerializer.Deserialize<JsonElement>(broken).GetProperty("brokenAtSeq").GetInt64().Should().Be(3);
+        stderr.Should().Contain("broken at entry 3").And.Contain("altered");
+    }
 }

@@ -110,7 +110,7 @@ public abstract class PersistenceTests : IAsyncLifetime
 
         purged.Should().Be(4);
         var left = await log.QueryAsync(10, t0, t0 + Duration.FromHours(1), Ct);
-        left.Select(e => e.Detail).Should().Equal("purged 4", null);
+        left.Select(e => e.Detail).Should().Equal("purged 4 The chain went up to entry 5 before the purge.", null);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public abstract class PersistenceTests : IAsyncLifetime
                 await w;
                 return true;
             }
-            catch (Microsoft.EntityFrameworkCore.DbUpdateException)
+            catch (Exception e) when (e is Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException)
             {
                 return false;
             }
@@ -140,6 +140,77 @@ public abstract class PersistenceTests : IAsyncLifetime
 
         outcomes.Count(o => !o).Should().Be(1);
         (await log.QueryAsync(100, t0, t0 + Duration.FromMinutes(1), Ct)).Should().HaveCount(21);
+        (await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct)).Intact.Should().BeTrue("a failed write leaves no hole in the chain");
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_form_one_chain_and_verification_finds_alterations_removals_and_truncation()
+    {
+        var t0 = Instant.FromUtc(2026, 11, 29, 14, 0);
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            await using var scope = _services.Scope();
+            await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(Entry(t0 + Duration.FromMilliseconds(i)), Ct);
+        }));
+        var verifier = _services.Get<Persistence.AuditChain.ChainVerifier>();
+
+        var intact = await verifier.VerifyAsync(Ct);
+        intact.Intact.Should().BeTrue(intact.Problem);
+        intact.Entries.Should().Be(40);
+        intact.FirstSeq.Should().Be(1);
+        intact.LastSeq.Should().Be(40);
+
+        await using var scope2 = _services.Scope();
+        var db = scope2.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        await db.Database.ExecuteSqlRawAsync("UPDATE request_log SET status = 599 WHERE seq = 17", Ct);
+        var altered = await verifier.VerifyAsync(Ct);
+        altered.BrokenAtSeq.Should().Be(17);
+        altered.Problem.Should().Contain("altered");
+
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM request_log WHERE seq >= 17 AND seq <= 18", Ct);
+        (await verifier.VerifyAsync(Ct)).Problem.Should().Contain("17..18 are missing");
+
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM request_log WHERE seq >= 17", Ct);
+        (await verifier.VerifyAsync(Ct)).Problem.Should().Contain("removed from the end");
+    }
+
+    [Fact]
+    public async Task Two_instances_appending_at_once_build_one_chain_not_a_fork()
+    {
+        await using var second = await _services.AnotherInstanceAsync();
+        var t0 = Instant.FromUtc(2026, 11, 29, 16, 0);
+
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+        {
+            await using var scope = (i % 2 == 0 ? _services : second).Scope();
+            await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(Entry(t0 + Duration.FromMilliseconds(i)), Ct);
+        }));
+
+        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+        report.Entries.Should().Be(60);
+    }
+
+    [Fact]
+    public async Task A_purge_leaves_a_checkpoint_and_the_rest_of_the_chain_verifiable()
+    {
+        var t0 = Instant.FromUtc(2026, 11, 29, 15, 0);
+        await using var scope = _services.Scope();
+        var log = scope.ServiceProvider.GetRequiredService<IRequestLog>();
+        for (var i = 0; i < 5; i++)
+        {
+            await log.AppendAsync(Entry(t0 + Duration.FromSeconds(i)), Ct);
+        }
+
+        await log.PurgeAsync(t0 + Duration.FromSeconds(2), n => Entry(t0 + Duration.FromMinutes(1)) with { Detail = $"purged {n}" }, Ct);
+        await log.AppendAsync(Entry(t0 + Duration.FromMinutes(2)), Ct);
+
+        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+        report.Entries.Should().Be(4, "2 survivors, the checkpoint and one more");
+        report.FirstSeq.Should().Be(4);
+        var entries = await log.QueryAsync(10, t0, t0 + Duration.FromHours(1), Ct);
+        entries.Should().Contain(e => e.Detail != null && e.Detail.StartsWith("purged 3", StringComparison.Ordinal) && e.Detail.Contains("up to entry 5", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -15,6 +15,9 @@ internal sealed class TestServices : IAsyncDisposable
 {
     private readonly TestDatabase? _owned;
 
+    private Dictionary<string, string?> _values = [];
+    private bool _keepDirectory;
+
     private TestServices(string directory, ServiceProvider provider, FakeClock clock, TestDatabase? owned)
     {
         Directory = directory;
@@ -44,6 +47,14 @@ internal sealed class TestServices : IAsyncDisposable
         return await StartAsync(database.Directory, Merge(database.Settings, settings), database, initialize: true);
     }
 
+    /// <summary>A second instance on the same database and master key (it does not own them).</summary>
+    public async Task<TestServices> AnotherInstanceAsync()
+    {
+        var other = await StartAsync(Directory, _values, null, initialize: true);
+        other._keepDirectory = true;
+        return other;
+    }
+
     public T Get<T>()
         where T : notnull => Provider.GetRequiredService<T>();
 
@@ -56,6 +67,11 @@ internal sealed class TestServices : IAsyncDisposable
         if (_owned is not null)
         {
             await _owned.DisposeAsync();
+            return;
+        }
+
+        if (_keepDirectory)
+        {
             return;
         }
 
@@ -80,7 +96,7 @@ internal sealed class TestServices : IAsyncDisposable
             .AddSingleton<IClock>(clock);
         services.AddInfrastructure(configuration);
         var provider = services.BuildServiceProvider();
-        var test = new TestServices(directory, provider, clock, owned);
+        var test = new TestServices(directory, provider, clock, owned) { _values = values };
         if (initialize)
         {
             await provider.GetRequiredService<StartupInitializer>().InitializeAsync(CancellationToken.None);

@@ -27,6 +27,17 @@ public interface IDatabaseDialect
     /// </summary>
     Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken);
 
+    /// <summary>Reads the request-log chain head, locking it until the transaction ends.</summary>
+    string LockChainHeadSql { get; }
+
+    /// <summary>
+    /// Appends already-linked entries in one statement that also moves the chain head, but only
+    /// if the head is still <paramref name="expected"/> (optimistic: no lock, one round trip).
+    /// Returns false when another writer moved the head (nothing is written), or when the
+    /// database has no such statement (then the caller locks the head instead).
+    /// </summary>
+    Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken);
+
     /// <summary>Database-wide settings the service relies on, applied at start-up once the schema is current.</summary>
     Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken);
 }

@@ -17,6 +17,8 @@ public abstract class KeyManagerDbContext(DbContextOptions options) : DbContext(
 
     public DbSet<RequestLogEntry> RequestLog => Set<RequestLogEntry>();
 
+    public DbSet<AuditChain.ChainHeadRow> ChainHead => Set<AuditChain.ChainHeadRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(KeyManagerDbContext).Assembly);

@@ -37,7 +37,8 @@ public static partial class MigrationScripts
 
     /// <summary>
     /// EF cannot write idempotent SQLite scripts (SQLite has no procedural IF). Migrations that
-    /// only create tables and indexes become idempotent with IF NOT EXISTS and INSERT OR IGNORE;
+    /// only create tables and indexes and insert seed rows (keyed, so a repeat is ignored) become
+    /// idempotent with IF NOT EXISTS and INSERT OR IGNORE;
     /// anything else is refused, so a migration that needs more cannot slip through unnoticed.
     /// </summary>
     private static string MakeSqliteIdempotent(string script)
@@ -57,9 +58,9 @@ public static partial class MigrationScripts
             .Replace("CREATE TABLE \"", "CREATE TABLE IF NOT EXISTS \"", StringComparison.Ordinal)
             .Replace("CREATE INDEX \"", "CREATE INDEX IF NOT EXISTS \"", StringComparison.Ordinal)
             .Replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"", StringComparison.Ordinal)
-            .Replace("INSERT INTO \"__EFMigrationsHistory\"", "INSERT OR IGNORE INTO \"__EFMigrationsHistory\"", StringComparison.Ordinal);
+            .Replace("INSERT INTO \"", "INSERT OR IGNORE INTO \"", StringComparison.Ordinal);
     }
 
-    [GeneratedRegex("^(BEGIN TRANSACTION|COMMIT|CREATE TABLE (IF NOT EXISTS )?\"|CREATE (UNIQUE )?INDEX \"|INSERT INTO \"__EFMigrationsHistory\")")]
+    [GeneratedRegex("^(BEGIN TRANSACTION|COMMIT|CREATE TABLE (IF NOT EXISTS )?\"|CREATE (UNIQUE )?INDEX \"|INSERT INTO \"|SELECT changes\\(\\))")]
     private static partial Regex AllowedSqliteStatement();
 }

@@ -8,20 +8,22 @@ namespace LocalKeyManager.Application.Audit.ClearRequestLog;
 /// Empties the request log up to now. The purge and the entry that records it (who, how many,
 /// up to when) commit together, so the log always says who emptied it.
 /// </summary>
-public sealed record ClearRequestLog(RequestOrigin Origin) : ICommand<int>;
+/// <param name="UpTo">Purge entries up to this time (default: now), e.g. a retention cut-off.</param>
+public sealed record ClearRequestLog(RequestOrigin Origin, Instant? UpTo = null) : ICommand<int>;
 
 public sealed class ClearRequestLogHandler(IRequestLog log, IClock clock) : ICommandHandler<ClearRequestLog, int>
 {
     public async ValueTask<int> Handle(ClearRequestLog command, CancellationToken cancellationToken)
     {
         var origin = command.Origin;
-        var upTo = RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant());
+        var now = RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant());
+        var upTo = command.UpTo is { } cutoff ? RequestLogEntry.ToLogPrecision(cutoff) : now;
         return await log.PurgeAsync(
             upTo,
             purged => new RequestLogEntry
             {
                 Id = Guid.NewGuid(),
-                Timestamp = upTo,
+                Timestamp = now,
                 CredentialId = origin.CredentialId,
                 UserId = origin.UserId,
                 RequestMethod = origin.RequestMethod,

@@ -22,5 +22,9 @@ internal sealed class RequestLogConfiguration : IEntityTypeConfiguration<Request
         builder.Property(e => e.DurationMs).HasColumnName("duration_ms");
         builder.Property(e => e.Detail).HasColumnName("detail").HasMaxLength(1024);
         builder.HasIndex(e => e.Timestamp).HasDatabaseName("ix_request_log_timestamp");
+        builder.Property<long>(AuditChain.RequestLogChainColumns.Seq).HasColumnName("seq");
+        builder.Property<byte[]>(AuditChain.RequestLogChainColumns.PrevHash).HasColumnName("prev_hash").IsRequired();
+        builder.Property<byte[]>(AuditChain.RequestLogChainColumns.Hash).HasColumnName("hash").IsRequired();
+        builder.HasIndex(AuditChain.RequestLogChainColumns.Seq).IsUnique().HasDatabaseName("ux_request_log_seq");
     }
 }

@@ -26,6 +26,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
     private readonly KeyManagerMetrics _metrics;
 
+    /// <summary>The chain head as this writer last left it (only the writer loop touches it).</summary>
+    private AuditChain.ChainHeadRow? _knownHead;
+
     public GroupCommitWriter(IServiceScopeFactory scopes, IDatabaseDialect dialect, KeyManagerMetrics metrics, ILogger<GroupCommitWriter> logger)
     {
         _metrics = metrics;
@@ -129,11 +132,17 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 first.UnionWith(nonces.Where(n => inserted.Contains((n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))));
             }
 
-            if (entries.Count > 0)
+            if (entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))
             {
-                db.RequestLog.AddRange(entries);
+                // Lock the chain head and append (in the batch's transaction, or one of its own).
+                await using var own = transaction is null ? await db.Database.BeginTransactionAsync() : null;
+                await AuditChain.ChainAppender.AppendAsync(db, _dialect, entries, CancellationToken.None);
                 await db.SaveChangesAsync();
                 db.ChangeTracker.Clear();
+                if (own is not null)
+                {
+                    await own.CommitAsync();
+                }
             }
 
             if (transaction is not null)
@@ -144,6 +153,27 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
             return first;
         });
+    }
+
+    /// <summary>
+    /// Where the database can (PostgreSQL), appends in one statement against the head this writer
+    /// last saw; when another instance moved it, reads it again and relinks, a few times at most.
+    /// </summary>
+    private async Task<bool> TryAppendOptimisticallyAsync(KeyManagerDbContext db, List<RequestLogEntry> entries)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var head = _knownHead ??= await db.ChainHead.AsNoTracking().SingleAsync();
+            var linked = AuditChain.LinkedEntry.After(head, entries);
+            _knownHead = null;
+            if (await _dialect.TryAppendChainedAsync(db, head, linked, CancellationToken.None))
+            {
+                _knownHead = new AuditChain.ChainHeadRow { Seq = linked[^1].Seq, Hash = linked[^1].Hash };
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A group commit of {Count} writes failed; committing them one by one")]

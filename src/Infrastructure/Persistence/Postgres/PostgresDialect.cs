@@ -10,6 +10,8 @@ internal sealed class PostgresDialect : IDatabaseDialect
 
     public bool GroupCommitInTransaction => false;
 
+    public string LockChainHeadSql => "SELECT id, seq, hash FROM request_log_chain WHERE id = 1 FOR UPDATE";
+
     public bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
@@ -22,6 +24,9 @@ internal sealed class PostgresDialect : IDatabaseDialect
         SocketException or TimeoutException => true,
         _ => exception.InnerException is not null && IsUnavailable(exception.InnerException),
     };
+
+    public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
+        PostgresChainAppend.TryAppendAsync(db, expected, entries, cancellationToken);
 
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -5,7 +5,7 @@ using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfRequestLog(KeyManagerDbContext db, GroupCommitWriter writer) : IRequestLog
+internal sealed class EfRequestLog(KeyManagerDbContext db, IDatabaseDialect dialect, GroupCommitWriter writer) : IRequestLog
 {
     /// <summary>Through the group commit: concurrent requests share one transaction.</summary>
     public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => writer.AppendAsync(entry, cancellationToken);
@@ -23,8 +23,11 @@ internal sealed class EfRequestLog(KeyManagerDbContext db, GroupCommitWriter wri
         return await strategy.ExecuteAsync(async ct =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // The chain head is locked before anything is deleted, so appenders wait for the purge.
+            var head = (await db.ChainHead.FromSqlRaw(dialect.LockChainHeadSql).AsNoTracking().ToListAsync(ct)).Single();
             var purged = await db.RequestLog.Where(e => e.Timestamp <= upTo).ExecuteDeleteAsync(ct);
-            db.RequestLog.Add(record(purged));
+            var checkpoint = record(purged);
+            await AuditChain.ChainAppender.AppendAsync(db, dialect, [checkpoint with { Detail = $"{checkpoint.Detail} The chain went up to entry {head.Seq} before the purge." }], ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             db.ChangeTracker.Clear();

@@ -14,6 +14,8 @@ internal sealed class SqlServerDialect : IDatabaseDialect
 
     public bool GroupCommitInTransaction => true;
 
+    public string LockChainHeadSql => "SELECT id, seq, hash FROM request_log_chain WITH (UPDLOCK, HOLDLOCK) WHERE id = 1";
+
     public bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is SqlException e && UniqueViolations.Contains(e.Number);
 
@@ -23,6 +25,9 @@ internal sealed class SqlServerDialect : IDatabaseDialect
         TimeoutException => true,
         _ => exception.InnerException is not null && IsUnavailable(exception.InnerException),
     };
+
+    public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
+        Task.FromResult(false);
 
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -16,6 +16,9 @@ internal sealed class SqliteDialect : IDatabaseDialect
 
     public bool GroupCommitInTransaction => true;
 
+    /// <summary>SQLite has one writer at a time: the transaction's write lock is the lock.</summary>
+    public string LockChainHeadSql => "SELECT id, seq, hash FROM request_log_chain WHERE id = 1";
+
     public bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint };
 
@@ -24,6 +27,9 @@ internal sealed class SqliteDialect : IDatabaseDialect
         || (exception.InnerException is not null && IsUnavailable(exception.InnerException));
 
     /// <summary>Write-ahead logging: readers never block the writer, and it persists in the file.</summary>
+    public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
+        Task.FromResult(false);
+
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
 

@@ -48,10 +48,20 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
                         .HasColumnType("float")
                         .HasColumnName("duration_ms");
 
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)")
+                        .HasColumnName("hash");
+
                     b.Property<string>("KeypairId")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)")
                         .HasColumnName("keypair_id");
+
+                    b.Property<byte[]>("PrevHash")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)")
+                        .HasColumnName("prev_hash");
 
                     b.Property<string>("RequestMethod")
                         .IsRequired()
@@ -64,6 +74,10 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
                         .HasMaxLength(2048)
                         .HasColumnType("nvarchar(2048)")
                         .HasColumnName("request_uri");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
 
                     b.Property<int>("Status")
                         .HasColumnType("int")
@@ -81,10 +95,42 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ux_request_log_seq");
+
                     b.HasIndex("Timestamp")
                         .HasDatabaseName("ix_request_log_timestamp");
 
                     b.ToTable("request_log", (string)null);
+                });
+
+            modelBuilder.Entity("LocalKeyManager.Infrastructure.Persistence.AuditChain.ChainHeadRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("int")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)")
+                        .HasColumnName("hash");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("request_log_chain", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Hash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            Seq = 0L
+                        });
                 });
 
             modelBuilder.Entity("LocalKeyManager.Infrastructure.Persistence.CredentialRow", b =>

@@ -73,12 +73,33 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                     keypair_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     client_address = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     duration_ms = table.Column<double>(type: "REAL", nullable: false),
-                    detail = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true)
+                    detail = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    hash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    prev_hash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    seq = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_request_log", x => x.id);
                 });
+
+            migrationBuilder.CreateTable(
+                name: "request_log_chain",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "INTEGER", nullable: false),
+                    seq = table.Column<long>(type: "INTEGER", nullable: false),
+                    hash = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_request_log_chain", x => x.id);
+                });
+
+            migrationBuilder.InsertData(
+                table: "request_log_chain",
+                columns: new[] { "id", "hash", "seq" },
+                values: new object[] { 1, new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 0L });
 
             migrationBuilder.CreateIndex(
                 name: "ix_hawk_nonces_seen_at",
@@ -99,6 +120,12 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                 name: "ix_request_log_timestamp",
                 table: "request_log",
                 column: "timestamp");
+
+            migrationBuilder.CreateIndex(
+                name: "ux_request_log_seq",
+                table: "request_log",
+                column: "seq",
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -115,6 +142,9 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "request_log");
+
+            migrationBuilder.DropTable(
+                name: "request_log_chain");
         }
     }
 }

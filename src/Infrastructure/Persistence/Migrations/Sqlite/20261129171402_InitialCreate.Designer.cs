@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteKeyManagerDbContext))]
-    [Migration("20261129162951_InitialCreate")]
+    [Migration("20261129171402_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -46,10 +46,20 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("REAL")
                         .HasColumnName("duration_ms");
 
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("hash");
+
                     b.Property<string>("KeypairId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("keypair_id");
+
+                    b.Property<byte[]>("PrevHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("prev_hash");
 
                     b.Property<string>("RequestMethod")
                         .IsRequired()
@@ -62,6 +72,10 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT")
                         .HasColumnName("request_uri");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seq");
 
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER")
@@ -79,10 +93,42 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ux_request_log_seq");
+
                     b.HasIndex("Timestamp")
                         .HasDatabaseName("ix_request_log_timestamp");
 
                     b.ToTable("request_log", (string)null);
+                });
+
+            modelBuilder.Entity("LocalKeyManager.Infrastructure.Persistence.AuditChain.ChainHeadRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("hash");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seq");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("request_log_chain", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Hash = new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                            Seq = 0L
+                        });
                 });
 
             modelBuilder.Entity("LocalKeyManager.Infrastructure.Persistence.CredentialRow", b =>

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using LocalKeyManager.Infrastructure.Persistence.AuditChain;
+
+namespace LocalKeyManager.Api.Cli;
+
+/// <summary>
+/// <c>audit verify</c>: walks the request-log hash chain; exit 0 and a JSON summary when it holds,
+/// exit 1 naming the first broken link otherwise.
+/// </summary>
+public static class AuditCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "verify")
+        {
+            throw new UsageException("audit needs a subcommand: verify.");
+        }
+
+        using var host = await CommandHost.StartAsync(args[1..]);
+        var report = await host.Services.GetRequiredService<ChainVerifier>().VerifyAsync(CancellationToken.None);
+        Console.WriteLine(JsonSerializer.Serialize(report, CommandHost.Json));
+        return report.Intact ? 0 : CommandLine.Fail($"the request-log chain is broken at entry {report.BrokenAtSeq}: {report.Problem}", 1);
+    }
+}
