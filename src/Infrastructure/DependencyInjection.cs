@@ -48,6 +48,7 @@ public static class DependencyInjection
     public static IServiceCollection AddInfrastructureJobs(this IServiceCollection services)
     {
         services.AddHostedService<NonceCleanupService>();
+        services.AddHostedService<Jobs.KeypairCountJob>();
         return services;
     }
 }

@@ -52,6 +52,7 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         metrics.Should().Contain("lkm_decrypts_total{").And.Contain("outcome=\"ok\"").And.Contain("padding=\"oaep\"");
         metrics.Should().Contain("lkm_auth_failures_total{").And.Contain("reason=\"missing\"");
         metrics.Should().Contain("lkm_decrypt_duration_milliseconds_bucket").And.Contain("lkm_request_log_write_duration_milliseconds");
+        metrics.Should().Contain("lkm_keypairs{").And.Contain("state=\"enabled\"");
         metrics.Should().NotContain(service.KeypairId).And.NotContain(service.Genesys.Id);
     }
 }

@@ -37,7 +37,7 @@ public class LkmFactory : WebApplicationFactory<Program>
 
     public string Directory { get; }
 
-    public CapturedLogs Logs { get; } = new();
+    public CapturedLogs Logs { get; } = CreateWatchedLogs();
 
     public Uri KestrelAddress => new($"http://127.0.0.1:{_kestrelPort}");
 
@@ -46,6 +46,7 @@ public class LkmFactory : WebApplicationFactory<Program>
     {
         await using var scope = Services.CreateAsyncScope();
         var created = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new RegisterHawkCredential(id, role));
+        SuiteLogScan.Secret(created.AuthKey);
         return new HawkCredentials(created.Id, created.AuthKey);
     }
 
@@ -75,6 +76,13 @@ public class LkmFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    private static CapturedLogs CreateWatchedLogs()
+    {
+        var logs = new CapturedLogs();
+        SuiteLogScan.Watch(logs);
+        return logs;
     }
 
     private static int FreePort()

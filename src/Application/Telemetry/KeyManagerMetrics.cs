@@ -17,6 +17,7 @@ public sealed class KeyManagerMetrics
     private readonly Histogram<double> _decryptDuration;
     private readonly Counter<long> _authFailures;
     private readonly Histogram<double> _logWriteDuration;
+    private volatile IReadOnlyDictionary<string, long> _keypairsByState = new Dictionary<string, long>();
 
     public KeyManagerMetrics(IMeterFactory meterFactory)
     {
@@ -25,6 +26,7 @@ public sealed class KeyManagerMetrics
         _decryptDuration = meter.CreateHistogram<double>("lkm.decrypt.duration", unit: "ms", description: "Time to decrypt, from the handler's start");
         _authFailures = meter.CreateCounter<long>("lkm.auth.failures", description: "Failed Hawk authentications by reason");
         _logWriteDuration = meter.CreateHistogram<double>("lkm.request_log.write.duration", unit: "ms", description: "Time to commit a group of request-log entries and replay records");
+        meter.CreateObservableGauge("lkm.keypairs", () => _keypairsByState.Select(s => new Measurement<long>(s.Value, new KeyValuePair<string, object?>("state", s.Key))), description: "Keypairs by state (refreshed every 30 s)");
     }
 
     /// <param name="outcome"><c>ok</c>, <c>undecryptable</c>, <c>unknown_keypair</c> or <c>refused_state</c>.</param>
@@ -37,6 +39,9 @@ public sealed class KeyManagerMetrics
 
     /// <param name="reason">One of the fixed failure reasons (bad_mac, stale, replay, unknown_id, ...).</param>
     public void AuthenticationFailed(string reason) => _authFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>The latest count of keypairs per state (wire names), read by the gauge on each scrape.</summary>
+    public void KeypairsCounted(IReadOnlyDictionary<string, long> byState) => _keypairsByState = byState;
 
     public void RequestLogWritten(TimeSpan elapsed, int writes) =>
         _logWriteDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("batch", writes switch { 1 => "1", <= 16 => "2-16", _ => "17+" }));

@@ -10,22 +10,35 @@ namespace LocalKeyManager.Infrastructure.Jobs;
 /// </summary>
 public abstract partial class PeriodicJob(IServiceScopeFactory scopes, TimeSpan interval, ILogger logger) : BackgroundService
 {
+    /// <summary>Run once as soon as the service starts, not only after the first interval.</summary>
+    protected virtual bool RunAtStart => false;
+
     protected abstract Task RunOnceAsync(IServiceProvider services, CancellationToken cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (RunAtStart)
+        {
+            await RunGuardedAsync(stoppingToken);
+        }
+
         using var timer = new PeriodicTimer(interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await RunOnceAsync(scope.ServiceProvider, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, GetType().Name, e);
-            }
+            await RunGuardedAsync(stoppingToken);
+        }
+    }
+
+    private async Task RunGuardedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await RunOnceAsync(scope.ServiceProvider, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, GetType().Name, e);
         }
     }
 
