@@ -76,6 +76,7 @@ public static class DependencyInjection
         {
             telemetry.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
+                .AddEntityFrameworkCoreInstrumentation()
                 .AddSource("Npgsql")
                 .AddOtlpExporter(o => o.Endpoint = new Uri(endpoint)));
         }

@@ -38,6 +38,13 @@ public static class ServiceHost
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (app.Environment.IsDevelopment())
+        {
+            // A browsable reference of /openapi/v1.json at /swagger (assets embedded, no CDN),
+            // ahead of authentication: it is documentation, not data.
+            app.UseSwaggerUI(options => options.SwaggerEndpoint("/openapi/v1.json", "Local Key Manager v1"));
+        }
+
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<AuthenticatedResponseMiddleware>();
@@ -46,6 +53,7 @@ public static class ServiceHost
         app.UseAuthorization();
         app.MapControllers();
         app.MapOpenApi().AllowAnonymous();
+
         app.MapPrometheusScrapingEndpoint().AllowAnonymous();
     }
 }
