@@ -62,7 +62,7 @@ internal static class DatabaseRegistration
 
         services.AddSingleton<GroupCommit.GroupCommitWriter>();
         services.AddSingleton(new RecentReads<Domain.Keys.KeypairId, KeypairRow>(EfKeypairRepository.RecentLifetime));
-        services.AddSingleton(new RecentReads<string, CredentialRow>(EfCredentialRepository.RecentLifetime));
+        services.AddSingleton(new RecentReads<string, CredentialRow>(EfCredentialRepository.RecentLifetime, rememberAbsence: true));
         services.AddScoped<IKeypairRepository, EfKeypairRepository>();
         services.AddScoped<ICredentialRepository, EfCredentialRepository>();
         services.AddScoped<IReplayGuard, EfReplayGuard>();

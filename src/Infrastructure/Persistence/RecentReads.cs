@@ -5,13 +5,15 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// <summary>
 /// A small read-through memory of rows that every request reads (its credential, its keypair),
 /// each kept for a fixed short time so that changes made on another instance arrive within a
-/// known bound. Only found rows are kept. Bounded: past the limit it starts over.
+/// known bound. With <paramref name="rememberAbsence"/>, "no such row" is remembered as well, so
+/// a known and an unknown id cost the same time (no timing oracle for which ids exist).
+/// Bounded: past the limit it starts over.
 /// </summary>
-public sealed class RecentReads<TKey, TValue>(TimeSpan lifetime, int maxEntries = 10_000)
+public sealed class RecentReads<TKey, TValue>(TimeSpan lifetime, bool rememberAbsence = false, int maxEntries = 10_000)
     where TKey : notnull
     where TValue : class
 {
-    private readonly ConcurrentDictionary<TKey, (TValue Value, long ExpiresAt)> _entries = new();
+    private readonly ConcurrentDictionary<TKey, (TValue? Value, long ExpiresAt)> _entries = new();
 
     public async Task<TValue?> GetAsync(TKey key, Func<TKey, Task<TValue?>> load)
     {
@@ -22,7 +24,7 @@ public sealed class RecentReads<TKey, TValue>(TimeSpan lifetime, int maxEntries 
         }
 
         var value = await load(key);
-        if (value is null)
+        if (value is null && !rememberAbsence)
         {
             _entries.TryRemove(key, out _);
             return null;

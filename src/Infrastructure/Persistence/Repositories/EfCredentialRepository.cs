@@ -9,8 +9,9 @@ internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDi
     /// <summary>How long a credential read may be reused (a revocation must reach every instance within 1 s).</summary>
     public static readonly TimeSpan RecentLifetime = TimeSpan.FromMilliseconds(500);
 
-    public Task<bool> TryAddAsync(HawkCredential credential, CancellationToken cancellationToken) =>
-        db.TryInsertAsync(
+    public async Task<bool> TryAddAsync(HawkCredential credential, CancellationToken cancellationToken)
+    {
+        var added = await db.TryInsertAsync(
             new CredentialRow
             {
                 Id = credential.Id,
@@ -23,6 +24,11 @@ internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDi
             },
             dialect,
             cancellationToken);
+
+        // This instance may remember the id as absent: a credential is usable here at once.
+        recent.Forget(credential.Id);
+        return added;
+    }
 
     public async Task<HawkCredential?> FindAsync(string id, CancellationToken cancellationToken)
     {
