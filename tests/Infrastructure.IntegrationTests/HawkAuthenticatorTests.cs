@@ -19,13 +19,7 @@ public abstract class HawkAuthenticatorTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Assert.SkipWhen(DatabaseProvider == "postgres" && TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);
-        if (DatabaseProvider == "sqlserver")
-        {
-            var (server, reason) = await TestSupport.SqlServerServer.GetAsync();
-            Assert.SkipWhen(server is null, reason ?? string.Empty);
-        }
-
+        await TestServices.SkipUnlessAvailableAsync(DatabaseProvider);
         _services = await TestServices.StartOnAsync(DatabaseProvider, new() { ["Hawk:RequirePayloadHash"] = "false" });
         _key = await RegisterAsync("genesys-prod", HawkAlgorithm.Sha256);
     }

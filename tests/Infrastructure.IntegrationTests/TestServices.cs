@@ -55,6 +55,17 @@ internal sealed class TestServices : IAsyncDisposable
         return other;
     }
 
+    /// <summary>Skips the test, saying why, when the provider's database is not available here.</summary>
+    public static async Task SkipUnlessAvailableAsync(string provider)
+    {
+        Assert.SkipWhen(provider == "postgres" && TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        if (provider == "sqlserver")
+        {
+            var (server, reason) = await SqlServerServer.GetAsync();
+            Assert.SkipWhen(server is null, reason ?? string.Empty);
+        }
+    }
+
     public T Get<T>()
         where T : notnull => Provider.GetRequiredService<T>();
 
