@@ -6,7 +6,8 @@
 #
 # PostgreSQL: LKM_TEST_POSTGRES (a connection string to a server whose user may create
 # databases) if set; else a throwaway cluster from Debian's package on a free loopback port,
-# stopped afterwards. SQL Server: through Testcontainers when a Docker engine answers; otherwise
+# stopped afterwards; scripts/cluster-test.sh then runs two instances behind HAProxy on its own
+# throwaway cluster (haproxy is installed with apt-get when missing). SQL Server: through Testcontainers when a Docker engine answers; otherwise
 # those tests are skipped and say so. PKCS#11: a throwaway SoftHSM2 token (softhsm2 is installed
 # with apt-get when missing).
 set -euo pipefail
@@ -68,6 +69,19 @@ read -r passed failed skipped < <(awk '
   /^[[:space:]]+skipped: [0-9]+/   { s += $2 }
   END { printf "%d %d %d\n", p, f, s }' "$out")
 rm -f "$out"
+# Several instances behind HAProxy on one PostgreSQL: its checks count like tests.
+log "running the multi-instance checks (scripts/cluster-test.sh)"
+cluster_out=$(mktemp)
+set +e
+bash scripts/cluster-test.sh 2>&1 | tee "$cluster_out"
+cluster_status=${PIPESTATUS[0]}
+set -e
+passed=$((passed + $(grep -c '^PASS ' "$cluster_out" || true)))
+if [ "$cluster_status" -ne 0 ]; then
+  failed=$((failed + 1)); status=1
+fi
+rm -f "$cluster_out"
+
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the runner failed without counting a failed test (a build or host error): never report green
 fi
