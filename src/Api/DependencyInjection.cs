@@ -54,6 +54,7 @@ public static class DependencyInjection
         services.AddOpenApi(options => options.AddDocumentTransformer<OpenApi.HawkSecuritySchemeTransformer>());
         AddTelemetry(services, configuration);
         services.AddKeyManagerRateLimits(configuration);
+        services.AddSingleton<MetricsAccess>();
         services.AddInfrastructureJobs();
         services.AddHostedService<Jobs.KeyDestructionJob>();
         services.AddHostedService<Jobs.RequestLogRetentionJob>();

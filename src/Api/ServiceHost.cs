@@ -37,7 +37,6 @@ public static class ServiceHost
     {
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
         if (app.Environment.IsDevelopment())
         {
             // A browsable reference of /openapi/v1.json at /swagger (assets embedded, no CDN),
@@ -46,9 +45,18 @@ public static class ServiceHost
         }
 
         app.UseMiddleware<RequestSizeLimitMiddleware>();
+        var metricsAccess = app.Services.GetRequiredService<MetricsAccess>();
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/metrics") && !metricsAccess.Allows(context.Connection.RemoteIpAddress),
+            branch => branch.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }));
         app.UseAuthentication();
         app.UseMiddleware<AuthenticatedResponseMiddleware>();
         app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapControllers();

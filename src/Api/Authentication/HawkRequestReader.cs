@@ -20,7 +20,8 @@ public sealed class HawkRequestReader(IOptions<HawkOptions> options)
         var hawk = options.Value;
         var host = hawk.PublicHost ?? request.Host.Host;
         var port = hawk.PublicPort ?? request.Host.Port ?? (request.IsHttps ? 443 : 80);
-        var hasBody = request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        // HTTP/2 and HTTP/3 bodies need neither Content-Length nor Transfer-Encoding.
+        var hasBody = request.ContentLength > 0 || (request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
         return new HawkRequest(request.Method, resource, host, port, request.Headers.Authorization, request.ContentType, hasBody);
     }
 }

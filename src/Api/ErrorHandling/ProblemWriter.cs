@@ -17,7 +17,18 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         }
 
         context.Response.StatusCode = status;
-        return problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
+        return WriteAsync(context, problem);
+    }
+
+    private async Task WriteAsync(HttpContext context, ProblemDetails problem)
+    {
+        // The framework's writers decline when the Accept header rules JSON out; a problem is
+        // still the answer (never an empty 500), so write it ourselves then.
+        if (!await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
+        {
+            Customize(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+            await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+        }
     }
 
     /// <summary>Applied to every problem the framework writes too (status-code pages, model binding).</summary>

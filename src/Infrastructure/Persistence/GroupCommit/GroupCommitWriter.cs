@@ -85,7 +85,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             _metrics.RequestLogWritten(System.Diagnostics.Stopwatch.GetElapsedTime(started), batch.Count);
             foreach (var write in batch)
             {
-                write.Completion.TrySetResult(write is not NonceWrite nonce || inserted.Contains(nonce));
+                write.Completion.TrySetResult(write is not NonceWrite nonce || nonce.Recorded || inserted.Contains(nonce));
             }
         }
         catch (Exception e) when (batch.Count > 1 && !_dialect.IsUnavailable(e))
@@ -126,10 +126,19 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             await using var transaction = _dialect.GroupCommitInTransaction ? await db.Database.BeginTransactionAsync() : null;
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             var first = new HashSet<NonceWrite>();
-            if (nonces.Count > 0)
+            var pending = nonces.Where(n => !n.Recorded).ToList();
+            if (pending.Count > 0)
             {
-                var inserted = await _dialect.InsertNoncesIfAbsentAsync(db, nonces.Select(n => n.Row).ToList(), CancellationToken.None);
-                first.UnionWith(nonces.Where(n => inserted.Contains((n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))));
+                var inserted = await _dialect.InsertNoncesIfAbsentAsync(db, pending.Select(n => n.Row).ToList(), CancellationToken.None);
+                first.UnionWith(pending.Where(n => inserted.Contains((n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))));
+                if (transaction is null)
+                {
+                    // Committed already (no explicit transaction): remember it, whatever happens next.
+                    foreach (var nonce in first)
+                    {
+                        nonce.Recorded = true;
+                    }
+                }
             }
 
             if (entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))

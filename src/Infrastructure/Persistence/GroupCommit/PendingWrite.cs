@@ -12,6 +12,12 @@ internal abstract class PendingWrite
 internal sealed class NonceWrite(NonceRow row) : PendingWrite
 {
     public NonceRow Row { get; } = row;
+
+    /// <summary>
+    /// Set once this request's insert committed. A retry of its batch (after a transient error,
+    /// or one by one after a failed batch) must not insert again and call its own nonce a replay.
+    /// </summary>
+    public bool Recorded { get; set; }
 }
 
 /// <summary>A request-log entry; the result is always true.</summary>

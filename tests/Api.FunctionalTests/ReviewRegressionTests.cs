@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Headers;
+using LocalKeyManager.Api.Http;
+using Microsoft.Extensions.Configuration;
+
+namespace LocalKeyManager.Api.FunctionalTests;
+
+/// <summary>Answers that must stay problems, signed and private, in the corners a review found.</summary>
+public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture<SqliteService>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_caller_that_accepts_only_text_still_gets_a_problem_never_an_empty_500()
+    {
+        using var anonymous = service.Factory.CreateClient();
+        anonymous.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+
+        var unauthenticated = await anonymous.GetAsync("/key-management/v1/nope", Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/keypair/00000000-0000-0000-0000-000000000000");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+        var notFound = await service.GenesysClient.SendAsync(request, Ct);
+
+        await unauthenticated.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        await notFound.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task An_authenticated_request_to_an_unknown_route_gets_a_signed_404_problem()
+    {
+        var response = await service.GenesysClient.GetAsync("/key-management/v1/no-such-thing", Ct);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        (await HawkSigningHandler.VerifyServerAsync(response, service.Genesys)).Should().BeTrue("the signed body is the problem the caller received");
+    }
+
+    [Theory]
+    [InlineData(null, "127.0.0.1", true)]
+    [InlineData(null, "::1", true)]
+    [InlineData(null, "203.0.113.9", false)]
+    [InlineData("10.0.0.0/8", "10.1.2.3", true)]
+    [InlineData("10.0.0.0/8", "127.0.0.1", false)]
+    public void Metrics_answer_only_the_allowed_networks(string? allowed, string caller, bool expected)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (allowed is not null)
+        {
+            settings["Metrics:AllowedNetworks:0"] = allowed;
+        }
+
+        var access = new MetricsAccess(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+
+        access.Allows(IPAddress.Parse(caller)).Should().Be(expected);
+    }
+}
