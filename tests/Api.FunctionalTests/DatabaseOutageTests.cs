@@ -74,4 +74,46 @@ public sealed class DatabaseOutageTests
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
+
+    [Fact]
+    public async Task A_decrypt_whose_audit_record_cannot_be_written_fails_closed_with_503_and_no_plaintext()
+    {
+        Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("postgres");
+        var role = "lkm_audit_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var migrate = new LkmFactory(database.Directory, database.Settings))
+        {
+            await migrate.CreateCredentialAsync("genesys-audit-fail");
+        }
+
+        await using var owner = new NpgsqlConnection(database.ConnectionString);
+        await owner.OpenAsync(ct);
+        await ExecuteAsync(owner, $"CREATE ROLE {role} LOGIN");
+        await ExecuteAsync(owner, $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}");
+        var settings = new Dictionary<string, string?>(database.Settings)
+        {
+            ["ConnectionStrings:KeyManager"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString,
+            ["Database:MigrateOnStartup"] = "false",
+        };
+        await using var factory = new LkmFactory(database.Directory, settings);
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-audited"));
+        var keypair = await (await client.PostAsync("/key-management/v1/keypair", null, ct)).JsonAsync();
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportRSAPublicKey(Convert.FromBase64String(keypair.GetProperty("publicKey").GetString()!), out _);
+        var secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var body = new { keypairId = keypair.GetProperty("id").GetString(), body = Convert.ToBase64String(rsa.Encrypt(secret, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1)) };
+
+        // The request log refuses new rows; everything else still works.
+        await ExecuteAsync(owner, $"REVOKE INSERT ON request_log FROM {role}");
+        var refused = await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct);
+        var text = await refused.Content.ReadAsStringAsync(ct);
+        await ExecuteAsync(owner, $"GRANT INSERT ON request_log TO {role}");
+        var answered = await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct);
+
+        await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
+        text.Should().NotContain(Convert.ToBase64String(secret));
+        answered.StatusCode.Should().Be(HttpStatusCode.OK);
+        Convert.FromBase64String((await answered.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);
+    }
 }
