@@ -18,29 +18,11 @@ public sealed class DatabaseOutageTests
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
         var ct = TestContext.Current.CancellationToken;
         await using var database = await TestDatabase.CreateAsync("postgres");
-        var role = "lkm_outage_" + Guid.NewGuid().ToString("N")[..8];
+        var (role, settings) = await DataOnlyRoleAsync(database, "lkm_outage_");
         await using var owner = new NpgsqlConnection(TestDatabase.PostgresServer);
         await owner.OpenAsync(ct);
-        await ExecuteAsync(owner, $"CREATE ROLE {role} LOGIN");
-
-        await using (var migrate = new LkmFactory(database.Directory, database.Settings))
-        {
-            await migrate.CreateCredentialAsync("genesys-outage");
-        }
-
-        await using (var grant = new NpgsqlConnection(database.ConnectionString))
-        {
-            await grant.OpenAsync(ct);
-            await ExecuteAsync(grant, $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}");
-        }
-
-        var settings = new Dictionary<string, string?>(database.Settings)
-        {
-            ["ConnectionStrings:KeyManager"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString,
-            ["Database:MigrateOnStartup"] = "false",
-        };
         await using var factory = new LkmFactory(database.Directory, settings);
-        using var client = factory.CreateHawkClient(await CredentialAsync(factory));
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-during"));
         using var anonymous = factory.CreateClient();
         (await client.GetAsync("/key-management/v1/keypair", ct)).StatusCode.Should().Be(HttpStatusCode.OK);
 
@@ -67,7 +49,28 @@ public sealed class DatabaseOutageTests
         await ExecuteAsync(owner, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'");
     }
 
-    private static async Task<HawkCredentials> CredentialAsync(LkmFactory factory) => await factory.CreateCredentialAsync("genesys-during");
+    /// <summary>
+    /// Migrates the database as its owner, then creates a login with data rights only and returns
+    /// the service settings that use it: the role an outage can be inflicted on without the owner.
+    /// </summary>
+    private static async Task<(string Role, Dictionary<string, string?> Settings)> DataOnlyRoleAsync(TestDatabase database, string prefix)
+    {
+        var role = prefix + Guid.NewGuid().ToString("N")[..8];
+        await using (var migrate = new LkmFactory(database.Directory, database.Settings))
+        {
+            await migrate.CreateCredentialAsync("genesys-setup");
+        }
+
+        await using var owner = new NpgsqlConnection(database.ConnectionString);
+        await owner.OpenAsync(TestContext.Current.CancellationToken);
+        await ExecuteAsync(owner, $"CREATE ROLE {role} LOGIN");
+        await ExecuteAsync(owner, $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}");
+        return (role, new Dictionary<string, string?>(database.Settings)
+        {
+            ["ConnectionStrings:KeyManager"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString,
+            ["Database:MigrateOnStartup"] = "false",
+        });
+    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
@@ -81,21 +84,9 @@ public sealed class DatabaseOutageTests
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
         var ct = TestContext.Current.CancellationToken;
         await using var database = await TestDatabase.CreateAsync("postgres");
-        var role = "lkm_audit_" + Guid.NewGuid().ToString("N")[..8];
-        await using (var migrate = new LkmFactory(database.Directory, database.Settings))
-        {
-            await migrate.CreateCredentialAsync("genesys-audit-fail");
-        }
-
+        var (role, settings) = await DataOnlyRoleAsync(database, "lkm_audit_");
         await using var owner = new NpgsqlConnection(database.ConnectionString);
         await owner.OpenAsync(ct);
-        await ExecuteAsync(owner, $"CREATE ROLE {role} LOGIN");
-        await ExecuteAsync(owner, $"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}");
-        var settings = new Dictionary<string, string?>(database.Settings)
-        {
-            ["ConnectionStrings:KeyManager"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString,
-            ["Database:MigrateOnStartup"] = "false",
-        };
         await using var factory = new LkmFactory(database.Directory, settings);
         using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-audited"));
         var keypair = await (await client.PostAsync("/key-management/v1/keypair", null, ct)).JsonAsync();

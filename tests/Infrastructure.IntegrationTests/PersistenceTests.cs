@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
 using LocalKeyManager.Application.Credentials.RegisterHawkCredential;
-using LocalKeyManager.Application.Keys.GenerateKeypair;
 using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Domain.Credentials;
 using LocalKeyManager.Domain.Crypto;
