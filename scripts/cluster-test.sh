@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
-# Several instances behind HAProxy on one PostgreSQL (issue 7, first part): a throwaway cluster,
-# the schema applied once, two instances on their own loopback ports sharing the master key, and
-# HAProxy in front; then tests/cluster/checks.mjs (the @hapi/hawk client) checks consistency across
-# instances, and `audit verify` checks that both instances built one request-log chain.
+# Several instances behind HAProxy on one PostgreSQL (issue 7): a throwaway cluster, the schema
+# applied once, three instances on their own loopback ports sharing one master key file, and
+# HAProxy in front with deploy/haproxy.cfg (only its bind and server lines changed). Then, driven
+# by @hapi/hawk clients in tests/cluster:
+#   checks.mjs  consistency across instances;
+#   faults.mjs  faults under a load of signed decrypts (kill -9, PostgreSQL down for 10 s, kills
+#               during keypair creation and master-key rotation, clock skew through the balancer);
+#   fuzz.mjs    100,000 hostile requests against one instance;
+# and `audit verify` checks that all instances built one intact request-log chain.
 # scripts/test.sh (and so .ci/run) runs it after the .NET suites; it also runs on its own.
+# Set LKM_CLUSTER_REPORT=FILE to keep the numbers (JSON lines) for docs/reliability.md.
+# Arguments choose suites (default: checks faults fuzz), e.g. `bash scripts/cluster-test.sh fuzz`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=$(mktemp -d /tmp/lkm-cluster.XXXXXX); chmod 755 "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; bash scripts/postgres-cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+export LKM_CLUSTER_DIR=$WORK
+cleanup() {
+  status=$?
+  if [ "$status" -ne 0 ]; then   # what the instances logged above Information, for the failure's cause
+    for f in "$WORK"/instance-*.log; do [ -f "$f" ] && { log "$f (warnings and errors, last 40)"; grep -E '"(Warning|Error|Critical)"' "$f" | tail -n 40 | cut -c1-2000; }; done
+  fi
+  for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+  bash scripts/postgres-cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 log() { printf '== %s\n' "$*" >&2; }
 free_port() { for _ in $(seq 1 100); do p=$((20000 + RANDOM % 40000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+ctl() { bash scripts/cluster-ctl.sh "$@"; }
 
 command -v haproxy >/dev/null 2>&1 || { log "installing haproxy"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
 (cd tests/hawk-e2e && [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -19,54 +35,42 @@ ln -sfn ../hawk-e2e/node_modules tests/cluster/node_modules
 
 log "building"
 dotnet build src/Api -c Release --nologo -v quiet >/dev/null
-LKM="dotnet $PWD/src/Api/bin/Release/net10.0/lkm.dll"
 
 log "PostgreSQL"
 cs=$(bash scripts/postgres-cluster.sh start "$WORK/pg")
-pgport=$(printf '%s' "$cs" | sed -E 's/.*Port=([0-9]+).*/\1/')
-psql -h 127.0.0.1 -p "$pgport" -U postgres -qc "CREATE DATABASE lkm" >/dev/null
+psql -h 127.0.0.1 -p "$(cat "$WORK/pg/port")" -U postgres -qc "CREATE DATABASE lkm" >/dev/null
 export Database__Provider=Postgres
-export ConnectionStrings__KeyManager="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=lkm"
-export KeyProtection__Local__Keys__1; KeyProtection__Local__Keys__1=$(head -c 32 /dev/urandom | base64)
+export ConnectionStrings__KeyManager="${cs/Database=postgres/Database=lkm}"
+# One master key file shared by every instance (as on a shared volume), so rotation can be tested.
+export KeyProtection__Local__KeyFile="$WORK/master-key.json"
+(umask 077; printf '{"activeVersion":1,"keys":{"1":"%s"}}' "$(head -c 32 /dev/urandom | base64)" > "$KeyProtection__Local__KeyFile")
 export ForwardedHeaders__KnownProxies__0=127.0.0.1
-(cd "$WORK" && $LKM migrate >/dev/null)
-admin=$(cd "$WORK" && $LKM credentials create --id admin-cluster --role admin 2>/dev/null)
+ctl lkm migrate >/dev/null
+admin=$(ctl lkm credentials create --id admin-cluster --role admin 2>/dev/null)
 
-ports=(); urls=()
-for i in 1 2; do
-  p=$(free_port); ports+=("$p"); urls+=("http://127.0.0.1:$p")
-  (cd "$WORK" && exec $LKM --urls "http://127.0.0.1:$p") >"$WORK/instance-$i.log" 2>&1 &
-  PIDS+=("$!")
+instances=3; urls=(); servers=""
+for i in $(seq 1 $instances); do
+  p=$(free_port); echo "$p" > "$WORK/instance-$i.port"; urls+=("http://127.0.0.1:$p")
+  servers+="    server i$i 127.0.0.1:$p"$'\n'
+  ctl start "$i"
 done
 lb=$(free_port)
-cat > "$WORK/haproxy.cfg" <<CFG
-global
-    maxconn 1000
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend lkm
-    bind 127.0.0.1:$lb
-    http-request set-header X-Forwarded-Host %[req.hdr(host)]
-    http-request set-header X-Forwarded-Proto http
-    default_backend lkm
-backend lkm
-    balance roundrobin
-    option httpchk GET /health/ready
-    server i1 127.0.0.1:${ports[0]} check inter 1s
-    server i2 127.0.0.1:${ports[1]} check inter 1s
-CFG
+# The shipped configuration, on loopback; the test also learns which instance answered.
+awk -v bind="    bind 127.0.0.1:$lb" -v servers="$servers" '
+  /^    bind / { print bind; next }
+  /^    server / { if (!done) { printf "%s", servers; print "    http-response set-header X-LKM-Server %s"; done = 1 } next }
+  { print }' deploy/haproxy.cfg > "$WORK/haproxy.cfg"
 haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
-PIDS+=("$!")
+echo $! > "$WORK/haproxy.pid"
 for u in "${urls[@]}"; do for _ in $(seq 1 60); do curl -fs "$u/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done; done
 sleep 2   # HAProxy's first health checks
 
-log "checks across instances"
-LKM_LB="http://127.0.0.1:$lb" LKM_INSTANCES="$(IFS=,; echo "${urls[*]}")" \
-LKM_ADMIN_ID=admin-cluster LKM_ADMIN_KEY=$(printf '%s' "$admin" | sed -E 's/.*"authKey":"([^"]+)".*/\1/') \
-  node tests/cluster/checks.mjs
+export LKM_LB="http://127.0.0.1:$lb" LKM_INSTANCES; LKM_INSTANCES="$(IFS=,; echo "${urls[*]}")"
+export LKM_ADMIN_ID=admin-cluster LKM_ADMIN_KEY; LKM_ADMIN_KEY=$(printf '%s' "$admin" | sed -E 's/.*"authKey":"([^"]+)".*/\1/')
 
-log "one request-log chain across both instances"
-(cd "$WORK" && $LKM audit verify)
+for suite in "${@:-checks faults fuzz}"; do
+  for s in $suite; do log "tests/cluster/$s.mjs"; node "tests/cluster/$s.mjs"; done
+done
+
+log "one request-log chain across all instances"
+ctl lkm audit verify

@@ -35,7 +35,7 @@ public static class DependencyInjection
     /// <summary>The HTTP face: controllers, Hawk, problem details, forwarded headers.</summary>
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddControllers()
+        services.AddControllers(OnlyUtf8Json)
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidRequestBody);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemWriter.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -87,6 +87,21 @@ public static class DependencyInjection
     /// Forwarded headers are believed only from the proxies configured under
     /// <c>ForwardedHeaders:KnownProxies</c> / <c>KnownNetworks</c>; nothing is trusted by default.
     /// </summary>
+    /// <summary>
+    /// JSON bodies are UTF-8 (RFC 8259): another charset gets a 415 problem instead of reaching the
+    /// transcoding stream, which throws on a malformed UTF-16 body (found by the fuzz run).
+    /// </summary>
+    private static void OnlyUtf8Json(Microsoft.AspNetCore.Mvc.MvcOptions options)
+    {
+        foreach (var formatter in options.InputFormatters.OfType<Microsoft.AspNetCore.Mvc.Formatters.SystemTextJsonInputFormatter>())
+        {
+            foreach (var encoding in formatter.SupportedEncodings.Where(e => e.CodePage != System.Text.Encoding.UTF8.CodePage).ToList())
+            {
+                formatter.SupportedEncodings.Remove(encoding);
+            }
+        }
+    }
+
     private static void ConfigureForwardedHeaders(ForwardedHeadersOptions options, IConfiguration configuration)
     {
         options.KnownProxies.Clear();

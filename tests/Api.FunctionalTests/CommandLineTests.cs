@@ -153,6 +153,21 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Master_key_rotate_resume_is_a_flag_and_adds_no_version()
+    {
+        (await RunAsync("credentials", "create", "--id", "admin-resume", "--role", "admin")).ExitCode.Should().Be(0);
+
+        var (exit, stdout, stderr) = await RunAsync("master-key", "rotate", "--resume", "--batch", "1");
+
+        exit.Should().Be(0, stderr);
+        stderr.Should().NotContain("now active");
+        var summary = JsonSerializer.Deserialize<JsonElement>(stdout);
+        summary.GetProperty("activeVersion").GetInt32().Should().Be(1);
+        summary.GetProperty("rewrappedCredentials").GetInt32().Should().Be(0);
+        summary.GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v1");
+    }
+
+    [Fact]
     public async Task Audit_verify_passes_on_the_services_log_and_names_the_entry_someone_altered()
     {
         var admin = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "admin-audit", "--role", "admin")).Stdout);

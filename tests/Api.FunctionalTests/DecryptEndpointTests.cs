@@ -68,6 +68,23 @@ public abstract class DecryptEndpointTests(ServiceFixture fixture) : ServiceTest
         (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Contain("decryptType");
     }
 
+    [Theory]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("application/json; charset=utf-32")]
+    [InlineData("text/plain")]
+    public async Task A_body_that_is_not_utf8_json_is_a_415_problem(string contentType)
+    {
+        // 31 bytes: as UTF-16 the last byte is half a character, which once made the formatter throw (a 500).
+        var bytes = Encoding.UTF8.GetBytes("{\"keypairId\":\"x\",\"body\":\"AAAA\"}");
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await service.GenesysClient.PostAsync("/key-management/v1/decrypt", content, Ct);
+
+        (bytes.Length % 2).Should().Be(1);
+        await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
+    }
+
     [Fact]
     public async Task Every_undecryptable_input_gets_one_uniform_400()
     {

@@ -64,13 +64,23 @@ public static class CommandHost
     }
 
     /// <summary>Reads <c>--name value</c> (or <c>--name=value</c>) options; the rest is configuration.</summary>
-    public static (Dictionary<string, string> Options, string[] Remaining) Split(string[] args, params string[] names)
+    public static (Dictionary<string, string> Options, string[] Remaining) Split(string[] args, params string[] names) =>
+        Split(args, [], names);
+
+    /// <summary>As <see cref="Split(string[], string[])"/>, where each of <paramref name="flags"/> takes no value (present: "true").</summary>
+    public static (Dictionary<string, string> Options, string[] Remaining) Split(string[] args, IReadOnlyCollection<string> flags, params string[] names)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
+            if (arg.StartsWith("--", StringComparison.Ordinal) && flags.Contains(arg[2..]))
+            {
+                options[arg[2..]] = "true";
+                continue;
+            }
+
             var name = names.FirstOrDefault(n => arg == "--" + n || arg.StartsWith("--" + n + "=", StringComparison.Ordinal));
             if (name is null)
             {

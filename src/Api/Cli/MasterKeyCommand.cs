@@ -16,7 +16,7 @@ public static class MasterKeyCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("master-key needs a subcommand: rotate, status or retire.");
-        var (options, rest) = CommandHost.Split(args[1..], "batch", "version", "resume");
+        var (options, rest) = CommandHost.Split(args[1..], ["resume"], "batch", "version");
         var batch = options.TryGetValue("batch", out var b) && int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100;
         if (subcommand is not ("rotate" or "status" or "retire"))
         {
