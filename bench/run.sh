@@ -5,12 +5,14 @@
 #   DURATION=3 WARMUP=1 CONCURRENCY=1,4,16 NOTE="short smoke run" bash bench/run.sh
 #
 # Builds the service (dotnet publish, Release) and bench/LoadGen, measures OpenSSL's RSA-3072
-# private-key rate on all cores, starts the service on a fresh SQLite database in a temporary
-# directory on a free loopback port, bootstraps an admin credential with the service's own
+# private-key rate on all cores, starts the service on a fresh database (SQLite in a temporary
+# directory, or PostgreSQL) on a free loopback port, bootstraps an admin credential with the service's own
 # command line, runs LoadGen against it, and writes bench/results/<date>-<provider>.md.
 #
 # Settings (environment variables):
-#   PROVIDER=sqlite        only sqlite is implemented; postgres is a TODO hook (see below)
+#   PROVIDER=sqlite        sqlite (synchronous=FULL) | postgres: LKM_BENCH_POSTGRES (a connection
+#                          string whose user may create databases) or else a throwaway cluster from
+#                          scripts/postgres-cluster.sh, started with fsync on for a fair comparison
 #   DURATION=10            measured seconds per load level
 #   WARMUP=2               unmeasured seconds before each level
 #   CONCURRENCY=1,4,16,64  closed-loop levels
@@ -55,19 +57,8 @@ die() { log "$*"; exit 1; }
 
 case $PROVIDER in
   sqlite) ;;
-  postgres)
-    # TODO: not implemented, because it has not been run. The service gained a PostgreSQL provider
-    # (commit 8bb8d25) after this harness was written; wiring it in means, with the same $APP:
-    #   export Database__Provider=Postgres ConnectionStrings__KeyManager="$LKM_BENCH_POSTGRES"
-    #   export KeyProtection__Local__Keys__1="$(openssl rand -base64 32)" KeyProtection__Local__ActiveVersion=1
-    #   dotnet "$APP/lkm.dll" migrate     # MigrateOnStartup is off for PostgreSQL
-    # then `credentials create` and the service with that environment, as for SQLite, and the
-    # database size from pg_database_size() instead of the SQLite files. Without LKM_BENCH_POSTGRES,
-    # scripts/postgres-cluster.sh start DIR gives a throwaway cluster, but it runs with fsync=off:
-    # say so in the report, since SQLite here commits with synchronous=FULL.
-    die "PROVIDER=postgres is a TODO: run.sh has no tested PostgreSQL path yet (see the comment here). LKM_BENCH_POSTGRES is ${LKM_BENCH_POSTGRES:+set but }not used."
-    ;;
-  *) die "PROVIDER must be sqlite (postgres is a TODO), not '$PROVIDER'" ;;
+  postgres) command -v psql >/dev/null || die "psql is not on PATH (apt-get install postgresql)" ;;
+  *) die "PROVIDER must be sqlite or postgres, not '$PROVIDER'" ;;
 esac
 
 command -v dotnet >/dev/null || die "dotnet is not on PATH"
@@ -79,12 +70,14 @@ RUN=$WORK/run
 mkdir -p "$APP" "$RUN" "$(dirname "$OUT")"
 SERVER_PID=
 
+PG_DIR=
 cleanup() {
   local status=$?
   if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  [[ -n $PG_DIR ]] && bash "$ROOT/scripts/postgres-cluster.sh" stop "$PG_DIR" >/dev/null 2>&1
   if [[ $KEEP == 1 || $status != 0 ]]; then
     log "kept $WORK (server log: $RUN/server.log)"
   else
@@ -119,6 +112,27 @@ OPENSSL_SIGN=$(awk '/sign\/s/ { for (i = 1; i <= NF; i++) if ($i == "sign/s") co
 [[ -n $OPENSSL_SIGN ]] || { printf '%s\n' "$OPENSSL_OUT" >&2; die "could not read the rsa 3072 sign/s rate"; }
 log "openssl: $OPENSSL_SIGN RSA-3072 private ops/s on $CORES cores"
 
+# --- database -------------------------------------------------------------------------------
+DB_NOTE="SQLite in the run directory, synchronous=FULL"
+if [[ $PROVIDER == postgres ]]; then
+  if [[ -n ${LKM_BENCH_POSTGRES:-} ]]; then
+    PG_CS=$LKM_BENCH_POSTGRES
+    DB_NOTE="PostgreSQL from LKM_BENCH_POSTGRES"
+  else
+    log "starting a throwaway PostgreSQL cluster (fsync on)"
+    PG_DIR=$WORK/pg; chmod 755 "$WORK"   # the cluster belongs to the postgres user
+    PG_CS=$(LKM_PG_FSYNC=on bash "$ROOT/scripts/postgres-cluster.sh" start "$PG_DIR")
+    DB_NOTE="PostgreSQL $(psql --version | awk '{ print $3 }'), throwaway cluster on loopback, fsync on"
+  fi
+  pg_field() { sed -n "s/.*\(^\|;\)$1=\([^;]*\).*/\2/Ip" <<<"$PG_CS"; }
+  export PGHOST=$(pg_field Host) PGPORT=$(pg_field Port) PGUSER=$(pg_field Username) PGPASSWORD=$(pg_field Password)
+  PG_DB=lkm_bench_$(date +%s)
+  psql -d postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
+  export Database__Provider=Postgres ConnectionStrings__KeyManager="Host=$PGHOST;Port=$PGPORT;Username=$PGUSER;Password=$PGPASSWORD;Database=$PG_DB"
+  export KeyProtection__Local__Keys__1; KeyProtection__Local__Keys__1=$(openssl rand -base64 32)
+  (cd "$RUN" && dotnet "$APP/lkm.dll" migrate >/dev/null 2>"$WORK/migrate.err") || { cat "$WORK/migrate.err" >&2; die "lkm migrate failed"; }
+fi
+
 # --- service --------------------------------------------------------------------------------
 log "bootstrapping admin credential in $RUN"
 ADMIN_JSON=$(cd "$RUN" && dotnet "$APP/lkm.dll" credentials create --id bench-admin --role admin 2>"$WORK/credentials.err") \
@@ -127,7 +141,7 @@ ADMIN_KEY=$(sed -n 's/.*"authKey":"\([^"]*\)".*/\1/p' <<<"$ADMIN_JSON")
 [[ -n $ADMIN_KEY ]] || die "no authKey in: $ADMIN_JSON"
 
 # Port 0: Kestrel takes a free loopback port and logs it; no race with a port picked beforehand.
-log "starting the service (SQLite in $RUN)"
+log "starting the service ($DB_NOTE)"
 (cd "$RUN" && exec dotnet "$APP/lkm.dll" --urls "http://127.0.0.1:0") >"$RUN/server.log" 2>&1 &
 SERVER_PID=$!
 PORT=
@@ -170,7 +184,13 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_AFTER=$(rss_kb "$SERVER_PID" VmRSS)
 RSS_PEAK=$(rss_kb "$SERVER_PID" VmHWM)
 CPU_AFTER=$(cpu_seconds "$SERVER_PID")
-DB_BYTES=$(du -cb "$RUN"/lkm.db* 2>/dev/null | tail -n1 | cut -f1)
+if [[ $PROVIDER == postgres ]]; then
+  DB_BYTES=$(psql -d "$PG_DB" -Atc "SELECT pg_database_size(current_database())")
+  DB_LABEL="PostgreSQL database size after the run"
+else
+  DB_BYTES=$(du -cb "$RUN"/lkm.db* 2>/dev/null | tail -n1 | cut -f1)
+  DB_LABEL="SQLite files after the run (db + wal + shm)"
+fi
 
 value() { sed -n "s/^$1=//p" "$SUMMARY" | head -n1; }
 C16_KEY=$( [[ $PADDING == pkcs1 ]] && echo decrypt_pkcs1_c16_per_s || echo decrypt_oaep_c16_per_s )
@@ -198,6 +218,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "- CPU: $CPU_MODEL, $CORES logical cores; memory $MEM_TOTAL; $(uname -sr)"
   echo "- .NET SDK $(dotnet --version); $(openssl version)"
   echo "- commit $COMMIT$( [[ $DIRTY != 0 ]] && echo " with $DIRTY uncommitted change(s) under src/")"
+  echo "- database: $DB_NOTE"
   echo "- service and LoadGen on the same machine, over loopback (they share the $CORES cores)"
   echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (service and LoadGen alone account for up to $CORES; more means something else competed)"
   echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH"
@@ -213,7 +234,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "| service RSS after the load | $(mb "$RSS_AFTER") |"
   echo "| service peak RSS (VmHWM) | $(mb "$RSS_PEAK") |"
   echo "| service CPU time during the load (user+sys) | $(awk -v a="$CPU_AFTER" -v b="$CPU_BEFORE" 'BEGIN { printf "%.1f s", a - b }') in ${LOADGEN_SECONDS} s wall |"
-  echo "| SQLite files after the run (db + wal + shm) | $(awk -v b="${DB_BYTES:-0}" 'BEGIN { printf "%.1f MiB", b / 1048576 }') |"
+  echo "| $DB_LABEL | $(awk -v b="${DB_BYTES:-0}" 'BEGIN { printf "%.1f MiB", b / 1048576 }') |"
   echo
   sed 's/^## LoadGen$/## LoadGen results/' "$LOADGEN_MD"
 } >"$OUT"

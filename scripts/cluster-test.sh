@@ -20,7 +20,7 @@ cleanup() {
   if [ "$status" -ne 0 ]; then   # what the instances logged above Information, for the failure's cause
     for f in "$WORK"/instance-*.log; do [ -f "$f" ] && { log "$f (warnings and errors, last 40)"; grep -E '"(Warning|Error|Critical)"' "$f" | tail -n 40 | cut -c1-2000; }; done
   fi
-  for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+  for f in "$WORK"/*.pid; do [ -f "$f" ] && { kill -9 "$(cat "$f")" 2>/dev/null || true; }; done
   bash scripts/postgres-cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -60,8 +60,7 @@ awk -v bind="    bind 127.0.0.1:$lb" -v servers="$servers" '
   /^    bind / { print bind; next }
   /^    server / { if (!done) { printf "%s", servers; print "    http-response set-header X-LKM-Server %s"; done = 1 } next }
   { print }' deploy/haproxy.cfg > "$WORK/haproxy.cfg"
-haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
-echo $! > "$WORK/haproxy.pid"
+(haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 & echo $! > "$WORK/haproxy.pid")
 for u in "${urls[@]}"; do for _ in $(seq 1 60); do curl -fs "$u/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done; done
 sleep 2   # HAProxy's first health checks
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests, from Debian's postgresql package.
-#   scripts/postgres-cluster.sh start DIR   -> prints a connection string (superuser, trust auth, loopback)
+#   scripts/postgres-cluster.sh start DIR   -> prints a connection string (superuser, trust auth, loopback;
+#                                              fsync off unless LKM_PG_FSYNC=on: tests need no durability)
 #   scripts/postgres-cluster.sh stop DIR
 #   scripts/postgres-cluster.sh down DIR    -> the server stops at once (like a crash); data and port kept
 #   scripts/postgres-cluster.sh up DIR      -> the same server starts again on the same port
@@ -11,7 +12,7 @@ cmd=${1:?start|stop}; dir=${2:?directory}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 pg_start() {
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $(cat "$dir/port") -k $dir -c fsync=off -c max_connections=300" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $(cat "$dir/port") -k $dir -c fsync=${LKM_PG_FSYNC:-off} -c max_connections=300" start >/dev/null
 }
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
