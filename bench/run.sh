@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of the Local Key Manager on this machine.
 #
-#   bash bench/run.sh                          # ~4 minutes with the defaults below
+#   bash bench/run.sh                          # ~8 minutes with the defaults below
 #   DURATION=3 WARMUP=1 CONCURRENCY=1,4,16 NOTE="short smoke run" bash bench/run.sh
 #
 # Builds the service (dotnet publish, Release) and bench/LoadGen, measures OpenSSL's RSA-3072
@@ -17,8 +17,11 @@
 #   WARMUP=2               unmeasured seconds before each level
 #   CONCURRENCY=1,4,16,64  closed-loop levels
 #   PADDING=oaep           oaep | pkcs1 | both (both runs every level twice)
-#   RATE=auto              open-loop rate: a number (requests/s), auto (0.7 x best closed-loop
-#                          rate), auto:F (F x best), or 0 for no open-loop run
+#   RATE=auto:0.5          open-loop rate: a number (requests/s), auto (0.7 x best closed-loop
+#                          rate), auto:F (F x best), or 0 for no open-loop run; the default is
+#                          the "50% load" of issue 6
+#   SOAK=150000            then this many decrypts at concurrency 16 in three parts, with the
+#                          service's RSS after each (0: skip)
 #   KEYPAIRS=4             keypairs the decrypts are spread over
 #   KEYGEN_SECONDS=5       sequential POST /keypair for this long (0: skip)
 #   LIST_KEYS=200          keypairs that must exist before GET /keypair is timed
@@ -39,7 +42,8 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONCURRENCY=${CONCURRENCY:-1,4,16,64}
 PADDING=${PADDING:-oaep}
-RATE=${RATE:-auto}
+RATE=${RATE:-auto:0.5}
+SOAK=${SOAK:-150000}
 KEYPAIRS=${KEYPAIRS:-4}
 KEYGEN_SECONDS=${KEYGEN_SECONDS:-5}
 LIST_KEYS=${LIST_KEYS:-200}
@@ -175,7 +179,7 @@ LOADGEN_START=$(date +%s)
 # shellcheck disable=SC2086 # LOADGEN_ARGS is split on purpose
 LKM_BENCH_ADMIN_KEY=$ADMIN_KEY dotnet "$LOADGEN" --url "$URL" --admin-id bench-admin \
   --keypairs "$KEYPAIRS" --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" \
-  --rate "$RATE" --padding "$PADDING" --keygen-seconds "$KEYGEN_SECONDS" \
+  --rate "$RATE" --soak "$SOAK" --padding "$PADDING" --keygen-seconds "$KEYGEN_SECONDS" \
   --list-keys "$LIST_KEYS" --list-seconds "$LIST_SECONDS" "${HASH_ARG[@]}" --server-pid "$SERVER_PID" \
   --out "$LOADGEN_MD" --summary "$SUMMARY" $LOADGEN_ARGS >/dev/null
 LOADGEN_SECONDS=$(( $(date +%s) - LOADGEN_START ))
@@ -221,7 +225,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "- database: $DB_NOTE"
   echo "- service and LoadGen on the same machine, over loopback (they share the $CORES cores)"
   echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (service and LoadGen alone account for up to $CORES; more means something else competed)"
-  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH"
+  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK"
   echo
   echo "## Headline"
   echo
@@ -232,6 +236,10 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "| ratio LKM / OpenSSL | $RATIO |"
   echo "| service RSS after start-up, idle | $(mb "$RSS_BEFORE") |"
   echo "| service RSS after the load | $(mb "$RSS_AFTER") |"
+  for i in 1 2 3; do
+    n=$(value "soak_${i}_decrypts"); r=$(value "soak_${i}_rss_mib")
+    if [[ -n $n && -n $r ]]; then echo "| service RSS after $n more decrypts at concurrency 16 (soak) | $r MiB |"; fi
+  done
   echo "| service peak RSS (VmHWM) | $(mb "$RSS_PEAK") |"
   echo "| service CPU time during the load (user+sys) | $(awk -v a="$CPU_AFTER" -v b="$CPU_BEFORE" 'BEGIN { printf "%.1f s", a - b }') in ${LOADGEN_SECONDS} s wall |"
   echo "| $DB_LABEL | $(awk -v b="${DB_BYTES:-0}" 'BEGIN { printf "%.1f MiB", b / 1048576 }') |"

@@ -16,11 +16,11 @@ cd "$(dirname "$0")/.."
 WORK=$(mktemp -d /tmp/lkm-cluster.XXXXXX); chmod 755 "$WORK"
 export LKM_CLUSTER_DIR=$WORK
 cleanup() {
-  status=$?
+  status=$?; set +e   # clean up everything, whatever fails on the way
   if [ "$status" -ne 0 ]; then   # what the instances logged above Information, for the failure's cause
     for f in "$WORK"/instance-*.log; do [ -f "$f" ] && { log "$f (warnings and errors, last 40)"; grep -E '"(Warning|Error|Critical)"' "$f" | tail -n 40 | cut -c1-2000; }; done
   fi
-  for f in "$WORK"/*.pid; do [ -f "$f" ] && { kill -9 "$(cat "$f")" 2>/dev/null || true; }; done
+  for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
   bash scripts/postgres-cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }

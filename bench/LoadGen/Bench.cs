@@ -37,9 +37,11 @@ internal sealed class Bench(Options options)
             keypairs.Add(await client.CreateKeypairAsync());
         }
 
+        DecryptCase[]? soakCases = null;
         foreach (var padding in options.Paddings)
         {
             var cases = BuildCases(client, keypairs, padding);
+            soakCases ??= cases;
             await SanityCheckAsync(client, cases, options.Ciphertexts);
             var best = 0.0;
             foreach (var concurrency in options.Concurrency)
@@ -70,6 +72,19 @@ internal sealed class Bench(Options options)
                 var (clientCores, serverCores) = CpuMeter.Cores(before, _cpu.Take());
                 Log.Write(string.Create(CultureInfo.InvariantCulture, $"{Name(padding)} open loop {fixedRate:F0}/s: {stats.OkPerSecond:F1} decrypts/s, p50 {stats.P50:F2} ms, p99 {stats.P99:F2} ms, {stats.Failed} errors"));
                 report.Open.Add(new OpenResult(padding, fixedRate, stats, maxInFlight, clientCores, serverCores));
+            }
+        }
+
+        if (options.Soak > 0 && soakCases is not null)
+        {
+            var part = Math.Max(1, options.Soak / 3);
+            Log.Write($"soak: {3L * part} decrypts at concurrency 16 in three parts");
+            for (var i = 1; i <= 3; i++)
+            {
+                var stats = await ClosedLoopCountAsync(client, soakCases, 16, part);
+                var rss = _cpu.ServerRssMiB();
+                Log.Write(string.Create(CultureInfo.InvariantCulture, $"soak {i * part}: {stats.OkPerSecond:F1} decrypts/s, {stats.Failed} errors, service RSS {rss:F1} MiB"));
+                report.Soak.Add(new SoakResult((long)i * part, stats, rss));
             }
         }
 
@@ -229,6 +244,33 @@ internal sealed class Bench(Options options)
             {
                 var random = new Random(seed);
                 while (Stopwatch.GetTimestamp() < deadline)
+                {
+                    var c = Pick(random, cases);
+                    var start = Stopwatch.GetTimestamp();
+                    var error = await DecryptOnceAsync(client, c);
+                    recorder.Record(start, Stopwatch.GetTimestamp(), error);
+                }
+            });
+        }
+
+        await Task.WhenAll(workers);
+        return recorder.Snapshot(Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>As <see cref="ClosedLoopAsync"/>, for a number of requests instead of a time.</summary>
+    private static async Task<Stats> ClosedLoopCountAsync(LkmClient client, DecryptCase[] cases, int concurrency, int count)
+    {
+        var recorder = new Recorder();
+        var started = Stopwatch.GetTimestamp();
+        var issued = 0;
+        var workers = new Task[concurrency];
+        for (var w = 0; w < concurrency; w++)
+        {
+            var seed = w;
+            workers[w] = Task.Run(async () =>
+            {
+                var random = new Random(seed);
+                while (Interlocked.Increment(ref issued) <= count)
                 {
                     var c = Pick(random, cases);
                     var start = Stopwatch.GetTimestamp();

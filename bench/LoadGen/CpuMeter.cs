@@ -31,6 +31,25 @@ internal sealed class CpuMeter(int? serverPid)
         return ((to.ClientSeconds - from.ClientSeconds) / wall, server);
     }
 
+    /// <summary>The service's resident set size (VmRSS) in MiB, when its pid is known.</summary>
+    public double? ServerRssMiB()
+    {
+        if (serverPid is not { } pid)
+        {
+            return null;
+        }
+
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     private double? ServerSeconds()
     {
         if (serverPid is not { } pid)

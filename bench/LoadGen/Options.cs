@@ -27,6 +27,9 @@ internal sealed class Options
           --padding oaep|pkcs1|both decrypt padding; both runs every level for each (default oaep)
           --payload-hash            sign the body hash too (Hawk "hash" attribute)
           --keygen-seconds S        sequential POST /keypair for S seconds (default 5; 0 = skip)
+          --soak N                  after the levels, N more decrypts at concurrency 16 in three
+                                    equal parts, with the service's RSS after each (needs
+                                    --server-pid; default 0 = skip)
           --list-keys N             before the reads, create keypairs until at least N exist
                                     (default 200; RSA-3072 generation is slow: 10,000 keys take
                                     on the order of an hour on a 2-core machine)
@@ -67,6 +70,8 @@ internal sealed class Options
     public bool PayloadHash { get; private set; }
 
     public double KeygenSeconds { get; private set; } = 5;
+
+    public int Soak { get; private set; }
 
     public int ListKeys { get; private set; } = 200;
 
@@ -156,6 +161,9 @@ internal sealed class Options
                     break;
                 case "--keygen-seconds":
                     options.KeygenSeconds = Number(arg, Value(), 0);
+                    break;
+                case "--soak":
+                    options.Soak = Int(arg, Value(), 0);
                     break;
                 case "--list-keys":
                     options.ListKeys = Int(arg, Value(), 0);

@@ -9,6 +9,8 @@ internal sealed record OpenResult(Padding Padding, double Rate, Stats Stats, int
 
 internal sealed record KeygenResult(string Mode, int Workers, Stats Stats);
 
+internal sealed record SoakResult(long DecryptsSoFar, Stats Stats, double? ServerRssMiB);
+
 internal sealed record GetResult(string Request, int Keys, long ResponseBytes, Stats Stats);
 
 /// <summary>The markdown report and the key=value summary for scripts.</summary>
@@ -21,6 +23,8 @@ internal sealed class Report(Options options)
     public List<KeygenResult> Keygen { get; } = [];
 
     public List<GetResult> Gets { get; } = [];
+
+    public List<SoakResult> Soak { get; } = [];
 
     public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
 
@@ -59,6 +63,20 @@ internal sealed class Report(Options options)
             }
         }
 
+        if (Soak.Count > 0)
+        {
+            Line($"");
+            Line($"### Memory over a long run (closed loop, concurrency 16, {Name(options.Paddings[0])})");
+            Line($"");
+            Line($"| decrypts so far | in this part | errors | decrypts/s | p99 ms | service RSS after it |");
+            Line($"|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in Soak)
+            {
+                var rss = r.ServerRssMiB is { } mib ? mib.ToString("F1", CultureInfo.InvariantCulture) + " MiB" : "n/a";
+                Line($"| {r.DecryptsSoFar} | {r.Stats.Ok} | {r.Stats.Failed} | {r.Stats.OkPerSecond:F1} | {r.Stats.P99:F2} | {rss} |");
+            }
+        }
+
         if (Keygen.Count > 0)
         {
             Line($"");
@@ -89,6 +107,7 @@ internal sealed class Report(Options options)
 
         var errors = Closed.Select(r => ($"{Name(r.Padding)} c={r.Concurrency}", r.Stats.Errors))
             .Concat(Open.Select(r => ($"{Name(r.Padding)} open {r.Rate:F0}/s", r.Stats.Errors)))
+            .Concat(Soak.Select(r => ($"soak to {r.DecryptsSoFar}", r.Stats.Errors)))
             .Concat(Keygen.Select(r => (r.Mode, r.Stats.Errors)))
             .Concat(Gets.Select(r => (r.Request, r.Stats.Errors)))
             .SelectMany(x => x.Errors.Select(e => (Run: x.Item1, Kind: e.Key, Count: e.Value)))
@@ -135,6 +154,16 @@ internal sealed class Report(Options options)
             yield return L($"open_{Name(r.Padding)}_rate={r.Rate:F0}");
             yield return L($"open_{Name(r.Padding)}_per_s={r.Stats.OkPerSecond:F1}");
             yield return L($"open_{Name(r.Padding)}_p99_ms={r.Stats.P99:F2}");
+        }
+
+        for (var i = 0; i < Soak.Count; i++)
+        {
+            yield return L($"soak_{i + 1}_decrypts={Soak[i].DecryptsSoFar}");
+            yield return L($"soak_{i + 1}_errors={Soak[i].Stats.Failed}");
+            if (Soak[i].ServerRssMiB is { } rss)
+            {
+                yield return L($"soak_{i + 1}_rss_mib={rss:F1}");
+            }
         }
 
         foreach (var r in Keygen.Where(k => k.Workers == 1))
