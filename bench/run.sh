@@ -24,8 +24,12 @@
 #                          service's RSS after each (0: skip)
 #   KEYPAIRS=4             keypairs the decrypts are spread over
 #   KEYGEN_SECONDS=5       sequential POST /keypair for this long (0: skip)
-#   LIST_KEYS=200          keypairs that must exist before GET /keypair is timed
-#                          (RSA-3072 generation is slow: 10000 takes on the order of an hour)
+#   LIST_KEYS=10000        keypairs that must exist before GET /keypair is timed
+#   LIST_FILL=clone        clone: before the service starts, one real RSA-3072 key is imported
+#                          with `lkm keys import` and its row copied in SQL under fresh ids up to
+#                          LIST_KEYS (the listing's cost depends on rows, not on distinct keys;
+#                          never decrypt with a copy's id). generate: POST /keypair until LIST_KEYS
+#                          exist (RSA-3072 generation is slow: 10000 take on the order of an hour)
 #   LIST_SECONDS=3         seconds of GET /keypair and of GET /keypair/{id} (0: skip both)
 #   PAYLOAD_HASH=0         1: sign the body hash too
 #   OPENSSL_SECONDS=5      per operation of `openssl speed`
@@ -46,7 +50,8 @@ RATE=${RATE:-auto:0.5}
 SOAK=${SOAK:-150000}
 KEYPAIRS=${KEYPAIRS:-4}
 KEYGEN_SECONDS=${KEYGEN_SECONDS:-5}
-LIST_KEYS=${LIST_KEYS:-200}
+LIST_KEYS=${LIST_KEYS:-10000}
+LIST_FILL=${LIST_FILL:-clone}
 LIST_SECONDS=${LIST_SECONDS:-3}
 PAYLOAD_HASH=${PAYLOAD_HASH:-0}
 OPENSSL_SECONDS=${OPENSSL_SECONDS:-5}
@@ -145,6 +150,29 @@ ADMIN_KEY=$(sed -n 's/.*"authKey":"\([^"]*\)".*/\1/p' <<<"$ADMIN_JSON")
 [[ -n $ADMIN_KEY ]] || die "no authKey in: $ADMIN_JSON"
 
 # Port 0: Kestrel takes a free loopback port and logs it; no race with a port picked beforehand.
+if [[ $LIST_FILL == clone && $LIST_KEYS -gt 1 && $LIST_SECONDS != 0 ]]; then
+  log "listing fixture: one imported RSA-3072 key copied to $LIST_KEYS rows"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$WORK/list-key.pem" 2>/dev/null
+  (cd "$RUN" && dotnet "$APP/lkm.dll" keys import --file "$WORK/list-key.pem" >/dev/null 2>"$WORK/import.err") \
+    || { cat "$WORK/import.err" >&2; die "lkm keys import failed"; }
+  rm -f "$WORK/list-key.pem"
+  copies=$((LIST_KEYS - 1))
+  if [[ $PROVIDER == postgres ]]; then
+    psql -d "$PG_DB" -qc "INSERT INTO keypairs (id, public_key, wrapped_private_key, kek_id, created_at, state)
+      SELECT gen_random_uuid(), k.public_key, k.wrapped_private_key, k.kek_id, k.created_at, k.state
+      FROM (SELECT * FROM keypairs LIMIT 1) k, generate_series(1, $copies)" >/dev/null
+  else
+    python3 - "$RUN/lkm.db" "$copies" <<'PY'
+import sqlite3, sys, uuid
+db = sqlite3.connect(sys.argv[1])
+row = db.execute("SELECT public_key, wrapped_private_key, kek_id, created_at, state FROM keypairs LIMIT 1").fetchone()
+db.executemany("INSERT INTO keypairs (id, public_key, wrapped_private_key, kek_id, created_at, state) VALUES (?, ?, ?, ?, ?, ?)",
+               ((str(uuid.uuid4()).upper(), *row) for _ in range(int(sys.argv[2]))))
+db.commit()
+PY
+  fi
+fi
+
 log "starting the service ($DB_NOTE)"
 (cd "$RUN" && exec dotnet "$APP/lkm.dll" --urls "http://127.0.0.1:0") >"$RUN/server.log" 2>&1 &
 SERVER_PID=$!
@@ -225,7 +253,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "- database: $DB_NOTE"
   echo "- service and LoadGen on the same machine, over loopback (they share the $CORES cores)"
   echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (service and LoadGen alone account for up to $CORES; more means something else competed)"
-  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK"
+  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_FILL=$LIST_FILL LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK"
   echo
   echo "## Headline"
   echo

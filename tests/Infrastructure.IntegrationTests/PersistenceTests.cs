@@ -230,6 +230,30 @@ public abstract class PersistenceTests : IAsyncLifetime
         row.KekId.Should().BeNull();
     }
 
+    [Fact]
+    public async Task The_public_listing_has_every_keypair_newest_first_with_its_state_and_no_private_key()
+    {
+        await using var scope = _services.Scope();
+        var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var now = _services.Clock.GetCurrentInstant();
+        var older = Keypair.Create(KeypairId.New(), [1, 2], new WrappedKey("local:v1", [9, 9]), now - Duration.FromMinutes(1));
+        var newer = Keypair.Create(KeypairId.New(), [3, 4], new WrappedKey("local:v1", [8, 8]), now);
+        (await keypairs.TryAddAsync(older, Ct)).Should().BeTrue();
+        (await keypairs.TryAddAsync(newer, Ct)).Should().BeTrue();
+        older.ScheduleDestruction(now, 7);
+        await keypairs.UpdateLifecycleAsync(older, Ct);
+
+        var listed = await keypairs.ListPublicAsync(Ct);
+
+        listed.Select(k => k.Id).Should().Equal(newer.Id, older.Id);
+        listed[0].PublicKey.Should().Equal(3, 4);
+        listed[0].State.Should().Be(KeyState.Enabled);
+        Math.Abs((listed[0].CreatedAt - newer.CreatedAt).TotalMilliseconds).Should().BeLessThan(1, "stored to the microsecond");
+        listed[1].State.Should().Be(KeyState.PendingDestruction);
+        Math.Abs((listed[1].DestroyAt!.Value - (now + Duration.FromDays(7))).TotalMilliseconds).Should().BeLessThan(1);
+        typeof(PublicKeypair).GetProperties().Select(p => p.PropertyType).Should().NotContain(typeof(WrappedKey));
+    }
+
     protected static RequestLogEntry Entry(Instant at) => new()
     {
         Id = Guid.NewGuid(),

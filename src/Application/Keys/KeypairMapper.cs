@@ -8,4 +8,6 @@ internal static partial class KeypairMapper
 {
     [MapperIgnoreSource(nameof(Keypair.PrivateKey))]
     public static partial KeypairDto ToDto(this Keypair keypair);
+
+    public static partial KeypairDto ToDto(this PublicKeypair keypair);
 }

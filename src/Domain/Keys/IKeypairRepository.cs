@@ -21,6 +21,9 @@ public interface IKeypairRepository
     /// <summary>All keypairs, newest first.</summary>
     Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken);
 
+    /// <summary>All keypairs without their private keys, newest first (what <c>GET /keypair</c> shows).</summary>
+    Task<IReadOnlyList<PublicKeypair>> ListPublicAsync(CancellationToken cancellationToken);
+
     /// <summary>Commits a lifecycle change: state, destruction time, and the private key (null once destroyed).</summary>
     Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken);
 

@@ -20,6 +20,10 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
     public Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Keypair>>(Stored.Values.OrderByDescending(k => k.CreatedAt).ToList());
 
+    public Task<IReadOnlyList<PublicKeypair>> ListPublicAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<PublicKeypair>>(Stored.Values.OrderByDescending(k => k.CreatedAt)
+            .Select(k => new PublicKeypair(k.Id, k.PublicKey, k.CreatedAt, k.State, k.DestroyAt)).ToList());
+
     public Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken)
     {
         Updates++;

@@ -10,7 +10,7 @@ public sealed class ListKeypairsHandler(IKeypairRepository keypairs) : IQueryHan
 {
     public async ValueTask<IReadOnlyList<KeypairDto>> Handle(ListKeypairs query, CancellationToken cancellationToken)
     {
-        var all = await keypairs.ListAsync(cancellationToken);
+        var all = await keypairs.ListPublicAsync(cancellationToken);
         return all.Select(k => k.ToDto()).ToList();
     }
 }

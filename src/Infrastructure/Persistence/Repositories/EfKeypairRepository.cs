@@ -46,6 +46,15 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
         return rows.Select(ToDomain).ToList();
     }
 
+    public async Task<IReadOnlyList<PublicKeypair>> ListPublicAsync(CancellationToken cancellationToken)
+    {
+        var rows = await db.Keypairs.AsNoTracking()
+            .OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id)
+            .Select(k => new { k.Id, k.PublicKey, k.CreatedAt, k.State, k.DestroyAt })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new PublicKeypair(new KeypairId(r.Id), r.PublicKey, r.CreatedAt, (KeyState)r.State, r.DestroyAt)).ToList();
+    }
+
     public async Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken)
     {
         var blob = keypair.PrivateKey?.Blob;
