@@ -17,9 +17,11 @@
 #   WARMUP=2               unmeasured seconds before each level
 #   CONCURRENCY=1,4,16,64  closed-loop levels
 #   PADDING=oaep           oaep | pkcs1 | both (both runs every level twice)
-#   RATE=auto:0.5          open-loop rate: a number (requests/s), auto (0.7 x best closed-loop
-#                          rate), auto:F (F x best), or 0 for no open-loop run; the default is
-#                          the "50% load" of issue 6
+#   RATE=auto:0.5          open-loop rate: a number (requests/s), auto (0.7 x the concurrency-16
+#                          rate, or the best closed-loop rate without a 16 level), auto:F (F x
+#                          it), or 0 for no open-loop run; the default is the "50% load" of issue 6
+#   OPEN_WARMUP=10         seconds at the open-loop rate before it is measured (it follows the
+#                          concurrency-64 overload; latency at 50% load means a steady state)
 #   SOAK=150000            then this many decrypts at concurrency 16 in three parts, with the
 #                          service's RSS after each (0: skip)
 #   KEYPAIRS=4             keypairs the decrypts are spread over
@@ -48,6 +50,7 @@ CONCURRENCY=${CONCURRENCY:-1,4,16,64}
 PADDING=${PADDING:-oaep}
 RATE=${RATE:-auto:0.5}
 SOAK=${SOAK:-150000}
+OPEN_WARMUP=${OPEN_WARMUP:-10}
 KEYPAIRS=${KEYPAIRS:-4}
 KEYGEN_SECONDS=${KEYGEN_SECONDS:-5}
 LIST_KEYS=${LIST_KEYS:-10000}
@@ -207,7 +210,7 @@ LOADGEN_START=$(date +%s)
 # shellcheck disable=SC2086 # LOADGEN_ARGS is split on purpose
 LKM_BENCH_ADMIN_KEY=$ADMIN_KEY dotnet "$LOADGEN" --url "$URL" --admin-id bench-admin \
   --keypairs "$KEYPAIRS" --duration "$DURATION" --warmup "$WARMUP" --concurrency "$CONCURRENCY" \
-  --rate "$RATE" --soak "$SOAK" --padding "$PADDING" --keygen-seconds "$KEYGEN_SECONDS" \
+  --rate "$RATE" --open-warmup "$OPEN_WARMUP" --soak "$SOAK" --padding "$PADDING" --keygen-seconds "$KEYGEN_SECONDS" \
   --list-keys "$LIST_KEYS" --list-seconds "$LIST_SECONDS" "${HASH_ARG[@]}" --server-pid "$SERVER_PID" \
   --out "$LOADGEN_MD" --summary "$SUMMARY" $LOADGEN_ARGS >/dev/null
 LOADGEN_SECONDS=$(( $(date +%s) - LOADGEN_START ))
@@ -253,7 +256,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "- database: $DB_NOTE"
   echo "- service and LoadGen on the same machine, over loopback (they share the $CORES cores)"
   echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (service and LoadGen alone account for up to $CORES; more means something else competed)"
-  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_FILL=$LIST_FILL LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK"
+  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_FILL=$LIST_FILL LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK OPEN_WARMUP=$OPEN_WARMUP"
   echo
   echo "## Headline"
   echo

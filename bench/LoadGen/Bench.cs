@@ -44,6 +44,7 @@ internal sealed class Bench(Options options)
             soakCases ??= cases;
             await SanityCheckAsync(client, cases, options.Ciphertexts);
             var best = 0.0;
+            double? at16 = null;
             foreach (var concurrency in options.Concurrency)
             {
                 if (options.Warmup > 0)
@@ -57,14 +58,18 @@ internal sealed class Bench(Options options)
                 Log.Write(string.Create(CultureInfo.InvariantCulture, $"{Name(padding)} c={concurrency}: {stats.OkPerSecond:F1} decrypts/s, p50 {stats.P50:F2} ms, p99 {stats.P99:F2} ms, {stats.Failed} errors, server {serverCores:F2} cores, client {clientCores:F2} cores"));
                 report.Closed.Add(new ClosedResult(padding, concurrency, stats, clientCores, serverCores));
                 best = Math.Max(best, stats.OkPerSecond);
+                if (concurrency == 16)
+                {
+                    at16 = stats.OkPerSecond;
+                }
             }
 
-            var rate = options.Rate ?? (options.RateFraction is { } fraction ? Math.Max(1, Math.Round(best * fraction)) : (double?)null);
+            var rate = options.Rate ?? (options.RateFraction is { } fraction ? Math.Max(1, Math.Round((at16 ?? best) * fraction)) : (double?)null);
             if (rate is { } fixedRate)
             {
-                if (options.Warmup > 0)
+                if (options.OpenWarmup > 0)
                 {
-                    await OpenLoopAsync(client, cases, fixedRate, options.Warmup);
+                    await OpenLoopAsync(client, cases, fixedRate, options.OpenWarmup);
                 }
 
                 var before = _cpu.Take();

@@ -22,8 +22,12 @@ internal sealed class Options
           --duration S              measured seconds per level (default 10)
           --warmup S                unmeasured seconds before each level (default 2)
           --concurrency LIST        closed-loop levels, comma separated (default 1,4,16,64)
-          --rate R|auto|auto:F|0    open-loop run at R requests/s; auto = 0.7 (or F) x the best
-                                    closed-loop decrypts/s; 0 = no open-loop run (default 0)
+          --rate R|auto|auto:F|0    open-loop run at R requests/s; auto = 0.7 (or F) x the concurrency-16
+                                    closed-loop rate (else the best one); 0 = no open-loop run
+                                    (default 0)
+          --open-warmup S           unmeasured seconds at the open-loop rate before it is measured
+                                    (default 10: it follows the heaviest level, and a steady state
+                                    is what "latency at 50% load" means)
           --padding oaep|pkcs1|both decrypt padding; both runs every level for each (default oaep)
           --payload-hash            sign the body hash too (Hawk "hash" attribute)
           --keygen-seconds S        sequential POST /keypair for S seconds (default 5; 0 = skip)
@@ -64,6 +68,8 @@ internal sealed class Options
     public double? Rate { get; private set; }
 
     public double? RateFraction { get; private set; }
+
+    public double OpenWarmup { get; private set; } = 10;
 
     public IReadOnlyList<Padding> Paddings { get; private set; } = [Padding.Oaep];
 
@@ -161,6 +167,9 @@ internal sealed class Options
                     break;
                 case "--keygen-seconds":
                     options.KeygenSeconds = Number(arg, Value(), 0);
+                    break;
+                case "--open-warmup":
+                    options.OpenWarmup = Number(arg, Value(), 0);
                     break;
                 case "--soak":
                     options.Soak = Int(arg, Value(), 0);

@@ -52,7 +52,7 @@ internal sealed class Report(Options options)
         if (Open.Count > 0)
         {
             Line($"");
-            Line($"### Decrypt, open loop (fixed schedule; latency from the scheduled send time)");
+            Line($"### Decrypt, open loop (fixed schedule; latency from the scheduled send time; {options.OpenWarmup} s at the rate before it is measured)");
             Line($"");
             Line($"| padding | target/s | requests | ok | errors | decrypts/s | p50 ms | p95 ms | p99 ms | max ms | max in flight | server cores | client cores |");
             Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
