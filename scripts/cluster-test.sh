@@ -26,7 +26,17 @@ cleanup() {
 }
 trap cleanup EXIT
 log() { printf '== %s\n' "$*" >&2; }
-free_port() { for _ in $(seq 1 100); do p=$((20000 + RANDOM % 40000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+# A free loopback port below the ephemeral range (32768+), so that no outgoing connection takes
+# it while an instance is down, and not one already handed out.
+TAKEN=" "
+free_port() {
+  for _ in $(seq 1 200); do
+    p=$((10000 + RANDOM % 22000))
+    case "$TAKEN" in *" $p "*) continue ;; esac
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { TAKEN+="$p "; echo "$p"; return; }
+  done
+  echo "no free port" >&2; return 1
+}
 ctl() { bash scripts/cluster-ctl.sh "$@"; }
 
 command -v haproxy >/dev/null 2>&1 || { log "installing haproxy"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
@@ -50,19 +60,31 @@ admin=$(ctl lkm credentials create --id admin-cluster --role admin 2>/dev/null)
 
 instances=3; urls=(); servers=""
 for i in $(seq 1 $instances); do
-  p=$(free_port); echo "$p" > "$WORK/instance-$i.port"; urls+=("http://127.0.0.1:$p")
+  free_port > "$WORK/instance-$i.port"; p=$(cat "$WORK/instance-$i.port"); TAKEN+="$p "; urls+=("http://127.0.0.1:$p")
   servers+="    server i$i 127.0.0.1:$p"$'\n'
   ctl start "$i"
 done
-lb=$(free_port)
+lb=$(free_port); while [[ " ${urls[*]} " == *":$lb "* ]]; do lb=$(free_port); done
 # The shipped configuration, on loopback; the test also learns which instance answered.
 awk -v bind="    bind 127.0.0.1:$lb" -v servers="$servers" '
   /^    bind / { print bind; next }
   /^    server / { if (!done) { printf "%s", servers; print "    http-response set-header X-LKM-Server %s"; done = 1 } next }
   { print }' deploy/haproxy.cfg > "$WORK/haproxy.cfg"
 (haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 & echo $! > "$WORK/haproxy.pid")
-for u in "${urls[@]}"; do for _ in $(seq 1 60); do curl -fs "$u/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done; done
-sleep 2   # HAProxy's first health checks
+for u in "${urls[@]}"; do
+  ok=""; for _ in $(seq 1 120); do curl -fs "$u/health/ready" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.5; done
+  [ -n "$ok" ] || { log "$u never became ready"; exit 1; }
+done
+kill -0 "$(cat "$WORK/haproxy.pid")" 2>/dev/null || { cat "$WORK/haproxy.log" >&2; log "HAProxy did not start"; exit 1; }
+# The balancer is ready once each instance has answered through it.
+seen=""
+for _ in $(seq 1 100); do
+  s=$(curl -s -o /dev/null -D - "http://127.0.0.1:$lb/health" | tr -d '\r' | sed -n 's/^[Xx]-[Ll][Kk][Mm]-[Ss]erver: //p')
+  [ -n "$s" ] && case " $seen " in *" $s "*) ;; *) seen+=" $s" ;; esac
+  [ "$(wc -w <<<"$seen")" -eq "$instances" ] && break
+  sleep 0.2
+done
+[ "$(wc -w <<<"$seen")" -eq "$instances" ] || { log "only$seen answered through HAProxy"; exit 1; }
 
 export LKM_LB="http://127.0.0.1:$lb" LKM_INSTANCES; LKM_INSTANCES="$(IFS=,; echo "${urls[*]}")"
 export LKM_ADMIN_ID=admin-cluster LKM_ADMIN_KEY; LKM_ADMIN_KEY=$(printf '%s' "$admin" | sed -E 's/.*"authKey":"([^"]+)".*/\1/')

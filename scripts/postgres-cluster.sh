@@ -26,7 +26,7 @@ case "$cmd" in
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
     for _ in $(seq 1 100); do   # a free loopback port: nothing answers on it
-      port=$((20000 + RANDOM % 40000))
+      port=$((10000 + RANDOM % 22000))   # below the ephemeral range: no client connection takes it while it is down
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
     done
     as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null

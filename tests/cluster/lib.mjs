@@ -2,7 +2,7 @@
 // with a keypair's public key, and small helpers. Env: LKM_LB, LKM_INSTANCES, LKM_ADMIN_ID/KEY.
 import Hawk from '@hapi/hawk';
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 export const lb = process.env.LKM_LB;
 export const instances = process.env.LKM_INSTANCES.split(',');
@@ -14,7 +14,7 @@ export const pick = list => list[Math.floor(Math.random() * list.length)];
 
 /**
  * One signed call. options: header (send this Authorization instead), userId (PureCloud-User-Id),
- * offset (the client's clock error in ms), timeout (ms). Never throws for HTTP statuses; a
+ * offset (the client's clock error in ms), timeout (ms), headers (more request headers). Never throws for HTTP statuses; a
  * connection error or timeout rejects.
  */
 export async function call(base, credentials, method, p, body, options = {}) {
@@ -26,11 +26,14 @@ export async function call(base, credentials, method, p, body, options = {}) {
     const headers = { Authorization: options.header ?? signed.header };
     if (payload) headers['Content-Type'] = 'application/json';
     if (options.userId) headers['PureCloud-User-Id'] = options.userId;
+    Object.assign(headers, options.headers ?? {});
     const res = await fetch(url, { method, body: payload, headers, signal: AbortSignal.timeout(options.timeout ?? 30000) });
     const text = await res.text();
+    let json;
+    try { json = JSON.parse(text); } catch { json = undefined; }
     return {
         status: res.status,
-        json: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : undefined,
+        json,
         text,
         header: signed.header,
         artifacts: signed.artifacts,
@@ -51,8 +54,13 @@ export async function newGenesysCredential(prefix) {
     return { id: reg.json.id, key: reg.json.authKey, algorithm: 'sha256' };
 }
 
-/** scripts/cluster-ctl.sh: instances, PostgreSQL, psql and the command line. */
+/** scripts/cluster-ctl.sh: instances, PostgreSQL, psql and the command line. Blocks the event loop: not while a load runs. */
 export const ctl = (...args) => execFileSync('bash', ['scripts/cluster-ctl.sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+/** The same without blocking, so a load keeps running (and being measured) meanwhile. */
+export const ctlAsync = (...args) => new Promise((resolve, reject) =>
+    execFile('bash', ['scripts/cluster-ctl.sh', ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`cluster-ctl ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout.trim())));
 
 /** Resident set size of a process, in MiB. */
 export function rssMiB(pid) {
