@@ -113,7 +113,7 @@ async function killNine(i) {
     const signalledAt = Date.now();
     await ctlAsync('kill', String(i));
     const killedAt = Date.now();
-    explained.push([e => e.start <= killedAt && e.end >= signalledAt && (e.kind === 'connection' || e.kind === '5xx'), `in flight when instance ${i} was killed`]);
+    explained.push([e => e.start <= killedAt + 100 && e.end >= signalledAt && (e.kind === 'connection' || e.kind === '5xx'), `in flight when instance ${i} was killed`]);
     return killedAt;
 }
 
@@ -147,13 +147,15 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
     await sleep(4000);
     const inFlight = failures(load.between(killedAt - 15000, Date.now()));
     assert.ok(inFlight.length <= CONCURRENCY, `${inFlight.length} failures for ${CONCURRENCY} requests in flight`);
-    assert.ok(inFlight.every(e => e.start <= killedAt), `a request sent after the kill failed: ${JSON.stringify(inFlight.map(e => ({ ...e, start: e.start - killedAt, end: e.end - killedAt })))}`);
+    // "After the kill" allows 100 ms: the time between the process dying and this script seeing
+    // it gone, during which HAProxy may still have handed it a request.
+    assert.ok(inFlight.every(e => e.start <= killedAt + 100), `a request sent after the kill failed: ${JSON.stringify(inFlight.map(e => ({ ...e, start: e.start - killedAt, end: e.end - killedAt })))}`);
     const after = load.between(killedAt + 3000, Date.now());
     assert.ok(after.length > 0 && after.every(e => e.kind === 'ok' && e.server !== 'i2'), 'the balancer still sends to the dead instance');
     const restartMs = await restart(2);
     const restartedAt = Date.now();
     const rejoinMs = await until('instance 2 back in rotation', () => load.events.some(e => e.start >= restartedAt && e.server === 'i2'), 15000);
-    assert.deepEqual(failures(load.between(killedAt + 1, Date.now())).filter(e => e.start > killedAt), []);
+    assert.deepEqual(failures(load.between(killedAt + 1, Date.now())).filter(e => e.start > killedAt + 100), []);
     const cut = doomed.results.filter(r => r.error).length;
     await report('kill -9 under load', { loadFailed: inFlight.length, loadFailures: count(inFlight, kindOf), directRequestsCut: cut, okWhileDown: after.length, restartToReadyMs: restartMs, rejoinAfterReadyMs: rejoinMs });
     pass(`kill -9 of one instance: ${cut} request(s) sent straight to it and ${inFlight.length} of the load were in flight and failed (${JSON.stringify(count(inFlight, kindOf))}), none sent after; it rejoined ${rejoinMs} ms after it was ready`);
@@ -191,6 +193,29 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
     pass(`PostgreSQL down 10 s: ${failed.length} answers were 503 problems from all ${instances.length} instances (slowest answer ${slowest} ms), /health/ready failed on every instance; ready again ${Math.max(...readyBackMs)} ms and decrypting ${firstOkMs} ms after it returned`);
 }
 
+// 2b. PostgreSQL hangs for 8 s (SIGSTOP: connections are accepted, nothing answers): no request
+//     may hang past the 5 s API.md allows, and the service recovers by itself.
+{
+    await ctlAsync('pg-freeze');
+    const frozenAt = Date.now();
+    await sleep(8000);
+    await ctlAsync('pg-thaw');
+    const thawedAt = Date.now();
+    explained.push([e => e.kind === '5xx' && e.status === 503 && e.problem && e.server && e.start < thawedAt + 5000 && e.end > frozenAt - 50, 'database hanging']);
+    await until('a decrypt succeeds after the database woke up', () => load.events.some(e => e.start >= thawedAt && e.kind === 'ok'), 10000, 20);
+    await sleep(Math.max(0, thawedAt + 8000 - Date.now()));
+    const hang = load.between(frozenAt, thawedAt);
+    const failed = failures(hang);
+    assert.ok(failed.length > 0, 'no decrypt failed while the database hung');
+    assert.deepEqual(failed.filter(e => !(e.kind === '5xx' && e.status === 503 && e.problem && e.server)), [], 'only 503 problems from the instances while the database hangs');
+    const slowest = Math.max(...hang.map(e => e.end - e.start));
+    assert.ok(slowest <= 5500, `a request hung ${slowest} ms while the database did (limit 5 s): ${JSON.stringify(hang.filter(e => e.end - e.start > 5500).map(e => ({ ...e, start: e.start - frozenAt, end: e.end - frozenAt })))}`);
+    const settled = load.events.filter(e => e.start >= thawedAt + 5000);
+    assert.ok(settled.length > 0 && settled.every(e => e.kind === 'ok'), `failures 5 s after the database woke up: ${JSON.stringify(count(failures(settled), kindOf))}`);
+    await report('PostgreSQL hanging 8 s', { requestsDuringHang: hang.length, answers: count(hang, kindOf), slowestMs: slowest });
+    pass(`PostgreSQL hanging 8 s: ${failed.length} answers were 503 problems (slowest answer ${slowest} ms, limit 5 s); everything succeeds 5 s after it woke up`);
+}
+
 // 3. kill -9 an instance while it creates keypairs.
 {
     const before = new Set((await call(lb, admin, 'GET', '/keypair')).json.map(k => k.id));
@@ -202,7 +227,9 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
     const answered = settled.filter(s => s.status === 200).map(s => s.id);
     const cut = settled.filter(s => s.error);
     assert.ok(cut.length > 0, 'every creation finished before the kill: nothing was interrupted');
-    assert.ok(settled.every(s => s.status === 200 || s.error), `unexpected answers: ${JSON.stringify(settled)}`);
+    // 24 RSA-3072 generations at once starve the instance's 2 cores: an answer may also be a 503
+    // (its audit record did not commit within 4 s), which the client retries.
+    assert.ok(settled.every(s => s.status === 200 || s.status === 503 || s.error), `unexpected answers: ${JSON.stringify(settled)}`);
     await restart(3);
     const listed = (await call(lb, admin, 'GET', '/keypair')).json.filter(k => !before.has(k.id));
     for (const id of answered) assert.ok(listed.some(k => k.id === id), `keypair ${id} was answered 200 but is missing`);

@@ -48,7 +48,7 @@ internal static class DatabaseRegistration
                 services.AddSingleton<IDatabaseLocation>(new ServerDatabaseLocation());
                 services.AddSingleton<IDatabaseDialect, PostgresDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, PostgresKeyManagerDbContext>(options => options
-                    .UseNpgsql(postgres, npgsql => npgsql.UseNodaTime().EnableRetryOnFailure(1, TimeSpan.FromMilliseconds(500), null))
+                    .UseNpgsql(postgres, npgsql => npgsql.UseNodaTime().ExecutionStrategy(d => new PostgresExecutionStrategy(d)))
                     .ConfigureWarnings(QuietExpectedFailures));
                 break;
             case "SQLSERVER":

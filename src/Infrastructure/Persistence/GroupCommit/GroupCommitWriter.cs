@@ -18,6 +18,14 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 {
     private const int MaxBatch = 256;
 
+    /// <summary>
+    /// How long a request waits for its write to commit before it is answered 503: a database
+    /// that hangs must not hang the requests (API.md: 503 within 5 s). The write itself stays
+    /// queued and may still commit; a log entry then records an answer the client did not get,
+    /// never the other way round.
+    /// </summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(4);
+
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly IDatabaseDialect _dialect;
@@ -58,7 +66,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
 
         // The write goes ahead even if this caller stops waiting: once queued it is committed.
-        return write.Completion.Task.WaitAsync(cancellationToken);
+        return write.Completion.Task.WaitAsync(MaxWait, cancellationToken);
     }
 
     private async Task RunAsync()
@@ -85,6 +93,12 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             _metrics.RequestLogWritten(System.Diagnostics.Stopwatch.GetElapsedTime(started), batch.Count);
             foreach (var write in batch)
             {
+                if (write is NonceWrite { Sent: true, Recorded: false } unknown && !inserted.Contains(unknown))
+                {
+                    write.Completion.TrySetException(new TimeoutException("The database did not confirm the replay record; the request may be sent again with a new nonce."));
+                    continue;
+                }
+
                 write.Completion.TrySetResult(write is not NonceWrite nonce || nonce.Recorded || inserted.Contains(nonce));
             }
         }
@@ -126,17 +140,28 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             await using var transaction = _dialect.GroupCommitInTransaction ? await db.Database.BeginTransactionAsync() : null;
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             var first = new HashSet<NonceWrite>();
-            var pending = nonces.Where(n => !n.Recorded).ToList();
+            // A nonce sent without a transaction in an earlier attempt is not sent again (see NonceWrite.Sent).
+            var pending = nonces.Where(n => !n.Recorded && !n.Sent).ToList();
             if (pending.Count > 0)
             {
+                if (transaction is null)
+                {
+                    foreach (var nonce in pending)
+                    {
+                        nonce.Sent = true;
+                    }
+                }
+
                 var inserted = await _dialect.InsertNoncesIfAbsentAsync(db, pending.Select(n => n.Row).ToList(), CancellationToken.None);
                 first.UnionWith(pending.Where(n => inserted.Contains((n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))));
                 if (transaction is null)
                 {
-                    // Committed already (no explicit transaction): remember it, whatever happens next.
-                    foreach (var nonce in first)
+                    // Committed already (no explicit transaction): remember it, whatever happens next;
+                    // the others are known replays. Either way the outcome is no longer in doubt.
+                    foreach (var nonce in pending)
                     {
-                        nonce.Recorded = true;
+                        nonce.Recorded = first.Contains(nonce);
+                        nonce.Sent = false;
                     }
                 }
             }

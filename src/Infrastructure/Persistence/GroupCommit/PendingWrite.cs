@@ -18,6 +18,13 @@ internal sealed class NonceWrite(NonceRow row) : PendingWrite
     /// or one by one after a failed batch) must not insert again and call its own nonce a replay.
     /// </summary>
     public bool Recorded { get; set; }
+
+    /// <summary>
+    /// Set while its insert, sent outside a transaction, has no answer yet. If that attempt failed
+    /// (a timeout), the row may or may not have been committed: a retry that finds it cannot tell this request
+    /// from a replay, so such a nonce is not retried and its request gets a 503 instead.
+    /// </summary>
+    public bool Sent { get; set; }
 }
 
 /// <summary>A request-log entry; the result is always true.</summary>
