@@ -44,7 +44,7 @@ internal static class DatabaseRegistration
                     .ConfigureWarnings(QuietExpectedFailures));
                 break;
             case "POSTGRES" or "POSTGRESQL":
-                var postgres = WithTimeouts(Required(connectionString, "Postgres"), "Timeout", "Command Timeout");
+                var postgres = WithoutCancellationWait(WithTimeouts(Required(connectionString, "Postgres"), "Timeout", "Command Timeout"));
                 services.AddSingleton<IDatabaseLocation>(new ServerDatabaseLocation());
                 services.AddSingleton<IDatabaseDialect, PostgresDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, PostgresKeyManagerDbContext>(options => options
@@ -89,6 +89,22 @@ internal static class DatabaseRegistration
         string.IsNullOrWhiteSpace(connectionString)
             ? throw new InvalidOperationException($"ConnectionStrings:KeyManager is required with Database:Provider={provider}.")
             : connectionString;
+
+    /// <summary>
+    /// After a command timeout Npgsql asks the server to cancel the query and by default waits 2 s
+    /// for the answer; a server that hangs never gives one, which pushed a 503 past 5 s (the fault
+    /// suite measured 8 s). The connection is dropped at once instead, unless the string says otherwise.
+    /// </summary>
+    private static string WithoutCancellationWait(string connectionString)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!builder.ContainsKey("Cancellation Timeout"))
+        {
+            builder["Cancellation Timeout"] = -1;
+        }
+
+        return builder.ConnectionString;
+    }
 
     /// <summary>Adds short connect and command timeouts unless the connection string sets its own.</summary>
     private static string WithTimeouts(string connectionString, string connectKey, string commandKey)
