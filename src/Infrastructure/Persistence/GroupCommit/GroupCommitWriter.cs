@@ -171,8 +171,6 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 // Lock the chain head and append (in the batch's transaction, or one of its own).
                 await using var own = transaction is null ? await db.Database.BeginTransactionAsync() : null;
                 await AuditChain.ChainAppender.AppendAsync(db, _dialect, entries, CancellationToken.None);
-                await db.SaveChangesAsync();
-                db.ChangeTracker.Clear();
                 if (own is not null)
                 {
                     await own.CommitAsync();

@@ -28,9 +28,7 @@ internal sealed class EfRequestLog(KeyManagerDbContext db, IDatabaseDialect dial
             var purged = await db.RequestLog.Where(e => e.Timestamp <= upTo).ExecuteDeleteAsync(ct);
             var checkpoint = record(purged);
             await AuditChain.ChainAppender.AppendAsync(db, dialect, [checkpoint with { Detail = $"{checkpoint.Detail} The chain went up to entry {head.Seq} before the purge." }], ct);
-            await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            db.ChangeTracker.Clear();
             return purged;
         }, cancellationToken);
     }
