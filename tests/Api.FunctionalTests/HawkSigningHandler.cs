@@ -20,7 +20,18 @@ public sealed class HawkSigningHandler(HawkCredentials credentials) : Delegating
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var signer = request.Options.TryGetValue(As, out var other) ? other : credentials;
+        var (header, artifacts) = await SignAsync(request, request.Options.TryGetValue(As, out var other) ? other : credentials, cancellationToken);
+        request.Headers.TryAddWithoutValidation("Authorization", request.Options.TryGetValue(Header, out var replaced) ? replaced : header);
+
+        var response = await base.SendAsync(request, cancellationToken);
+        response.RequestMessage!.Options.Set(new HttpRequestOptionsKey<HawkCrypto.Artifacts>("hawk-artifacts"), artifacts);
+        response.RequestMessage.Options.Set(new HttpRequestOptionsKey<string>("hawk-sent"), header);
+        return response;
+    }
+
+    /// <summary>A fresh header for <paramref name="request"/> (absolute URI), not sent: to send one header several times.</summary>
+    public static async Task<(string Header, HawkCrypto.Artifacts Artifacts)> SignAsync(HttpRequestMessage request, HawkCredentials signer, CancellationToken cancellationToken)
+    {
         var uri = request.RequestUri!;
         request.Options.TryGetValue(ClockOffsetSeconds, out var offset);
         var ts = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + offset).ToString(CultureInfo.InvariantCulture);
@@ -38,12 +49,7 @@ public sealed class HawkSigningHandler(HawkCredentials credentials) : Delegating
         var header = $"Hawk id=\"{signer.Id}\", ts=\"{ts}\", nonce=\"{nonce}\", mac=\"{mac}\""
             + (hash is null ? string.Empty : $", hash=\"{hash}\"")
             + (ext is null ? string.Empty : $", ext=\"{ext}\"");
-        request.Headers.TryAddWithoutValidation("Authorization", request.Options.TryGetValue(Header, out var replaced) ? replaced : header);
-
-        var response = await base.SendAsync(request, cancellationToken);
-        response.RequestMessage!.Options.Set(new HttpRequestOptionsKey<HawkCrypto.Artifacts>("hawk-artifacts"), artifacts);
-        response.RequestMessage.Options.Set(new HttpRequestOptionsKey<string>("hawk-sent"), header);
-        return response;
+        return (header, artifacts);
     }
 
     /// <summary>True when the response's Server-Authorization MAC and payload hash verify.</summary>

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace LocalKeyManager.Api.FunctionalTests;
@@ -31,6 +33,57 @@ public abstract class RequestLogEndpointTests(ServiceFixture fixture) : ServiceT
         entries!.Should().Contain(e => e.GetProperty("requestUri").GetString() == "/key-management/v1/request-log" && e.GetProperty("status").GetInt32() == 403
             && e.GetProperty("userId").GetString() == "NO-USER-ID");
         entries.Select(e => e.GetProperty("timestamp").GetString()).Should().BeInDescendingOrder(StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_decrypt_header_used_again_gets_401_without_the_plaintext_and_only_its_first_use_is_logged()
+    {
+        var marker = "replay-" + Guid.NewGuid().ToString("N");
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var json = JsonSerializer.Serialize(new { keypairId = service.KeypairId, body = Convert.ToBase64String(service.PublicKey.Encrypt(secret, RSAEncryptionPadding.OaepSHA1)) });
+        HttpRequestMessage Decrypt(string? header = null)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(service.GenesysClient.BaseAddress!, "/key-management/v1/decrypt"))
+            {
+                Content = new StringContent(json, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("PureCloud-User-Id", marker);
+            if (header is not null)
+            {
+                request.Options.Set(HawkSigningHandler.Header, header);
+            }
+
+            return request;
+        }
+
+        // One after the other: the replay finds the nonce committed.
+        using var first = await service.GenesysClient.SendAsync(Decrypt(), Ct);
+        using var again = await service.GenesysClient.SendAsync(Decrypt(HawkSigningHandler.SentHeader(first)), Ct);
+
+        // At the same moment, one fresh header six times: they race to the same commit.
+        using var template = Decrypt();
+        var (header, _) = await HawkSigningHandler.SignAsync(template, service.Genesys, Ct);
+        var racing = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => service.GenesysClient.SendAsync(Decrypt(header), Ct)));
+
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("body").GetString().Should().Be(Convert.ToBase64String(secret));
+        foreach (var refused in racing.Where(r => r.StatusCode != HttpStatusCode.OK).Prepend(again))
+        {
+            var body = await refused.Content.ReadAsStringAsync(Ct);
+            await refused.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+            refused.Headers.WwwAuthenticate.ToString().Should().Be("Hawk error=\"Invalid nonce\"");
+            refused.Headers.Contains("Server-Authorization").Should().BeFalse("a refused request did not authenticate");
+            body.Should().NotContain(Convert.ToBase64String(secret));
+        }
+
+        racing.Count(r => r.StatusCode == HttpStatusCode.OK).Should().Be(1, "a header is accepted once");
+        var entries = await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=10000", Ct);
+        entries!.Where(e => e.GetProperty("userId").GetString() == marker).Select(e => e.GetProperty("status").GetInt32())
+            .Should().Equal([200, 200], "the first use of each header is logged, the refused uses are not");
+        foreach (var response in racing)
+        {
+            response.Dispose();
+        }
     }
 
     [Fact]

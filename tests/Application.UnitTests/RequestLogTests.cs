@@ -93,6 +93,9 @@ public sealed class RequestLogTests
 
         public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => Task.CompletedTask;
 
+        public Task<bool> AppendIfFirstUseAsync(RequestLogEntry entry, Domain.Credentials.NonceUse use, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("Not used by the queries under test.");
+
         public Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken)
         {
             Query = (maxEntries, earliest, latest);

@@ -49,6 +49,30 @@ public abstract class PersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_nonce_recorded_with_its_log_entry_is_first_once_and_only_that_entry_is_appended()
+    {
+        var t0 = Instant.FromUtc(2026, 11, 29, 15, 0);
+        var now = _services.Clock.GetCurrentInstant();
+        var use = new NonceUse("genesys-prod", "with-its-entry", 1700000100, now);
+        var entries = Enumerable.Range(0, 8).Select(i => Entry(t0 + Duration.FromSeconds(i))).ToArray();
+        var firsts = await Task.WhenAll(entries.Select(async entry =>
+        {
+            await using var scope = _services.Scope();
+            return await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendIfFirstUseAsync(entry, use, Ct);
+        }));
+
+        firsts.Count(f => f).Should().Be(1);
+        await using var check = _services.Scope();
+        var log = check.ServiceProvider.GetRequiredService<IRequestLog>();
+        (await log.QueryAsync(100, t0, t0 + Duration.FromMinutes(1), Ct)).Select(e => e.Id).Should().Equal(entries[Array.IndexOf(firsts, true)].Id);
+        (await check.ServiceProvider.GetRequiredService<IReplayGuard>().TryRecordAsync(use.CredentialId, use.Nonce, use.Timestamp, now, Ct))
+            .Should().BeFalse("a use recorded with its entry is a use like any other");
+        (await log.AppendIfFirstUseAsync(Entry(t0 + Duration.FromSeconds(30)), use with { Nonce = "another" }, Ct)).Should().BeTrue();
+        (await log.QueryAsync(100, t0, t0 + Duration.FromMinutes(1), Ct)).Should().HaveCount(2);
+        (await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct)).Intact.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Old_nonces_are_forgotten_and_recent_ones_kept()
     {
         await using var scope = _services.Scope();

@@ -47,6 +47,22 @@ for (const c of created) {
 }
 pass('8 keypairs created concurrently through the balancer exist exactly once and decrypt on every instance');
 
+// A decrypt's nonce is recorded in the same commit as its log entry, after the decryption: one fresh
+// decrypt header sent to every instance at once still gets exactly one answer with the plaintext.
+for (let round = 0; round < 5; round++) {
+    const secret = crypto.randomBytes(32);
+    const body = { keypairId: created[1].json.id, body: encryptFor(created[1].json.publicKey, secret) };
+    const { header } = Hawk.client.header(lb + path('/decrypt'), 'POST', { credentials: genesys, payload: JSON.stringify(body), contentType: 'application/json' });
+    const answers = await Promise.all(instances.map(base => call(base, genesys, 'POST', '/decrypt', body, { header, headers: forwarded })));
+    assert.deepEqual(answers.map(a => a.status).sort(), [200, ...instances.slice(1).map(() => 401)], `decrypt round ${round}`);
+    assert.equal(Buffer.from(answers.find(a => a.status === 200).json.body, 'base64').toString('hex'), secret.toString('hex'));
+    for (const refused of answers.filter(a => a.status === 401)) {
+        assert.equal(refused.headers.get('www-authenticate'), 'Hawk error="Invalid nonce"');
+        assert.ok(!refused.text.includes(body.body) && !refused.text.includes(secret.toString('base64')), 'a refused decrypt carries no plaintext');
+    }
+}
+pass('one decrypt header sent to every instance at once is answered once, the others 401 Invalid nonce');
+
 // Disabling a keypair through one instance stops decrypts on the others within 5 s, even where the
 // keypair was just read (and so sits in that instance's memory).
 const target = created[0].json;

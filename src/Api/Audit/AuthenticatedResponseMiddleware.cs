@@ -2,7 +2,9 @@ using System.Diagnostics;
 using LocalKeyManager.Api.Authentication;
 using LocalKeyManager.Api.ErrorHandling;
 using LocalKeyManager.Application.Audit;
+using LocalKeyManager.Application.Telemetry;
 using LocalKeyManager.Domain.Audit;
+using LocalKeyManager.Infrastructure.Hawk;
 using NodaTime;
 
 namespace LocalKeyManager.Api.Audit;
@@ -17,7 +19,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
     private const int MaxUserIdLength = 256;
     private const int MaxUriLength = 2048;
 
-    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, ProblemWriter problems)
+    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, ProblemWriter problems, KeyManagerMetrics metrics)
     {
         var hawk = context.Features.Get<HawkContextFeature>()?.Authentication;
         if (hawk is null)
@@ -40,6 +42,12 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
         {
             await next(context);
 
+            var replayed = false;
+            if (audit.RecordedByHandler && hawk.UnrecordedNonce is not null)
+            {
+                throw new InvalidOperationException("An action whose nonce is recorded with its log entry ([ReplayCheckedWithLog]) wrote its own entry, so its nonce was never recorded.");
+            }
+
             if (!audit.RecordedByHandler)
             {
                 // The answer goes out within AnswerWithin of the request's arrival, even when the database
@@ -48,7 +56,15 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                 deadline.CancelAfter(Max(MinLogWait, AnswerWithin - stopwatch.Elapsed));
                 try
                 {
-                    await requestLog.AppendAsync(Entry(context, hawk.CredentialId, started, stopwatch.Elapsed, audit), deadline.Token);
+                    var entry = Entry(context, hawk.CredentialId, started, stopwatch.Elapsed, audit);
+                    if (hawk.UnrecordedNonce is { } use)
+                    {
+                        replayed = !await requestLog.AppendIfFirstUseAsync(entry, use, deadline.Token);
+                    }
+                    else
+                    {
+                        await requestLog.AppendAsync(entry, deadline.Token);
+                    }
                 }
                 catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
                 {
@@ -58,9 +74,26 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                     response.Headers.RetryAfter = "1";
                     await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request could not be recorded in the request log, so it was not answered. Retry shortly.");
                 }
+
+                // Recorded as the first use, refused below as a replay, or answered 503: settled.
+                hawk.SettleNonce();
             }
 
-            response.Headers["Server-Authorization"] = hawk.ServerAuthorization(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), response.ContentType);
+            if (replayed)
+            {
+                // The nonce was used before (found at commit, perhaps by another instance): the
+                // answer is thrown away and the request refused as authentication would have.
+                HawkLog.Failed(logger, HawkFailureReason.Replay);
+                metrics.AuthenticationFailed(HawkLog.MetricName(HawkFailureReason.Replay));
+                buffer.SetLength(0);
+                response.Headers.Clear();
+                response.Headers.WWWAuthenticate = HawkAuthenticator.Replay.WwwAuthenticate;
+                await problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", HawkAuthenticator.Replay.Message);
+            }
+            else
+            {
+                response.Headers["Server-Authorization"] = hawk.ServerAuthorization(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), response.ContentType);
+            }
         }
         finally
         {

@@ -36,7 +36,8 @@ public sealed class HawkAuthenticationHandler(
         var (success, failure) = await authenticator.AuthenticateAsync(
             hawkRequest,
             ct => bodyBuffer.ReadAsync(Context, ct),
-            Context.RequestAborted);
+            Context.RequestAborted,
+            deferReplayCheck: Context.GetEndpoint()?.Metadata.GetMetadata<ReplayCheckedWithLogAttribute>() is not null);
 
         if (success is null)
         {
@@ -47,6 +48,16 @@ public sealed class HawkAuthenticationHandler(
         }
 
         Context.Response.RegisterForDispose(success);
+        if (success.UnrecordedNonce is not null)
+        {
+            // Fail closed: an answer must never leave while the replay check is still owed.
+            Context.Response.OnStarting(
+                static state => ((HawkAuthentication)state).NonceOutstanding
+                    ? throw new InvalidOperationException("The replay check of this request was deferred and never done; the answer is withheld.")
+                    : Task.CompletedTask,
+                success);
+        }
+
         Context.Features.Set(new HawkContextFeature { Authentication = success });
         var identity = new ClaimsIdentity(
             [

@@ -19,6 +19,7 @@ public sealed class DecryptionController(ISender sender) : ControllerBase
     /// empty: when the query has it, the body's value is ignored.
     /// </summary>
     [HttpPost]
+    [ReplayCheckedWithLog]
     public async Task<DecryptResponse> Decrypt(
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DecryptRequest? request,
         CancellationToken cancellationToken)

@@ -7,6 +7,13 @@ public interface IRequestLog
     /// <summary>Commits the entry durably before the task completes.</summary>
     Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records the request's Hawk nonce use (as <see cref="Credentials.IReplayGuard"/> does) and appends
+    /// its entry, committed together. True once both are committed; false when the use was recorded
+    /// before (a replay), and then nothing is appended.
+    /// </summary>
+    Task<bool> AppendIfFirstUseAsync(RequestLogEntry entry, Credentials.NonceUse use, CancellationToken cancellationToken);
+
     /// <summary>Entries with <paramref name="earliest"/> ≤ timestamp ≤ <paramref name="latest"/>, newest first.</summary>
     Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken);
 

@@ -21,16 +21,24 @@ public sealed class HawkAuthenticator(
     FailedMacTracker lockout)
 {
     private const string BadMac = "Bad mac";
+
+    /// <summary>The answer to a nonce used before, wherever the replay is found.</summary>
+    public static readonly HawkFailure Replay = HawkFailure.Unauthorized("Invalid nonce", HawkFailureReason.Replay);
     private static readonly byte[] DecoyKey = RandomNumberGenerator.GetBytes(43);
 
     /// <summary>
     /// Returns the authentication, or null with <paramref name="failure"/> set.
     /// <paramref name="readBody"/> is called only when a payload hash must be checked.
+    /// With <paramref name="deferReplayCheck"/>, everything but the replay check is done here and
+    /// the nonce is returned in <see cref="HawkAuthentication.UnrecordedNonce"/>: the caller must
+    /// record it together with the request's log entry, and answer 401 if it was not the first use.
+    /// Only for requests whose handling changes nothing but the request log (decrypt).
     /// </summary>
     public async Task<(HawkAuthentication? Success, HawkFailure? Failure)> AuthenticateAsync(
         HawkRequest request,
         Func<CancellationToken, Task<ReadOnlyMemory<byte>>> readBody,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool deferReplayCheck = false)
     {
         var now = clock.GetCurrentInstant();
         var header = HawkHeaderParser.Parse(request.Authorization, out var syntaxFailure);
@@ -59,7 +67,7 @@ public sealed class HawkAuthenticator(
         var authenticated = false;
         try
         {
-            var failure = await CheckAsync(request, readBody, header, artifacts, credential.Algorithm, key, now, cancellationToken);
+            var (failure, unrecorded) = await CheckAsync(request, readBody, header, artifacts, credential.Algorithm, key, now, deferReplayCheck, cancellationToken);
             if (failure is not null)
             {
                 if (failure.Reason == HawkFailureReason.BadMac)
@@ -71,7 +79,7 @@ public sealed class HawkAuthenticator(
             }
 
             authenticated = true;
-            return (new HawkAuthentication(credential.Id, credential.Role, credential.Algorithm, artifacts, key), null);
+            return (new HawkAuthentication(credential.Id, credential.Role, credential.Algorithm, artifacts, key, unrecorded), null);
         }
         finally
         {
@@ -82,7 +90,7 @@ public sealed class HawkAuthenticator(
         }
     }
 
-    private async Task<HawkFailure?> CheckAsync(
+    private async Task<(HawkFailure? Failure, NonceUse? Unrecorded)> CheckAsync(
         HawkRequest request,
         Func<CancellationToken, Task<ReadOnlyMemory<byte>>> readBody,
         HawkHeader header,
@@ -90,12 +98,13 @@ public sealed class HawkAuthenticator(
         HawkAlgorithm algorithm,
         byte[] key,
         Instant now,
+        bool deferReplayCheck,
         CancellationToken cancellationToken)
     {
         var expected = HawkCrypto.Mac(algorithm, key, HawkCrypto.HeaderType, artifacts, header.Hash, header.Ext);
         if (!HawkCrypto.MacEquals(expected, header.Mac))
         {
-            return HawkFailure.Unauthorized(BadMac, HawkFailureReason.BadMac);
+            return (HawkFailure.Unauthorized(BadMac, HawkFailureReason.BadMac), null);
         }
 
         if (header.Hash is not null)
@@ -104,12 +113,12 @@ public sealed class HawkAuthenticator(
             var actual = HawkCrypto.PayloadHash(algorithm, body.Span, request.ContentType);
             if (!HawkCrypto.MacEquals(actual, header.Hash))
             {
-                return HawkFailure.Unauthorized("Bad payload hash", HawkFailureReason.BadPayloadHash);
+                return (HawkFailure.Unauthorized("Bad payload hash", HawkFailureReason.BadPayloadHash), null);
             }
         }
         else if (options.Value.RequirePayloadHash && request.HasBody)
         {
-            return HawkFailure.Unauthorized("Missing required payload hash", HawkFailureReason.MissingPayloadHash);
+            return (HawkFailure.Unauthorized("Missing required payload hash", HawkFailureReason.MissingPayloadHash), null);
         }
 
         // A timestamp that is not a whole number of seconds is as unusable as a stale one; the
@@ -119,19 +128,24 @@ public sealed class HawkAuthenticator(
             Math.Abs(ts - nowSeconds) > options.Value.TimestampSkewSeconds)
         {
             var tsm = HawkCrypto.TimestampMac(algorithm, key, nowSeconds);
-            return new HawkFailure(
+            return (new HawkFailure(
                 HawkFailureKind.Unauthorized,
                 "Stale timestamp",
                 HawkFailureReason.Stale,
-                $"Hawk ts=\"{nowSeconds.ToString(CultureInfo.InvariantCulture)}\", tsm=\"{tsm}\", error=\"Stale timestamp\"");
+                $"Hawk ts=\"{nowSeconds.ToString(CultureInfo.InvariantCulture)}\", tsm=\"{tsm}\", error=\"Stale timestamp\""), null);
+        }
+
+        if (deferReplayCheck)
+        {
+            return (null, new NonceUse(header.Id, header.Nonce, ts, now));
         }
 
         if (!await replayGuard.TryRecordAsync(header.Id, header.Nonce, ts, now, cancellationToken))
         {
-            return HawkFailure.Unauthorized("Invalid nonce", HawkFailureReason.Replay);
+            return (Replay, null);
         }
 
-        return null;
+        return (null, null);
     }
 
     private byte[] UnwrapKey(HawkCredential credential)

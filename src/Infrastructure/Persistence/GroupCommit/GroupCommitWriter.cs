@@ -49,6 +49,13 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// <summary>Records a replay triple; true when this call was the first to record it.</summary>
     public Task<bool> RecordNonceAsync(NonceRow row, CancellationToken cancellationToken) => EnqueueAsync(new NonceWrite(row), cancellationToken);
 
+    /// <summary>
+    /// Records a replay triple and, only if this call was the first to record it, appends the
+    /// request's log entry; true once both are committed, false (nothing appended) for a replay.
+    /// </summary>
+    public Task<bool> AppendIfFirstUseAsync(NonceRow row, RequestLogEntry entry, CancellationToken cancellationToken) =>
+        EnqueueAsync(new NonceWrite(row) { Entry = entry }, cancellationToken);
+
     /// <summary>Appends a request-log entry; completes once it is committed.</summary>
     public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => EnqueueAsync(new LogWrite(entry), cancellationToken);
 
@@ -131,7 +138,6 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             .GroupBy(n => (n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))
             .Select(g => g.First())
             .ToList();
-        var entries = batch.OfType<LogWrite>().Select(l => l.Entry).ToList();
 
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
@@ -166,6 +172,16 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 }
             }
 
+            // In the batch's order; an entry that came with a nonce only if that nonce was first.
+            var entries = batch
+                .Select(w => w switch
+                {
+                    LogWrite log => log.Entry,
+                    NonceWrite { Entry: { } entry } nonce when nonce.Recorded || first.Contains(nonce) => entry,
+                    _ => null,
+                })
+                .OfType<RequestLogEntry>()
+                .ToList();
             if (entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))
             {
                 // Lock the chain head and append (in the batch's transaction, or one of its own).

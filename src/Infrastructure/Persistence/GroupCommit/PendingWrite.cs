@@ -14,6 +14,12 @@ internal sealed class NonceWrite(NonceRow row) : PendingWrite
     public NonceRow Row { get; } = row;
 
     /// <summary>
+    /// The request-log entry of the request that used the nonce, when the two commit together:
+    /// appended only if this write is the first use, so a replay leaves no entry.
+    /// </summary>
+    public RequestLogEntry? Entry { get; init; }
+
+    /// <summary>
     /// Set once this request's insert committed. A retry of its batch (after a transient error,
     /// or one by one after a failed batch) must not insert again and call its own nonce a replay.
     /// </summary>

@@ -1,4 +1,5 @@
 using LocalKeyManager.Domain.Audit;
+using LocalKeyManager.Domain.Credentials;
 using LocalKeyManager.Infrastructure.Persistence.GroupCommit;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -9,6 +10,10 @@ internal sealed class EfRequestLog(KeyManagerDbContext db, IDatabaseDialect dial
 {
     /// <summary>Through the group commit: concurrent requests share one transaction.</summary>
     public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => writer.AppendAsync(entry, cancellationToken);
+
+    /// <summary>One group-commit write for both rows: the request waits for one commit, not two.</summary>
+    public Task<bool> AppendIfFirstUseAsync(RequestLogEntry entry, NonceUse use, CancellationToken cancellationToken) =>
+        writer.AppendIfFirstUseAsync(new NonceRow { CredentialId = use.CredentialId, Nonce = use.Nonce, Ts = use.Timestamp, SeenAt = use.SeenAt }, entry, cancellationToken);
 
     public async Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken) =>
         await db.RequestLog.AsNoTracking()
