@@ -38,11 +38,19 @@ internal sealed class Bench(Options options)
         }
 
         DecryptCase[]? soakCases = null;
+        var warmedUp = false;
         foreach (var padding in options.Paddings)
         {
             var cases = BuildCases(client, keypairs, padding);
             soakCases ??= cases;
             await SanityCheckAsync(client, cases, options.Ciphertexts);
+            if (options.StartWarmup > 0 && !warmedUp)
+            {
+                warmedUp = true;
+                Log.Write(string.Create(CultureInfo.InvariantCulture, $"start-up warm-up: {options.StartWarmup} s at concurrency 16, not measured"));
+                await ClosedLoopAsync(client, cases, 16, options.StartWarmup);
+            }
+
             var best = 0.0;
             double? at16 = null;
             foreach (var concurrency in options.Concurrency)

@@ -21,6 +21,9 @@ internal sealed class Options
           --ciphertexts N           ciphertexts per keypair and padding (default 32)
           --duration S              measured seconds per level (default 10)
           --warmup S                unmeasured seconds before each level (default 2)
+          --start-warmup S          unmeasured seconds at concurrency 16 before the first level, for
+                                    the runtime's tiered compilation to settle (default 20: it goes
+                                    on for about 20 s after the first requests)
           --concurrency LIST        closed-loop levels, comma separated (default 1,4,16,64)
           --rate R|auto|auto:F|0    open-loop run at R requests/s; auto = 0.7 (or F) x the concurrency-16
                                     closed-loop rate (else the best one); 0 = no open-loop run
@@ -61,6 +64,8 @@ internal sealed class Options
     public double Duration { get; private set; } = 10;
 
     public double Warmup { get; private set; } = 2;
+
+    public double StartWarmup { get; private set; } = 20;
 
     public IReadOnlyList<int> Concurrency { get; private set; } = [1, 4, 16, 64];
 
@@ -146,6 +151,9 @@ internal sealed class Options
                     break;
                 case "--warmup":
                     options.Warmup = Number(arg, Value(), 0);
+                    break;
+                case "--start-warmup":
+                    options.StartWarmup = Number(arg, Value(), 0);
                     break;
                 case "--concurrency":
                     options.Concurrency = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => Int(arg, v, 1))];

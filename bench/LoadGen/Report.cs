@@ -37,7 +37,7 @@ internal sealed class Report(Options options)
         Line($"");
         Line($"- started {Started:yyyy-MM-dd HH:mm:ss}Z against `{options.Url}`; client machine: {Machine.Describe()}");
         Line($"- {options.Keypairs} keypair(s), {options.Ciphertexts} ciphertext(s) per keypair and padding (random 32-byte secrets); every answer is checked against its secret");
-        Line($"- {options.Warmup} s warm-up (not counted) then {options.Duration} s measured per level; Hawk sha256, fresh nonce per request, payload hash {(options.PayloadHash ? "signed" : "not sent")}");
+        Line($"- {options.StartWarmup} s at concurrency 16 after start-up (not counted: the runtime's tiered compilation settles), then per level {options.Warmup} s warm-up (not counted) and {options.Duration} s measured; Hawk sha256, fresh nonce per request, payload hash {(options.PayloadHash ? "signed" : "not sent")}");
         Line($"");
         Line($"### Decrypt, closed loop (N workers, each sends when its previous answer arrived)");
         Line($"");
