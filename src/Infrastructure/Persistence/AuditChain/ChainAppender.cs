@@ -77,9 +77,9 @@ internal static class ChainAppender
 
         await using var move = Command(db, connection, transaction);
         move.CommandText = "UPDATE request_log_chain SET seq = @seq, hash = @hash WHERE id = @id";
-        Add(move, "@seq", linked[^1].Seq);
-        Add(move, "@hash", linked[^1].Hash);
-        Add(move, "@id", ChainHeadRow.SingletonId);
+        move.AddParameter("@seq", linked[^1].Seq);
+        move.AddParameter("@hash", linked[^1].Hash);
+        move.AddParameter("@id", ChainHeadRow.SingletonId);
         if (await move.ExecuteNonQueryAsync(cancellationToken) != 1)
         {
             throw new InvalidOperationException("The request-log chain head is missing: the schema was not created by the migrations.");
@@ -109,14 +109,6 @@ internal static class ChainAppender
         }
 
         return command;
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 
     private sealed record Column(string Name, RelationalTypeMapping Mapping, bool Nullable);

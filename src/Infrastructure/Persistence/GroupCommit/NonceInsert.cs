@@ -29,10 +29,10 @@ internal static class NonceInsert
         for (var i = 0; i < rows.Count; i++)
         {
             sql.Append(i == 0 ? string.Empty : ", ").Append($"(@c{i}, @n{i}, @t{i}, @s{i})");
-            Add(command, $"@c{i}", rows[i].CredentialId);
-            Add(command, $"@n{i}", rows[i].Nonce);
-            Add(command, $"@t{i}", rows[i].Ts);
-            Add(command, $"@s{i}", seenAt(rows[i].SeenAt));
+            command.AddParameter($"@c{i}", rows[i].CredentialId);
+            command.AddParameter($"@n{i}", rows[i].Nonce);
+            command.AddParameter($"@t{i}", rows[i].Ts);
+            command.AddParameter($"@s{i}", seenAt(rows[i].SeenAt));
         }
 
         command.CommandText = sql.Append(" ON CONFLICT DO NOTHING RETURNING credential_id, nonce, ts").ToString();
@@ -51,13 +51,5 @@ internal static class NonceInsert
         }
 
         return inserted;
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }
