@@ -11,7 +11,7 @@ namespace LocalKeyManager.Infrastructure.Persistence.AuditChain;
 /// <summary>
 /// Appends entries to the request-log chain inside the caller's transaction: locks the chain
 /// head (so concurrent instances serialise here), links each entry to the previous one, inserts
-/// them and moves the head. Plain SQL rather than the change tracker: this runs for every group
+/// them and moves the head. Its row binding is shared with PostgreSQL's one-statement append. Plain SQL rather than the change tracker: this runs for every group
 /// commit, and the change tracker cost more CPU than the rows themselves. Values are bound
 /// through the model's own type mappings, so each provider stores exactly what EF Core would.
 /// </summary>
@@ -41,54 +41,37 @@ internal static class ChainAppender
 
     public static async Task AppendAsync(KeyManagerDbContext db, IDatabaseDialect dialect, IReadOnlyList<RequestLogEntry> entries, CancellationToken cancellationToken)
     {
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("The request-log chain is appended to only inside a transaction that locks its head.");
-        var connection = transaction.Connection!;
-
-        var head = await LockHeadAsync(db, dialect, transaction, cancellationToken);
+        var head = await LockHeadAsync(db, dialect, cancellationToken);
         var linked = LinkedEntry.After(head, entries);
         if (linked.Count == 0)
         {
             return;
         }
 
-        var (table, columns) = Mapping(db.Model);
+        var transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        var target = Target(db.Model);
         for (var start = 0; start < linked.Count; start += RowsPerStatement)
         {
-            await using var insert = Command(db, connection, transaction);
-            var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (").AppendJoin(", ", columns.Select(c => c.Name)).Append(") VALUES ");
-            var end = Math.Min(linked.Count, start + RowsPerStatement);
-            for (var row = start; row < end; row++)
-            {
-                sql.Append(row == start ? "(" : ", (");
-                for (var c = 0; c < columns.Length; c++)
-                {
-                    var name = $"@p{row - start}_{c}";
-                    sql.Append(c == 0 ? string.Empty : ", ").Append(name);
-                    insert.Parameters.Add(columns[c].Mapping.CreateParameter(insert, name, Columns[c].Value(linked[row]), columns[c].Nullable));
-                }
-
-                sql.Append(')');
-            }
-
-            insert.CommandText = sql.ToString();
+            await using var insert = Command(db, transaction);
+            var rows = Rows(db.Model, insert, linked, start, Math.Min(linked.Count, start + RowsPerStatement));
+            insert.CommandText = $"INSERT INTO {target.Table} ({target.ColumnList}) VALUES {rows}";
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var move = Command(db, connection, transaction);
+        await using var move = Command(db, transaction);
         move.CommandText = "UPDATE request_log_chain SET seq = @seq, hash = @hash WHERE id = @id";
         move.AddParameter("@seq", linked[^1].Seq);
         move.AddParameter("@hash", linked[^1].Hash);
         move.AddParameter("@id", ChainHeadRow.SingletonId);
-        if (await move.ExecuteNonQueryAsync(cancellationToken) != 1)
-        {
-            throw new InvalidOperationException("The request-log chain head is missing: the schema was not created by the migrations.");
-        }
+        await move.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<ChainHeadRow> LockHeadAsync(KeyManagerDbContext db, IDatabaseDialect dialect, DbTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>Reads the chain head and locks it until the caller's transaction ends.</summary>
+    public static async Task<ChainHeadRow> LockHeadAsync(KeyManagerDbContext db, IDatabaseDialect dialect, CancellationToken cancellationToken)
     {
-        await using var command = Command(db, transaction.Connection!, transaction);
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("The request-log chain head is locked only inside a transaction.");
+        await using var command = Command(db, transaction);
         command.CommandText = dialect.LockChainHeadSql;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -99,9 +82,41 @@ internal static class ChainAppender
         return new ChainHeadRow { Id = reader.GetInt32(0), Seq = reader.GetInt64(1), Hash = (byte[])reader.GetValue(2) };
     }
 
-    private static DbCommand Command(KeyManagerDbContext db, DbConnection connection, DbTransaction transaction)
+    /// <summary>The request log's table and its column list, in the order <see cref="Rows"/> binds them.</summary>
+    public static (string Table, string ColumnList) Target(IModel model)
     {
-        var command = connection.CreateCommand();
+        var mapping = Mapping(model);
+        return (mapping.Table, mapping.ColumnList);
+    }
+
+    /// <summary>
+    /// <c>(@p0_0, ...), (@p1_0, ...)</c> for <paramref name="linked"/>[start..end), with each value
+    /// bound on <paramref name="command"/> through the model's type mapping of its column.
+    /// </summary>
+    public static string Rows(IModel model, DbCommand command, IReadOnlyList<LinkedEntry> linked, int start, int end)
+    {
+        var columns = Mapping(model).Columns;
+        var sql = new StringBuilder();
+        for (var row = start; row < end; row++)
+        {
+            sql.Append(row == start ? "(" : ", (");
+            for (var c = 0; c < columns.Length; c++)
+            {
+                var name = $"@p{row - start}_{c}";
+                sql.Append(c == 0 ? string.Empty : ", ").Append(name);
+                command.Parameters.Add(columns[c].Mapping.CreateParameter(command, name, Columns[c].Value(linked[row]), columns[c].Nullable));
+            }
+
+            sql.Append(')');
+        }
+
+        return sql.ToString();
+    }
+
+    /// <summary>A command on the context's connection, in <paramref name="transaction"/> if any, with the context's timeout.</summary>
+    public static DbCommand Command(KeyManagerDbContext db, DbTransaction? transaction)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = transaction;
         if (db.Database.GetCommandTimeout() is { } timeout)
         {
@@ -113,19 +128,13 @@ internal static class ChainAppender
 
     private sealed record Column(string Name, RelationalTypeMapping Mapping, bool Nullable);
 
-    private static readonly ConditionalWeakTable<IModel, Tuple<string, Column[]>> Mappings = [];
+    private sealed record RequestLogMapping(string Table, string ColumnList, Column[] Columns);
 
-    private static (string Table, Column[] Columns) Mapping(IModel model)
-    {
-        var mapping = Mappings.GetValue(model, static m =>
-        {
-            var (table, columns) = ReadMapping(m);
-            return Tuple.Create(table, columns);
-        });
-        return (mapping.Item1, mapping.Item2);
-    }
+    private static readonly ConditionalWeakTable<IModel, RequestLogMapping> Mappings = [];
 
-    private static (string Table, Column[] Columns) ReadMapping(IModel model)
+    private static RequestLogMapping Mapping(IModel model) => Mappings.GetValue(model, ReadMapping);
+
+    private static RequestLogMapping ReadMapping(IModel model)
     {
         var entity = model.FindEntityType(typeof(RequestLogEntry)) ?? throw new InvalidOperationException("The model has no request log.");
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
@@ -141,6 +150,6 @@ internal static class ChainAppender
             .Select(c => properties[c.Property])
             .Select(p => new Column(p.GetColumnName(table)!, p.GetRelationalTypeMapping(), p.IsNullable))
             .ToArray();
-        return (table.Name, columns);
+        return new RequestLogMapping(table.Name, string.Join(", ", columns.Select(c => c.Name)), columns);
     }
 }

@@ -29,7 +29,7 @@ internal sealed class EfRequestLog(KeyManagerDbContext db, IDatabaseDialect dial
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // The chain head is locked before anything is deleted, so appenders wait for the purge.
-            var head = (await db.ChainHead.FromSqlRaw(dialect.LockChainHeadSql).AsNoTracking().ToListAsync(ct)).Single();
+            var head = await AuditChain.ChainAppender.LockHeadAsync(db, dialect, ct);
             var purged = await db.RequestLog.Where(e => e.Timestamp <= upTo).ExecuteDeleteAsync(ct);
             var checkpoint = record(purged);
             await AuditChain.ChainAppender.AppendAsync(db, dialect, [checkpoint with { Detail = $"{checkpoint.Detail} The chain went up to entry {head.Seq} before the purge." }], ct);
