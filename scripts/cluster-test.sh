@@ -9,7 +9,8 @@
 #   fuzz.mjs    100,000 hostile requests against one instance;
 # and `audit verify` checks that all instances built one intact request-log chain.
 # scripts/test.sh (and so .ci/run) runs it after the .NET suites; it also runs on its own.
-# Set LKM_CLUSTER_REPORT=FILE to keep the numbers (JSON lines) for docs/reliability.md.
+# Set LKM_CLUSTER_REPORT=FILE to keep the numbers (JSON lines) for docs/reliability.md, and
+# LKM_CLUSTER_KEEP_LOGS=DIR to keep the instances' and HAProxy's logs.
 # Arguments choose suites (default: checks faults fuzz), e.g. `bash scripts/cluster-test.sh fuzz`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ cleanup() {
   if [ "$status" -ne 0 ]; then   # what the instances logged above Information, for the failure's cause
     for f in "$WORK"/instance-*.log; do [ -f "$f" ] && { log "$f (warnings and errors, last 40)"; grep -E '"(Warning|Error|Critical)"' "$f" | tail -n 40 | cut -c1-2000; }; done
   fi
+  [ -n "${LKM_CLUSTER_KEEP_LOGS:-}" ] && { mkdir -p "$LKM_CLUSTER_KEEP_LOGS"; cp "$WORK"/*.log "$LKM_CLUSTER_KEEP_LOGS"/ 2>/dev/null; }
   for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
   bash scripts/postgres-cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true
   rm -rf "$WORK"

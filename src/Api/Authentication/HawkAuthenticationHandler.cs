@@ -32,6 +32,7 @@ public sealed class HawkAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var hawkRequest = requestReader.Read(Context);
         var (success, failure) = await authenticator.AuthenticateAsync(
             hawkRequest,
@@ -58,7 +59,7 @@ public sealed class HawkAuthenticationHandler(
                 success);
         }
 
-        Context.Features.Set(new HawkContextFeature { Authentication = success });
+        Context.Features.Set(new HawkContextFeature { Authentication = success, StartedAt = startedAt });
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, success.CredentialId),

@@ -8,4 +8,7 @@ public sealed class HawkContextFeature
     public HawkAuthentication? Authentication { get; init; }
 
     public HawkFailure? Failure { get; init; }
+
+    /// <summary>When authentication began (<see cref="System.Diagnostics.Stopwatch"/> ticks): the request's answer is due within a budget counted from here.</summary>
+    public long StartedAt { get; init; }
 }

@@ -69,8 +69,8 @@ internal static class DatabaseRegistration
         }
 
         services.AddSingleton<GroupCommit.GroupCommitWriter>();
-        services.AddSingleton(new RecentReads<Domain.Keys.KeypairId, KeypairRow>(EfKeypairRepository.RecentLifetime));
-        services.AddSingleton(new RecentReads<string, CredentialRow>(EfCredentialRepository.RecentLifetime, rememberAbsence: true));
+        services.AddSingleton(sp => new RecentReads<Domain.Keys.KeypairId, KeypairRow>(sp.GetRequiredService<IServiceScopeFactory>(), EfKeypairRepository.RecentLifetime));
+        services.AddSingleton(sp => new RecentReads<string, CredentialRow>(sp.GetRequiredService<IServiceScopeFactory>(), EfCredentialRepository.RecentLifetime, rememberAbsence: true));
         services.AddScoped<IKeypairRepository, EfKeypairRepository>();
         services.AddScoped<ICredentialRepository, EfCredentialRepository>();
         services.AddScoped<IReplayGuard, EfReplayGuard>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LocalKeyManager.Infrastructure.Persistence;
 
@@ -8,26 +9,91 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// known bound. With <paramref name="rememberAbsence"/>, "no such row" is remembered as well, so
 /// a known and an unknown id cost the same time (no timing oracle for which ids exist).
 /// Bounded: past the limit it starts over.
+/// <para>
+/// A read runs once per id at a time, on a database context and a thread of its own, and callers
+/// wait for it at most <see cref="MaxWait"/>: a database that hangs costs a request a bounded wait
+/// and then a 503, whatever the driver does. Npgsql answers a command timeout by sending
+/// PostgreSQL a cancel request and reading the reply synchronously with no time limit; against a
+/// server that accepts connections but never answers, that held requests (and a pool thread each)
+/// until the server woke up. An abandoned read now blocks only its own thread and context.
+/// </para>
 /// </summary>
-public sealed class RecentReads<TKey, TValue>(TimeSpan lifetime, bool rememberAbsence = false, int maxEntries = 10_000)
+public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeSpan lifetime, bool rememberAbsence = false, int maxEntries = 10_000)
     where TKey : notnull
     where TValue : class
 {
-    private readonly ConcurrentDictionary<TKey, (TValue? Value, long ExpiresAt)> _entries = new();
+    /// <summary>How long a request waits for a read; two of them and the request-log wait fit in API.md's 5 s.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(2);
 
-    public async Task<TValue?> GetAsync(TKey key, Func<TKey, Task<TValue?>> load)
+    private readonly ConcurrentDictionary<TKey, (TValue? Value, long ExpiresAt)> _entries = new();
+    private readonly ConcurrentDictionary<TKey, Task<TValue?>> _reading = new();
+
+    /// <summary>
+    /// The row, from memory if read recently, else from the database through <paramref name="read"/>
+    /// (given its own context). <paramref name="cancellationToken"/> only stops this caller's wait.
+    /// </summary>
+    /// <exception cref="TimeoutException">The read did not finish within <see cref="MaxWait"/>.</exception>
+    public Task<TValue?> GetAsync(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, CancellationToken cancellationToken)
     {
-        var now = Environment.TickCount64;
-        if (_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > now)
+        if (_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > Environment.TickCount64)
         {
-            return entry.Value;
+            return Task.FromResult(entry.Value);
         }
 
-        var value = await load(key);
+        var mine = new TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = _reading.GetOrAdd(key, mine.Task);
+        if (reading == mine.Task)
+        {
+            _ = Task.Factory.StartNew(() => Read(key, read, mine), CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        }
+
+        return reading.WaitAsync(MaxWait, cancellationToken);
+    }
+
+    /// <summary>
+    /// Forgets a row this instance has just changed, so it sees its own change at once; a read
+    /// already under way is not remembered when it ends (it may have seen the row before).
+    /// </summary>
+    public void Forget(TKey key)
+    {
+        _reading.TryRemove(key, out _);
+        _entries.TryRemove(key, out _);
+    }
+
+    private void Read(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, TaskCompletionSource<TValue?> completion)
+    {
+        // Valid from when the read started: the row is at least that fresh.
+        var started = Environment.TickCount64;
+        try
+        {
+            TValue? value;
+            using (var scope = scopes.CreateScope())
+            {
+                value = read(scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>(), key);
+            }
+
+            // Remembered only if nobody forgot the id meanwhile.
+            if (_reading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, completion.Task)))
+            {
+                Remember(key, value, started);
+            }
+
+            completion.SetResult(value);
+        }
+        catch (Exception e)
+        {
+            _reading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, completion.Task));
+            completion.SetException(e);
+            _ = completion.Task.Exception;   // observed: every waiter may have given up already
+        }
+    }
+
+    private void Remember(TKey key, TValue? value, long started)
+    {
         if (value is null && !rememberAbsence)
         {
             _entries.TryRemove(key, out _);
-            return null;
+            return;
         }
 
         if (_entries.Count >= maxEntries)
@@ -35,10 +101,6 @@ public sealed class RecentReads<TKey, TValue>(TimeSpan lifetime, bool rememberAb
             _entries.Clear();
         }
 
-        _entries[key] = (value, now + (long)lifetime.TotalMilliseconds);
-        return value;
+        _entries[key] = (value, started + (long)lifetime.TotalMilliseconds);
     }
-
-    /// <summary>Forgets a row this instance has just changed, so it sees its own change at once.</summary>
-    public void Forget(TKey key) => _entries.TryRemove(key, out _);
 }

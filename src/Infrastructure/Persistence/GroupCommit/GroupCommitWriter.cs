@@ -26,6 +26,12 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// How long authentication waits for a replay record: it comes after the credential's read
+    /// (<see cref="RecentReads{TKey, TValue}.MaxWait"/>), and both must leave time for a 503 within 5 s.
+    /// </summary>
+    public static readonly TimeSpan MaxNonceWait = TimeSpan.FromSeconds(2);
+
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly IDatabaseDialect _dialect;
@@ -47,17 +53,17 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     }
 
     /// <summary>Records a replay triple; true when this call was the first to record it.</summary>
-    public Task<bool> RecordNonceAsync(NonceRow row, CancellationToken cancellationToken) => EnqueueAsync(new NonceWrite(row), cancellationToken);
+    public Task<bool> RecordNonceAsync(NonceRow row, CancellationToken cancellationToken) => EnqueueAsync(new NonceWrite(row), MaxNonceWait, cancellationToken);
 
     /// <summary>
     /// Records a replay triple and, only if this call was the first to record it, appends the
     /// request's log entry; true once both are committed, false (nothing appended) for a replay.
     /// </summary>
     public Task<bool> AppendIfFirstUseAsync(NonceRow row, RequestLogEntry entry, CancellationToken cancellationToken) =>
-        EnqueueAsync(new NonceWrite(row) { Entry = entry }, cancellationToken);
+        EnqueueAsync(new NonceWrite(row) { Entry = entry }, MaxWait, cancellationToken);
 
     /// <summary>Appends a request-log entry; completes once it is committed.</summary>
-    public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => EnqueueAsync(new LogWrite(entry), cancellationToken);
+    public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => EnqueueAsync(new LogWrite(entry), MaxWait, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -65,7 +71,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         await _loop;
     }
 
-    private Task<bool> EnqueueAsync(PendingWrite write, CancellationToken cancellationToken)
+    private Task<bool> EnqueueAsync(PendingWrite write, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         if (!_queue.Writer.TryWrite(write))
         {
@@ -73,7 +79,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
 
         // The write goes ahead even if this caller stops waiting: once queued it is committed.
-        return write.Completion.Task.WaitAsync(MaxWait, cancellationToken);
+        return write.Completion.Task.WaitAsync(maxWait, cancellationToken);
     }
 
     private async Task RunAsync()

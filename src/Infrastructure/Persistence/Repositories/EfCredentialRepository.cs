@@ -38,7 +38,7 @@ internal sealed class EfCredentialRepository(KeyManagerDbContext db, IDatabaseDi
 
     public async Task<HawkCredential?> FindRecentAsync(string id, CancellationToken cancellationToken)
     {
-        var row = await recent.GetAsync(id, key => db.Credentials.AsNoTracking().SingleOrDefaultAsync(c => c.Id == key, cancellationToken));
+        var row = await recent.GetAsync(id, static (context, key) => context.Credentials.AsNoTracking().SingleOrDefault(c => c.Id == key), cancellationToken);
         return row is null ? null : ToDomain(row);
     }
 

@@ -36,7 +36,7 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
     public async Task<Keypair?> FindRecentAsync(KeypairId id, CancellationToken cancellationToken)
     {
         // Rows are cached, not entities: every caller gets its own Keypair to work with.
-        var row = await recent.GetAsync(id, key => db.Keypairs.AsNoTracking().SingleOrDefaultAsync(k => k.Id == key.Value, cancellationToken));
+        var row = await recent.GetAsync(id, static (context, key) => context.Keypairs.AsNoTracking().SingleOrDefault(k => k.Id == key.Value), cancellationToken);
         return row is null ? null : ToDomain(row);
     }
 

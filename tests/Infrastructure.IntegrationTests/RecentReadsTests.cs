@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using LocalKeyManager.Infrastructure.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LocalKeyManager.Infrastructure.IntegrationTests;
+
+/// <summary>
+/// The read-through memory of credentials and keypairs when the database hangs: a caller's wait is
+/// bounded, one read runs per id, and a change made meanwhile is not covered by an older read.
+/// </summary>
+public sealed class RecentReadsTests : IAsyncLifetime
+{
+    private TestServices _services = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _services = await TestServices.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task A_read_that_hangs_is_run_once_and_every_caller_gives_up_after_MaxWait()
+    {
+        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1));
+        using var release = new ManualResetEventSlim();
+        var calls = 0;
+        string? Hanging(KeyManagerDbContext db, string key)
+        {
+            Interlocked.Increment(ref calls);
+            release.Wait(TimeSpan.FromSeconds(30));
+            return $"row {key}";
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var callers = Enumerable.Range(0, 3).Select(_ => reads.GetAsync("a", Hanging, Ct)).ToList();
+        foreach (var caller in callers)
+        {
+            await caller.Invoking(c => c).Should().ThrowAsync<TimeoutException>();
+        }
+
+        // Bounded by MaxWait (2 s), not by the read: the read is still blocked.
+        stopwatch.Elapsed.Should().BeLessThan(RecentReads<string, string>.MaxWait * 2);
+        calls.Should().Be(1);
+
+        // When the database answers at last, the row is remembered: no second read.
+        release.Set();
+        (await reads.GetAsync("a", Hanging, Ct)).Should().Be("row a");
+        (await reads.GetAsync("a", Hanging, Ct)).Should().Be("row a");
+        calls.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_row_forgotten_while_it_is_being_read_is_read_again_next_time()
+    {
+        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1));
+        using var release = new ManualResetEventSlim();
+        var version = 0;
+        string? Read(KeyManagerDbContext db, string key)
+        {
+            var seen = Interlocked.Increment(ref version);
+            release.Wait(TimeSpan.FromSeconds(30));
+            return $"version {seen}";
+        }
+
+        var before = reads.GetAsync("a", Read, Ct);
+        SpinWait.SpinUntil(() => Volatile.Read(ref version) == 1, TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        // The row changes here (e.g. revoked) while the read above may have seen it as it was.
+        reads.Forget("a");
+        release.Set();
+        (await before).Should().Be("version 1");
+
+        (await reads.GetAsync("a", Read, Ct)).Should().Be("version 2");
+        (await reads.GetAsync("a", Read, Ct)).Should().Be("version 2");
+    }
+
+    [Fact]
+    public async Task A_failed_read_is_not_remembered_and_the_next_caller_reads_again()
+    {
+        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1));
+        var calls = 0;
+        string? FailsOnce(KeyManagerDbContext db, string key) =>
+            Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("database unavailable") : $"row {key}";
+
+        await reads.Invoking(r => r.GetAsync("a", FailsOnce, Ct)).Should().ThrowAsync<InvalidOperationException>();
+        (await reads.GetAsync("a", FailsOnce, Ct)).Should().Be("row a");
+        calls.Should().Be(2);
+    }
+}
