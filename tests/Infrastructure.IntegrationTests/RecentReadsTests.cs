@@ -10,24 +10,33 @@ namespace LocalKeyManager.Infrastructure.IntegrationTests;
 /// </summary>
 public sealed class RecentReadsTests : IAsyncLifetime
 {
+    /// <summary>What a read blocks on until the test lets the database "answer".</summary>
+    private readonly ManualResetEventSlim _release = new();
+
     private TestServices _services = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync() => _services = await TestServices.StartAsync();
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _release.Set();
+        await _services.DisposeAsync();
+        _release.Dispose();
+    }
+
+    private RecentReads<string, string> NewReads() => new(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1));
 
     [Fact]
     public async Task A_read_that_hangs_is_run_once_and_every_caller_gives_up_after_MaxWait()
     {
-        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1));
-        using var release = new ManualResetEventSlim();
+        var reads = NewReads();
         var calls = 0;
         string? Hanging(KeyManagerDbContext db, string key)
         {
             Interlocked.Increment(ref calls);
-            release.Wait(TimeSpan.FromSeconds(30));
+            _release.Wait(TimeSpan.FromSeconds(30));
             return $"row {key}";
         }
 
@@ -43,7 +52,7 @@ public sealed class RecentReadsTests : IAsyncLifetime
         calls.Should().Be(1);
 
         // When the database answers at last, the row is remembered: no second read.
-        release.Set();
+        _release.Set();
         (await reads.GetAsync("a", Hanging, Ct)).Should().Be("row a");
         (await reads.GetAsync("a", Hanging, Ct)).Should().Be("row a");
         calls.Should().Be(1);
@@ -52,13 +61,12 @@ public sealed class RecentReadsTests : IAsyncLifetime
     [Fact]
     public async Task A_row_forgotten_while_it_is_being_read_is_read_again_next_time()
     {
-        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1));
-        using var release = new ManualResetEventSlim();
+        var reads = NewReads();
         var version = 0;
         string? Read(KeyManagerDbContext db, string key)
         {
             var seen = Interlocked.Increment(ref version);
-            release.Wait(TimeSpan.FromSeconds(30));
+            _release.Wait(TimeSpan.FromSeconds(30));
             return $"version {seen}";
         }
 
@@ -67,7 +75,7 @@ public sealed class RecentReadsTests : IAsyncLifetime
 
         // The row changes here (e.g. revoked) while the read above may have seen it as it was.
         reads.Forget("a");
-        release.Set();
+        _release.Set();
         (await before).Should().Be("version 1");
 
         (await reads.GetAsync("a", Read, Ct)).Should().Be("version 2");
@@ -77,7 +85,7 @@ public sealed class RecentReadsTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_read_is_not_remembered_and_the_next_caller_reads_again()
     {
-        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1));
+        var reads = NewReads();
         var calls = 0;
         string? FailsOnce(KeyManagerDbContext db, string key) =>
             Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("database unavailable") : $"row {key}";
