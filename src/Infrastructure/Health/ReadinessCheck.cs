@@ -14,25 +14,19 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
+    private readonly Lock _lock = new();
+    private Task<string?>? _databaseCheck;
+
     public async Task<string?> CheckAsync(CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
-            if (!await db.Database.CanConnectAsync(timeout.Token))
+            if (await DatabaseCheck().WaitAsync(Timeout, cancellationToken) is { } problem)
             {
-                return "database unreachable";
-            }
-
-            if ((await db.Database.GetPendingMigrationsAsync(timeout.Token)).Any())
-            {
-                return "database schema behind";
+                return problem;
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
             return "database unreachable";
         }
@@ -49,6 +43,45 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
         catch (Exception e) when (e is KeyUnwrapException or CryptographicException or InvalidOperationException)
         {
             return "key protector unusable";
+        }
+    }
+
+    /// <summary>
+    /// The database part, on a thread of its own and without a cancellation token, one at a time:
+    /// Npgsql answers a timeout or a cancellation by sending PostgreSQL a cancel request and reading
+    /// the reply synchronously with no time limit, so against a server that accepts connections but
+    /// never answers, each probe would otherwise hold a pool thread until it woke up. Callers give up
+    /// after <see cref="Timeout"/>; probes that come meanwhile share the check under way.
+    /// </summary>
+    private Task<string?> DatabaseCheck()
+    {
+        lock (_lock)
+        {
+            if (_databaseCheck is null || _databaseCheck.IsCompleted)
+            {
+                _databaseCheck = Task.Factory.StartNew(CheckDatabase, CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
+
+            return _databaseCheck;
+        }
+    }
+
+    private string? CheckDatabase()
+    {
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+            if (!db.Database.CanConnect())
+            {
+                return "database unreachable";
+            }
+
+            return db.Database.GetPendingMigrations().Any() ? "database schema behind" : null;
+        }
+        catch (Exception)
+        {
+            return "database unreachable";
         }
     }
 }
