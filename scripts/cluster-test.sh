@@ -23,6 +23,8 @@ cleanup() {
   fi
   [ -n "${LKM_CLUSTER_KEEP_LOGS:-}" ] && { mkdir -p "$LKM_CLUSTER_KEEP_LOGS"; cp "$WORK"/*.log "$LKM_CLUSTER_KEEP_LOGS"/ 2>/dev/null; }
   for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+  # A check that failed during the hang fault leaves PostgreSQL stopped (SIGSTOP): wake it to stop it.
+  pm=$(head -n1 "$WORK/pg/data/postmaster.pid" 2>/dev/null) && [ -n "$pm" ] && kill -s CONT "$pm" $(pgrep -P "$pm") 2>/dev/null
   bash scripts/postgres-cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
