@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using LocalKeyManager.Api.ErrorHandling;
@@ -32,7 +33,7 @@ public sealed class HawkAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var startedAt = Stopwatch.GetTimestamp();
         var hawkRequest = requestReader.Read(Context);
         var (success, failure) = await authenticator.AuthenticateAsync(
             hawkRequest,

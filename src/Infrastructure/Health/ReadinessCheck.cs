@@ -47,11 +47,9 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
     }
 
     /// <summary>
-    /// The database part, on a thread of its own and without a cancellation token, one at a time:
-    /// Npgsql answers a timeout or a cancellation by sending PostgreSQL a cancel request and reading
-    /// the reply synchronously with no time limit, so against a server that accepts connections but
-    /// never answers, each probe would otherwise hold a pool thread until it woke up. Callers give up
-    /// after <see cref="Timeout"/>; probes that come meanwhile share the check under way.
+    /// The database part, as <see cref="AbandonableDatabaseWork"/> (a timeout token handed to Npgsql
+    /// made every probe hang while PostgreSQL did), one at a time: probes that come meanwhile share
+    /// the check under way, and each gives up after <see cref="Timeout"/>.
     /// </summary>
     private Task<string?> DatabaseCheck()
     {
@@ -59,19 +57,17 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
         {
             if (_databaseCheck is null || _databaseCheck.IsCompleted)
             {
-                _databaseCheck = Task.Factory.StartNew(CheckDatabase, CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+                _databaseCheck = AbandonableDatabaseWork.Start(scopes, CheckDatabase);
             }
 
             return _databaseCheck;
         }
     }
 
-    private string? CheckDatabase()
+    private static string? CheckDatabase(KeyManagerDbContext db)
     {
         try
         {
-            using var scope = scopes.CreateScope();
-            var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
             if (!db.Database.CanConnect())
             {
                 return "database unreachable";

@@ -10,12 +10,9 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// a known and an unknown id cost the same time (no timing oracle for which ids exist).
 /// Bounded: past the limit it starts over.
 /// <para>
-/// A read runs once per id at a time, on a database context and a thread of its own, and callers
-/// wait for it at most <see cref="MaxWait"/>: a database that hangs costs a request a bounded wait
-/// and then a 503, whatever the driver does. Npgsql answers a command timeout by sending
-/// PostgreSQL a cancel request and reading the reply synchronously with no time limit; against a
-/// server that accepts connections but never answers, that held requests (and a pool thread each)
-/// until the server woke up. An abandoned read now blocks only its own thread and context.
+/// A read runs once per id at a time, as <see cref="AbandonableDatabaseWork"/>, and callers wait
+/// for it at most <see cref="MaxWait"/>: a database that hangs costs a request a bounded wait and
+/// then a 503, whatever the driver does.
 /// </para>
 /// </summary>
 public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeSpan lifetime, bool rememberAbsence = false, int maxEntries = 10_000)
@@ -44,7 +41,7 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
         var reading = _reading.GetOrAdd(key, mine.Task);
         if (reading == mine.Task)
         {
-            _ = Task.Factory.StartNew(() => Read(key, read, mine), CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            _ = ReadAsync(key, read, mine);
         }
 
         return reading.WaitAsync(MaxWait, cancellationToken);
@@ -60,17 +57,13 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
         _entries.TryRemove(key, out _);
     }
 
-    private void Read(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, TaskCompletionSource<TValue?> completion)
+    private async Task ReadAsync(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, TaskCompletionSource<TValue?> completion)
     {
         // Valid from when the read started: the row is at least that fresh.
         var started = Environment.TickCount64;
         try
         {
-            TValue? value;
-            using (var scope = scopes.CreateScope())
-            {
-                value = read(scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>(), key);
-            }
+            var value = await AbandonableDatabaseWork.Start(scopes, db => read(db, key));
 
             // Remembered only if nobody forgot the id meanwhile.
             if (_reading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, completion.Task)))
