@@ -164,6 +164,9 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
 // 2. PostgreSQL down for 10 s under load. The balancer checks liveness, so the instances stay in
 //    rotation and answer the 503 problems themselves (HAProxy's own 503 would carry no X-LKM-Server).
 {
+    // A request may fail from the moment the command is issued (stopping takes a while), as with
+    // killNine's signalledAt; the outage is measured from when the command returned.
+    const stoppingAt = Date.now();
     await ctlAsync('pg-down');
     const downAt = Date.now();
     const readyFailsMs = await Promise.all(instances.map(base =>
@@ -171,7 +174,7 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
     await sleep(Math.max(0, downAt + 10000 - Date.now()));
     await ctlAsync('pg-up');
     const upAt = Date.now();
-    explained.push([e => e.kind === '5xx' && e.status === 503 && e.problem && e.server && e.start < upAt + 5000 && e.end > downAt - 50, 'database down']);
+    explained.push([e => e.kind === '5xx' && e.status === 503 && e.problem && e.server && e.start < upAt + 5000 && e.end > stoppingAt - 50, 'database down']);
     const readyBackMs = await Promise.all(instances.map(base =>
         until(`${base}/health/ready after the database returned`, async () => (await ready(base)) === 200, 5000, 50).then(() => Date.now() - upAt)));
     await until('a decrypt succeeds after the database returned', () => load.events.some(e => e.start >= upAt && e.kind === 'ok'), 5000, 20);
@@ -196,6 +199,7 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
 // 2b. PostgreSQL hangs for 8 s (SIGSTOP: connections are accepted, nothing answers): no request
 //     may hang past the 5 s API.md allows, and the service recovers by itself.
 {
+    const freezingAt = Date.now();
     await ctlAsync('pg-freeze');
     const frozenAt = Date.now();
     // Readiness probes during the hang answer 503 in time too, not when the database wakes up.
@@ -208,7 +212,7 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
     await sleep(Math.max(0, frozenAt + 8000 - Date.now()));
     await ctlAsync('pg-thaw');
     const thawedAt = Date.now();
-    explained.push([e => e.kind === '5xx' && e.status === 503 && e.problem && e.server && e.start < thawedAt + 5000 && e.end > frozenAt - 50, 'database hanging']);
+    explained.push([e => e.kind === '5xx' && e.status === 503 && e.problem && e.server && e.start < thawedAt + 5000 && e.end > freezingAt - 50, 'database hanging']);
     await until('a decrypt succeeds after the database woke up', () => load.events.some(e => e.start >= thawedAt && e.kind === 'ok'), 10000, 20);
     await sleep(Math.max(0, thawedAt + 8000 - Date.now()));
     const hang = load.between(frozenAt, thawedAt);
