@@ -31,6 +31,7 @@ public static class DependencyInjection
             ? sp.GetRequiredService<Crypto.KeyProtection.Pkcs11.Pkcs11KeyProtector>()
             : sp.GetRequiredService<LocalKeyProtector>());
         services.AddSingleton<PrivateKeyCache>();
+        services.AddSingleton<RsaWorkers>();
         services.AddSingleton<IRsaEngine, RsaEngine>();
         services.AddScoped<MasterKeyInitializer>();
         services.AddSingleton<MasterKeyRotation>();

@@ -54,7 +54,7 @@ public sealed class Pkcs11KeyProtectorTests
         using var rsa = RSA.Create();
         rsa.ImportRSAPublicKey(keypair.PublicKey, out _);
         var secret = RandomNumberGenerator.GetBytes(32);
-        services.Get<IRsaEngine>().TryDecrypt(keypair, rsa.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, out var plaintext).Should().BeTrue();
+        var plaintext = await services.Get<IRsaEngine>().DecryptAsync(keypair, rsa.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, Ct);
         plaintext.Should().Equal(secret);
         File.Exists(Path.Combine(services.Directory, MasterKeyInitializer.DefaultKeyFileName)).Should().BeFalse();
     }

@@ -46,12 +46,12 @@ public sealed class RsaEngineTests : IAsyncLifetime
     [Theory]
     [InlineData(RsaPadding.OaepSha1)]
     [InlineData(RsaPadding.Pkcs1)]
-    public void Decrypts_what_the_public_key_encrypted(RsaPadding padding)
+    public async Task Decrypts_what_the_public_key_encrypted(RsaPadding padding)
     {
         var secret = RandomNumberGenerator.GetBytes(32);
         var ciphertext = _public.Encrypt(secret, padding == RsaPadding.Pkcs1 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.OaepSHA1);
 
-        _rsa.TryDecrypt(_keypair, ciphertext, padding, out var plaintext).Should().BeTrue();
+        var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, padding, TestContext.Current.CancellationToken);
         plaintext.Should().Equal(secret);
     }
 
@@ -77,7 +77,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
             process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
 
             var ciphertext = await File.ReadAllBytesAsync(Path.Combine(folder, "ct"), TestContext.Current.CancellationToken);
-            _rsa.TryDecrypt(_keypair, ciphertext, padding, out var plaintext).Should().BeTrue();
+            var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, padding, TestContext.Current.CancellationToken);
             plaintext.Should().Equal(secret);
         }
         finally
@@ -87,18 +87,17 @@ public sealed class RsaEngineTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Wrong_padding_wrong_key_wrong_length_and_garbage_all_fail_the_same_way()
+    public async Task Wrong_padding_wrong_key_wrong_length_and_garbage_all_fail_the_same_way()
     {
         var secret = RandomNumberGenerator.GetBytes(32);
         using var other = RSA.Create(3072);
 
-        _rsa.TryDecrypt(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.Pkcs1), RsaPadding.OaepSha1, out _).Should().BeFalse();
-        _rsa.TryDecrypt(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.Pkcs1, out _).Should().BeFalse();
-        _rsa.TryDecrypt(_keypair, other.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, out _).Should().BeFalse();
-        _rsa.TryDecrypt(_keypair, new byte[383], RsaPadding.OaepSha1, out _).Should().BeFalse();
-        _rsa.TryDecrypt(_keypair, new byte[385], RsaPadding.Pkcs1, out _).Should().BeFalse();
-        _rsa.TryDecrypt(_keypair, RandomNumberGenerator.GetBytes(384), RsaPadding.OaepSha1, out var plaintext).Should().BeFalse();
-        plaintext.Should().BeEmpty();
+        (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.Pkcs1), RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.Pkcs1, TestContext.Current.CancellationToken)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, other.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, new byte[383], RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, new byte[385], RsaPadding.Pkcs1, TestContext.Current.CancellationToken)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, RandomNumberGenerator.GetBytes(384), RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
     }
 
     [Fact]
@@ -108,34 +107,33 @@ public sealed class RsaEngineTests : IAsyncLifetime
         var ciphertexts = secrets.Select(s => _public.Encrypt(s, RSAEncryptionPadding.OaepSHA1)).ToArray();
 
         var failures = 0;
-        await Parallel.ForAsync(0, 800, new ParallelOptions { MaxDegreeOfParallelism = 8 }, (i, _) =>
+        await Parallel.ForAsync(0, 800, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
             var index = i % secrets.Length;
-            if (!_rsa.TryDecrypt(_keypair, ciphertexts[index], RsaPadding.OaepSha1, out var plaintext) || !plaintext.AsSpan().SequenceEqual(secrets[index]))
+            var plaintext = await _rsa.DecryptAsync(_keypair, ciphertexts[index], RsaPadding.OaepSha1, ct);
+            if (plaintext is null || !plaintext.AsSpan().SequenceEqual(secrets[index]))
             {
                 Interlocked.Increment(ref failures);
             }
-
-            return ValueTask.CompletedTask;
         });
 
         failures.Should().Be(0);
     }
 
     [Fact]
-    public void A_tampered_wrapped_key_fails_closed_with_an_unwrap_error()
+    public async Task A_tampered_wrapped_key_fails_closed_with_an_unwrap_error()
     {
         var blob = (byte[])_keypair.PrivateKey!.Blob.Clone();
         blob[^5] ^= 0x80;
         var tampered = Keypair.Restore(KeypairId.New(), _keypair.PublicKey, _keypair.PrivateKey! with { Blob = blob }, _keypair.CreatedAt, KeyState.Enabled);
 
-        var act = () => _rsa.TryDecrypt(tampered, new byte[384], RsaPadding.OaepSha1, out _);
+        var act = () => _rsa.DecryptAsync(tampered, new byte[384], RsaPadding.OaepSha1, TestContext.Current.CancellationToken);
 
-        act.Should().Throw<KeyUnwrapException>();
+        await act.Should().ThrowAsync<KeyUnwrapException>();
     }
 
     [Fact]
-    public void Imports_the_originals_base64_der_pkcs1_and_pem_pkcs1_pkcs8_and_der_pkcs8()
+    public async Task Imports_the_originals_base64_der_pkcs1_and_pem_pkcs1_pkcs8_and_der_pkcs8()
     {
         using var original = RSA.Create(2048);
         var secret = RandomNumberGenerator.GetBytes(32);
@@ -157,7 +155,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
             imported.Should().NotBeNull(error);
             imported!.PublicKey.Should().Equal(original.ExportRSAPublicKey());
             var keypair = Keypair.Create(id, imported.PublicKey, imported.PrivateKey, Instant.FromUnixTimeSeconds(0));
-            _rsa.TryDecrypt(keypair, ciphertext, RsaPadding.OaepSha1, out var plaintext).Should().BeTrue();
+            var plaintext = await _rsa.DecryptAsync(keypair, ciphertext, RsaPadding.OaepSha1, TestContext.Current.CancellationToken);
             plaintext.Should().Equal(secret);
         }
     }
@@ -188,18 +186,18 @@ public sealed class RsaEngineTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Forget_drops_the_parsed_key_and_a_later_decrypt_parses_it_again()
+    public async Task Forget_drops_the_parsed_key_and_a_later_decrypt_parses_it_again()
     {
         var secret = RandomNumberGenerator.GetBytes(32);
         var ciphertext = _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1);
         var cache = _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>();
 
-        _rsa.TryDecrypt(_keypair, ciphertext, RsaPadding.OaepSha1, out _).Should().BeTrue();
+        (await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().NotBeNull();
         var before = cache.Count;
         _rsa.Forget(_keypair.Id);
 
         cache.Count.Should().Be(before - 1);
-        _rsa.TryDecrypt(_keypair, ciphertext, RsaPadding.OaepSha1, out var plaintext).Should().BeTrue();
+        var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, TestContext.Current.CancellationToken);
         plaintext.Should().Equal(secret);
     }
 }

@@ -12,10 +12,11 @@ public interface IRsaEngine
     GeneratedKeypair Generate(KeypairId id);
 
     /// <summary>
-    /// Decrypts with the keypair's private key. Returns false for every undecryptable input
-    /// (wrong length, wrong padding, wrong key) without saying which.
+    /// Decrypts with the keypair's private key. Answers null for every undecryptable input
+    /// (wrong length, wrong padding, wrong key) without saying which. Canceled, without using
+    /// the key, when <paramref name="cancellationToken"/> fires before the decrypt starts.
     /// </summary>
-    bool TryDecrypt(Keypair keypair, ReadOnlySpan<byte> ciphertext, RsaPadding padding, out byte[] plaintext);
+    Task<byte[]?> DecryptAsync(Keypair keypair, byte[] ciphertext, RsaPadding padding, CancellationToken cancellationToken);
 
     /// <summary>
     /// Reads an existing private key (base64 DER PKCS#1 as the original service stored it, PEM

@@ -5,7 +5,7 @@ using LocalKeyManager.Domain.Keys;
 namespace LocalKeyManager.Infrastructure.Crypto;
 
 /// <summary>RSA with the framework's implementation (OpenSSL on Linux); nothing hand-rolled.</summary>
-public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache) : IRsaEngine
+public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, RsaWorkers workers) : IRsaEngine
 {
     public const int KeySizeBits = 3072;
 
@@ -15,31 +15,9 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache) : 
         return Wrap(id, rsa);
     }
 
-    public bool TryDecrypt(Keypair keypair, ReadOnlySpan<byte> ciphertext, RsaPadding padding, out byte[] plaintext)
-    {
-        var rsaPadding = padding == RsaPadding.Pkcs1 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.OaepSHA1;
-        var input = ciphertext.ToArray();
-        var result = cache.Use(keypair, rsa =>
-        {
-            // A ciphertext is exactly as long as the modulus; anything else cannot decrypt.
-            if (input.Length != (rsa.KeySize + 7) / 8)
-            {
-                return null;
-            }
-
-            try
-            {
-                return rsa.Decrypt(input, rsaPadding);
-            }
-            catch (CryptographicException)
-            {
-                return null;
-            }
-        });
-
-        plaintext = result ?? [];
-        return result is not null;
-    }
+    /// <summary>On <see cref="RsaWorkers"/>, with a parsed key from <see cref="PrivateKeyCache"/>.</summary>
+    public Task<byte[]?> DecryptAsync(Keypair keypair, byte[] ciphertext, RsaPadding padding, CancellationToken cancellationToken) =>
+        workers.RunAsync((Engine: this, Keypair: keypair, Ciphertext: ciphertext, Padding: padding), static s => s.Engine.Decrypt(s.Keypair, s.Ciphertext, s.Padding), cancellationToken);
 
     public GeneratedKeypair? TryImport(KeypairId id, string privateKey, int minimumBits, out string error)
     {
@@ -61,6 +39,28 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache) : 
     }
 
     public void Forget(KeypairId id) => cache.Forget(id);
+
+    private byte[]? Decrypt(Keypair keypair, byte[] ciphertext, RsaPadding padding)
+    {
+        var rsaPadding = padding == RsaPadding.Pkcs1 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.OaepSHA1;
+        return cache.Use(keypair, rsa =>
+        {
+            // A ciphertext is exactly as long as the modulus; anything else cannot decrypt.
+            if (ciphertext.Length != (rsa.KeySize + 7) / 8)
+            {
+                return null;
+            }
+
+            try
+            {
+                return rsa.Decrypt(ciphertext, rsaPadding);
+            }
+            catch (CryptographicException)
+            {
+                return null;
+            }
+        });
+    }
 
     private GeneratedKeypair Wrap(KeypairId id, RSA rsa)
     {

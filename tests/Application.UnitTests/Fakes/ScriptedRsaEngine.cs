@@ -33,10 +33,9 @@ internal sealed class ScriptedRsaEngine : IRsaEngine
 
     public void Forget(KeypairId id) => Forgotten.Add(id);
 
-    public bool TryDecrypt(Keypair keypair, ReadOnlySpan<byte> ciphertext, RsaPadding padding, out byte[] plaintext)
+    public Task<byte[]?> DecryptAsync(Keypair keypair, byte[] ciphertext, RsaPadding padding, CancellationToken cancellationToken)
     {
-        Calls.Add((keypair.Id, ciphertext.ToArray(), padding));
-        plaintext = Plaintext ?? [];
-        return Plaintext is not null;
+        Calls.Add((keypair.Id, ciphertext, padding));
+        return Task.FromResult(Plaintext);
     }
 }

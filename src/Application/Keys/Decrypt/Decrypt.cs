@@ -43,8 +43,8 @@ public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa, 
             throw new ForbiddenException($"Keypair {keypair.Id} is {KeyStates.ToWire(keypair.State)} and refuses decryption.");
         }
 
-        var ok = rsa.TryDecrypt(keypair, ciphertext, padding, out var plaintext);
-        metrics?.Decrypted(ok ? "ok" : "undecryptable", padding, Stopwatch.GetElapsedTime(started));
-        return ok ? new DecryptResult(keypair.Id, plaintext) : throw new UndecryptableException();
+        var plaintext = await rsa.DecryptAsync(keypair, ciphertext, padding, cancellationToken);
+        metrics?.Decrypted(plaintext is not null ? "ok" : "undecryptable", padding, Stopwatch.GetElapsedTime(started));
+        return plaintext is not null ? new DecryptResult(keypair.Id, plaintext) : throw new UndecryptableException();
     }
 }
