@@ -1,4 +1,5 @@
 using LocalKeyManager.Api.Cli;
+using LocalKeyManager.Infrastructure.Platform;
 
 namespace LocalKeyManager.Api;
 
@@ -8,5 +9,9 @@ namespace LocalKeyManager.Api;
 /// </summary>
 public partial class Program
 {
-    public static Task<int> Main(string[] args) => CommandLine.RunAsync(args);
+    public static Task<int> Main(string[] args)
+    {
+        GlibcMalloc.LimitArenas();
+        return CommandLine.RunAsync(args);
+    }
 }
