@@ -8,6 +8,8 @@ namespace LocalKeyManager.Infrastructure.IntegrationTests;
 
 public sealed class RsaEngineTests : IAsyncLifetime
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private TestServices _services = null!;
     private IRsaEngine _rsa = null!;
     private Keypair _keypair = null!;
@@ -51,7 +53,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
         var secret = RandomNumberGenerator.GetBytes(32);
         var ciphertext = _public.Encrypt(secret, padding == RsaPadding.Pkcs1 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.OaepSHA1);
 
-        var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, padding, TestContext.Current.CancellationToken);
+        var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, padding, Ct);
         plaintext.Should().Equal(secret);
     }
 
@@ -65,19 +67,19 @@ public sealed class RsaEngineTests : IAsyncLifetime
         try
         {
             var secret = RandomNumberGenerator.GetBytes(32);
-            await File.WriteAllBytesAsync(Path.Combine(folder, "secret"), secret, TestContext.Current.CancellationToken);
-            await File.WriteAllTextAsync(Path.Combine(folder, "pub.pem"), _public.ExportSubjectPublicKeyInfoPem(), TestContext.Current.CancellationToken);
+            await File.WriteAllBytesAsync(Path.Combine(folder, "secret"), secret, Ct);
+            await File.WriteAllTextAsync(Path.Combine(folder, "pub.pem"), _public.ExportSubjectPublicKeyInfoPem(), Ct);
             var options = mode == "oaep" ? "-pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha1 -pkeyopt rsa_mgf1_md:sha1" : "-pkeyopt rsa_padding_mode:pkcs1";
             using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"openssl pkeyutl -encrypt -pubin -inkey pub.pem {options} -in secret -out ct"])
             {
                 WorkingDirectory = folder,
                 RedirectStandardError = true,
             })!;
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-            process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+            await process.WaitForExitAsync(Ct);
+            process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync(Ct));
 
-            var ciphertext = await File.ReadAllBytesAsync(Path.Combine(folder, "ct"), TestContext.Current.CancellationToken);
-            var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, padding, TestContext.Current.CancellationToken);
+            var ciphertext = await File.ReadAllBytesAsync(Path.Combine(folder, "ct"), Ct);
+            var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, padding, Ct);
             plaintext.Should().Equal(secret);
         }
         finally
@@ -92,12 +94,12 @@ public sealed class RsaEngineTests : IAsyncLifetime
         var secret = RandomNumberGenerator.GetBytes(32);
         using var other = RSA.Create(3072);
 
-        (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.Pkcs1), RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
-        (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.Pkcs1, TestContext.Current.CancellationToken)).Should().BeNull();
-        (await _rsa.DecryptAsync(_keypair, other.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
-        (await _rsa.DecryptAsync(_keypair, new byte[383], RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
-        (await _rsa.DecryptAsync(_keypair, new byte[385], RsaPadding.Pkcs1, TestContext.Current.CancellationToken)).Should().BeNull();
-        (await _rsa.DecryptAsync(_keypair, RandomNumberGenerator.GetBytes(384), RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.Pkcs1), RsaPadding.OaepSha1, Ct)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.Pkcs1, Ct)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, other.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, Ct)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, new byte[383], RsaPadding.OaepSha1, Ct)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, new byte[385], RsaPadding.Pkcs1, Ct)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, RandomNumberGenerator.GetBytes(384), RsaPadding.OaepSha1, Ct)).Should().BeNull();
     }
 
     [Fact]
@@ -127,7 +129,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
         blob[^5] ^= 0x80;
         var tampered = Keypair.Restore(KeypairId.New(), _keypair.PublicKey, _keypair.PrivateKey! with { Blob = blob }, _keypair.CreatedAt, KeyState.Enabled);
 
-        var act = () => _rsa.DecryptAsync(tampered, new byte[384], RsaPadding.OaepSha1, TestContext.Current.CancellationToken);
+        var act = () => _rsa.DecryptAsync(tampered, new byte[384], RsaPadding.OaepSha1, Ct);
 
         await act.Should().ThrowAsync<KeyUnwrapException>();
     }
@@ -155,7 +157,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
             imported.Should().NotBeNull(error);
             imported!.PublicKey.Should().Equal(original.ExportRSAPublicKey());
             var keypair = Keypair.Create(id, imported.PublicKey, imported.PrivateKey, Instant.FromUnixTimeSeconds(0));
-            var plaintext = await _rsa.DecryptAsync(keypair, ciphertext, RsaPadding.OaepSha1, TestContext.Current.CancellationToken);
+            var plaintext = await _rsa.DecryptAsync(keypair, ciphertext, RsaPadding.OaepSha1, Ct);
             plaintext.Should().Equal(secret);
         }
     }
@@ -192,12 +194,12 @@ public sealed class RsaEngineTests : IAsyncLifetime
         var ciphertext = _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1);
         var cache = _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>();
 
-        (await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, TestContext.Current.CancellationToken)).Should().NotBeNull();
+        (await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, Ct)).Should().NotBeNull();
         var before = cache.Count;
         _rsa.Forget(_keypair.Id);
 
         cache.Count.Should().Be(before - 1);
-        var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, TestContext.Current.CancellationToken);
+        var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, Ct);
         plaintext.Should().Equal(secret);
     }
 }

@@ -22,14 +22,11 @@ public sealed class RsaWorkers : IDisposable
     public RsaWorkers(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        Threads = threads;
         for (var i = 0; i < threads; i++)
         {
             new Thread(RunWorker) { IsBackground = true, Name = "lkm-rsa-" + i }.Start();
         }
     }
-
-    public int Threads { get; }
 
     /// <summary>Runs <paramref name="work"/> on a worker thread; its exceptions reach the caller.</summary>
     public Task<TResult> RunAsync<TState, TResult>(TState state, Func<TState, TResult> work, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace LocalKeyManager.Infrastructure.Platform;
 
 /// <summary>
-/// Caps glibc's malloc arenas at one per processor (glibc's own cap is eight per processor).
+/// Caps glibc's malloc arenas at one per processor, at least two (glibc's own cap is eight per processor).
 /// Most of the service's memory is native (OpenSSL, SQLite, the runtime's code), not the managed
 /// heap, and every arena that threads create keeps the memory freed into it. Applied at start-up,
 /// before the host starts its threads. An operator's own <c>MALLOC_ARENA_MAX</c> wins; on a C
