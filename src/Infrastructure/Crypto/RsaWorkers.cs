@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace LocalKeyManager.Infrastructure.Crypto;
 
 /// <summary>
@@ -9,10 +7,18 @@ namespace LocalKeyManager.Infrastructure.Crypto;
 /// sockets, authentication, the request-log commits) queued behind them. Here that work keeps
 /// the pool to itself, and no more RSA runs at once than there are processors.
 /// Work whose caller stopped waiting before it started (the client went away) is not run.
+/// <para>
+/// An idle worker blocks at once instead of spinning first (as <c>BlockingCollection</c>'s
+/// semaphore does): the processors are busy with RSA whenever there is a queue, and a spinning
+/// worker only takes cycles from the one that has work.
+/// </para>
 /// </summary>
 public sealed class RsaWorkers : IDisposable
 {
-    private readonly BlockingCollection<Work> _queue = new(new ConcurrentQueue<Work>());
+    private readonly Queue<Work> _queue = new();
+    private readonly object _gate = new();
+    private int _idle;
+    private bool _disposed;
 
     public RsaWorkers()
         : this(Environment.ProcessorCount)
@@ -32,25 +38,51 @@ public sealed class RsaWorkers : IDisposable
     public Task<TResult> RunAsync<TState, TResult>(TState state, Func<TState, TResult> work, CancellationToken cancellationToken)
     {
         var item = new Work<TState, TResult>(state, work, cancellationToken);
-        try
+        lock (_gate)
         {
-            _queue.Add(item, CancellationToken.None);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new ObjectDisposedException(nameof(RsaWorkers), e);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Enqueue(item);
+            if (_idle > 0)
+            {
+                Monitor.Pulse(_gate);
+            }
         }
 
         return item.Task;
     }
 
     /// <summary>Work already queued still runs; the threads end when the queue is empty.</summary>
-    public void Dispose() => _queue.CompleteAdding();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
 
     private void RunWorker()
     {
-        foreach (var item in _queue.GetConsumingEnumerable())
+        while (true)
         {
+            Work item;
+            lock (_gate)
+            {
+                while (_queue.Count == 0)
+                {
+                    if (_disposed)
+                    {
+                        return;
+                    }
+
+                    _idle++;
+                    Monitor.Wait(_gate);
+                    _idle--;
+                }
+
+                item = _queue.Dequeue();
+            }
+
             item.Run();
         }
     }
