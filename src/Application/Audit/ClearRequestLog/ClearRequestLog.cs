@@ -22,7 +22,7 @@ public sealed class ClearRequestLogHandler(IRequestLog log, IClock clock) : ICom
             upTo,
             purged => new RequestLogEntry
             {
-                Id = Guid.NewGuid(),
+                Id = Guid.CreateVersion7(now.ToDateTimeOffset()),
                 Timestamp = now,
                 CredentialId = origin.CredentialId,
                 UserId = origin.UserId,

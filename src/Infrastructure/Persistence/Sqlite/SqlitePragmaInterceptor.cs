@@ -8,13 +8,15 @@ namespace LocalKeyManager.Infrastructure.Persistence.Sqlite;
 /// <summary>
 /// Per-connection settings: the configured sync level (FULL by default, so a committed
 /// request-log entry survives a power cut) and a busy timeout so that concurrent writers wait
-/// for each other instead of failing. They belong to the native connection, which the pool
+/// for each other instead of failing, and temporary tables and statement journals in memory (the
+/// group commit's multi-row inserts otherwise created and deleted a file under /var/tmp several
+/// times a second). They belong to the native connection, which the pool
 /// reuses, so they are applied once per native connection, not on every open.
 /// (Write-ahead logging is a property of the file, set once at start-up by the dialect.)
 /// </summary>
 internal sealed class SqlitePragmaInterceptor(string synchronous) : DbConnectionInterceptor
 {
-    private readonly string _pragmas = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=5000;";
+    private readonly string _pragmas = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY;";
     private readonly ConditionalWeakTable<object, object> _prepared = [];
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
