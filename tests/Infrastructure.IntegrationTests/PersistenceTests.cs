@@ -207,6 +207,42 @@ public abstract class PersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nonces_used_on_two_instances_at_once_are_first_once_each_and_only_first_uses_are_logged_in_one_chain()
+    {
+        await using var second = await _services.AnotherInstanceAsync();
+        var t0 = Instant.FromUtc(2026, 11, 29, 17, 0);
+        var now = _services.Clock.GetCurrentInstant();
+        await using (var warm = _services.Scope())
+        {
+            // Appended alone, so each instance's writer knows the chain head when the nonces come
+            // (on PostgreSQL they then go in one statement with the log entries).
+            await warm.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(Entry(t0 - Duration.FromSeconds(1)), Ct);
+        }
+
+        // 30 nonces, each used three times at once: twice on this instance, once on the other.
+        var uses = Enumerable.Range(0, 90)
+            .Select(i => (Instance: i % 3 == 2 ? second : _services, Use: new NonceUse("genesys-prod", $"both-{i / 3}", 1700000200, now), Entry: Entry(t0 + Duration.FromMilliseconds(i))))
+            .ToArray();
+        var firsts = await Task.WhenAll(uses.Select(async u =>
+        {
+            await using var scope = u.Instance.Scope();
+            return await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendIfFirstUseAsync(u.Entry, u.Use, Ct);
+        }));
+
+        for (var n = 0; n < 30; n++)
+        {
+            firsts.Skip(3 * n).Take(3).Count(f => f).Should().Be(1, $"nonce both-{n} has exactly one first use");
+        }
+
+        await using var check = _services.Scope();
+        var logged = await check.ServiceProvider.GetRequiredService<IRequestLog>().QueryAsync(200, t0, t0 + Duration.FromMinutes(1), Ct);
+        logged.Select(e => e.Id).Should().BeEquivalentTo(uses.Where((_, i) => firsts[i]).Select(u => u.Entry.Id), "a replay leaves no entry, and every first use has one");
+        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+        report.Entries.Should().Be(31);
+    }
+
+    [Fact]
     public async Task A_purge_leaves_a_checkpoint_and_the_rest_of_the_chain_verifiable()
     {
         var t0 = Instant.FromUtc(2026, 11, 29, 15, 0);

@@ -38,6 +38,17 @@ public interface IDatabaseDialect
     /// </summary>
     Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Where the database can (PostgreSQL): in one statement and one round trip, inserts the replay
+    /// records that do not exist yet and, only if all of them were new and the chain head is still
+    /// <paramref name="expected"/>, appends the already-linked entries and moves the head. Returns
+    /// the triples it inserted and whether the entries were appended (if not, nothing of them was
+    /// written); null when the database has no such statement.
+    /// </summary>
+    Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordNoncesAndAppendAsync(
+        KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
+        Task.FromResult<(HashSet<(string, string, long)>, bool)?>(null);
+
     /// <summary>Database-wide settings the service relies on, applied at start-up once the schema is current.</summary>
     Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken);
 }

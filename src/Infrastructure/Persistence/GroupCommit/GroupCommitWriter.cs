@@ -152,6 +152,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             await using var transaction = _dialect.GroupCommitInTransaction ? await db.Database.BeginTransactionAsync() : null;
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             var first = new HashSet<NonceWrite>();
+            var appended = false;
             // A nonce sent without a transaction in an earlier attempt is not sent again (see NonceWrite.Sent).
             var pending = nonces.Where(n => !n.Recorded && !n.Sent).ToList();
             if (pending.Count > 0)
@@ -164,7 +165,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                     }
                 }
 
-                var inserted = await _dialect.InsertNoncesIfAbsentAsync(db, pending.Select(n => n.Row).ToList(), CancellationToken.None);
+                var combined = transaction is null && _knownHead is { } head ? await TryRecordAndAppendAsync(db, batch, pending, head) : null;
+                appended = combined is { Appended: true };
+                var inserted = combined?.Inserted ?? await _dialect.InsertNoncesIfAbsentAsync(db, pending.Select(n => n.Row).ToList(), CancellationToken.None);
                 first.UnionWith(pending.Where(n => inserted.Contains((n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))));
                 if (transaction is null)
                 {
@@ -188,7 +191,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 })
                 .OfType<RequestLogEntry>()
                 .ToList();
-            if (entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))
+            if (!appended && entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))
             {
                 // Lock the chain head and append (in the batch's transaction, or one of its own).
                 await using var own = transaction is null ? await db.Database.BeginTransactionAsync() : null;
@@ -207,6 +210,37 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
             return first;
         });
+    }
+
+    /// <summary>
+    /// Where the database can (PostgreSQL), the batch's replay records and its log entries in one
+    /// statement against the head this writer last saw, linked as if every nonce were new (a
+    /// replay is rare). If one was not, or another instance moved the head, only the nonces are
+    /// written (the result says which were new) and the entries are appended afterwards as usual.
+    /// Null when the database has no such statement or the batch has no entries.
+    /// </summary>
+    private async Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordAndAppendAsync(
+        KeyManagerDbContext db, List<PendingWrite> batch, List<NonceWrite> pending, AuditChain.ChainHeadRow head)
+    {
+        var sending = pending.ToHashSet();
+        var entries = batch
+            .Select(w => w switch
+            {
+                LogWrite log => log.Entry,
+                NonceWrite { Entry: { } entry } nonce when nonce.Recorded || sending.Contains(nonce) => entry,
+                _ => null,
+            })
+            .OfType<RequestLogEntry>()
+            .ToList();
+        if (entries.Count == 0)
+        {
+            return null;
+        }
+
+        var linked = AuditChain.LinkedEntry.After(head, entries);
+        var result = await _dialect.TryRecordNoncesAndAppendAsync(db, pending.Select(n => n.Row).ToList(), head, linked, CancellationToken.None);
+        _knownHead = result is { Appended: true } ? new AuditChain.ChainHeadRow { Seq = linked[^1].Seq, Hash = linked[^1].Hash } : null;
+        return result;
     }
 
     /// <summary>

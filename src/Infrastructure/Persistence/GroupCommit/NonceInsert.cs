@@ -25,17 +25,7 @@ internal static class NonceInsert
         var connection = db.Database.GetDbConnection();
         await using var command = connection.CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var sql = new StringBuilder("INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ");
-        for (var i = 0; i < rows.Count; i++)
-        {
-            sql.Append(i == 0 ? string.Empty : ", ").Append($"(@c{i}, @n{i}, @t{i}, @s{i})");
-            command.AddParameter($"@c{i}", rows[i].CredentialId);
-            command.AddParameter($"@n{i}", rows[i].Nonce);
-            command.AddParameter($"@t{i}", rows[i].Ts);
-            command.AddParameter($"@s{i}", seenAt(rows[i].SeenAt));
-        }
-
-        command.CommandText = sql.Append(" ON CONFLICT DO NOTHING RETURNING credential_id, nonce, ts").ToString();
+        command.CommandText = Statement(command, rows, seenAt) + " RETURNING credential_id, nonce, ts";
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -51,5 +41,25 @@ internal static class NonceInsert
         }
 
         return inserted;
+    }
+
+    /// <summary>
+    /// <c>INSERT INTO hawk_nonces ... VALUES (...), ... ON CONFLICT DO NOTHING</c> for
+    /// <paramref name="rows"/>, with the values bound on <paramref name="command"/>
+    /// (as <c>@c0, @n0, @t0, @s0</c>, ...).
+    /// </summary>
+    public static string Statement(DbCommand command, IReadOnlyList<NonceRow> rows, Func<Instant, object> seenAt)
+    {
+        var sql = new StringBuilder("INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ");
+        for (var i = 0; i < rows.Count; i++)
+        {
+            sql.Append(i == 0 ? string.Empty : ", ").Append($"(@c{i}, @n{i}, @t{i}, @s{i})");
+            command.AddParameter($"@c{i}", rows[i].CredentialId);
+            command.AddParameter($"@n{i}", rows[i].Nonce);
+            command.AddParameter($"@t{i}", rows[i].Ts);
+            command.AddParameter($"@s{i}", seenAt(rows[i].SeenAt));
+        }
+
+        return sql.Append(" ON CONFLICT DO NOTHING").ToString();
     }
 }

@@ -35,4 +35,48 @@ internal static class PostgresChainAppend
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>
+    /// The replay records and the request-log append of a writer pass in one statement: the
+    /// nonces are inserted (duplicates skipped), and the head moves and the entries go in only if
+    /// every nonce was new and the head is where this writer last saw it. Returns the triples
+    /// inserted and whether the entries went in.
+    /// </summary>
+    public static async Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordNoncesAndAppendAsync(
+        KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, ChainHeadRow expected, IReadOnlyList<LinkedEntry> entries, CancellationToken cancellationToken)
+    {
+        var last = entries[^1];
+        var (table, columns) = ChainAppender.Target(db.Model);
+        await using var command = ChainAppender.Command(db, transaction: null);
+        var insertNonces = GroupCommit.NonceInsert.Statement(command, nonces, seenAt => seenAt.ToDateTimeUtc());
+        command.CommandText =
+            $"WITH n AS ({insertNonces} RETURNING credential_id, nonce, ts), " +
+            "head AS (UPDATE request_log_chain SET seq = @new_seq, hash = @new_hash WHERE id = 1 AND seq = @old_seq AND hash = @old_hash AND (SELECT count(*) FROM n) = @nonce_count RETURNING 1), " +
+            $"appended AS (INSERT INTO {table} ({columns}) SELECT v.* FROM (VALUES {ChainAppender.Rows(db.Model, command, entries, 0, entries.Count)}) AS v WHERE EXISTS (SELECT 1 FROM head) RETURNING 1) " +
+            "SELECT credential_id, nonce, ts, (SELECT count(*) FROM appended) FROM n";
+        command.AddParameter("@new_seq", last.Seq);
+        command.AddParameter("@new_hash", last.Hash);
+        command.AddParameter("@old_seq", expected.Seq);
+        command.AddParameter("@old_hash", expected.Hash);
+        command.AddParameter("@nonce_count", (long)nonces.Count);
+
+        var inserted = new HashSet<(string, string, long)>();
+        var appended = 0L;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                inserted.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+                appended = reader.GetInt64(3);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        return (inserted, appended == entries.Count);
+    }
 }
