@@ -181,16 +181,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 }
             }
 
-            // In the batch's order; an entry that came with a nonce only if that nonce was first.
-            var entries = batch
-                .Select(w => w switch
-                {
-                    LogWrite log => log.Entry,
-                    NonceWrite { Entry: { } entry } nonce when nonce.Recorded || first.Contains(nonce) => entry,
-                    _ => null,
-                })
-                .OfType<RequestLogEntry>()
-                .ToList();
+            var entries = EntriesOf(batch, nonce => nonce.Recorded || first.Contains(nonce));
             if (!appended && entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))
             {
                 // Lock the chain head and append (in the batch's transaction, or one of its own).
@@ -223,15 +214,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         KeyManagerDbContext db, List<PendingWrite> batch, List<NonceWrite> pending, AuditChain.ChainHeadRow head)
     {
         var sending = pending.ToHashSet();
-        var entries = batch
-            .Select(w => w switch
-            {
-                LogWrite log => log.Entry,
-                NonceWrite { Entry: { } entry } nonce when nonce.Recorded || sending.Contains(nonce) => entry,
-                _ => null,
-            })
-            .OfType<RequestLogEntry>()
-            .ToList();
+        var entries = EntriesOf(batch, nonce => nonce.Recorded || sending.Contains(nonce));
         if (entries.Count == 0)
         {
             return null;
@@ -242,6 +225,21 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         _knownHead = result is { Appended: true } ? new AuditChain.ChainHeadRow { Seq = linked[^1].Seq, Hash = linked[^1].Hash } : null;
         return result;
     }
+
+    /// <summary>
+    /// The batch's log entries in its order: every plain entry, and an entry that came with a
+    /// nonce only if <paramref name="firstUse"/> holds for that nonce.
+    /// </summary>
+    private static List<RequestLogEntry> EntriesOf(List<PendingWrite> batch, Func<NonceWrite, bool> firstUse) =>
+        batch
+            .Select(w => w switch
+            {
+                LogWrite log => log.Entry,
+                NonceWrite { Entry: { } entry } nonce when firstUse(nonce) => entry,
+                _ => null,
+            })
+            .OfType<RequestLogEntry>()
+            .ToList();
 
     /// <summary>
     /// Where the database can (PostgreSQL), appends in one statement against the head this writer
