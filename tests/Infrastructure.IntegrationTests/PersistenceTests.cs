@@ -214,8 +214,8 @@ public abstract class PersistenceTests : IAsyncLifetime
         var now = _services.Clock.GetCurrentInstant();
         await using (var warm = _services.Scope())
         {
-            // Appended alone, so each instance's writer knows the chain head when the nonces come
-            // (on PostgreSQL they then go in one statement with the log entries).
+            // This instance's writer then knows the chain head when the nonces come (on PostgreSQL
+            // it sends them in one statement with their entries); the other one learns it later.
             await warm.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(Entry(t0 - Duration.FromSeconds(1)), Ct);
         }
 
@@ -240,6 +240,71 @@ public abstract class PersistenceTests : IAsyncLifetime
         var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
         report.Intact.Should().BeTrue(report.Problem);
         report.Entries.Should().Be(31);
+    }
+
+    [Fact]
+    public async Task A_nonce_used_elsewhere_a_moved_head_and_a_bad_entry_each_fail_alone_in_a_writer_pass()
+    {
+        await using var second = await _services.AnotherInstanceAsync();
+        var t0 = Instant.FromUtc(2026, 11, 29, 18, 0);
+        var now = _services.Clock.GetCurrentInstant();
+        var duplicate = Entry(t0);
+        var secondsEntry = Entry(t0 + Duration.FromSeconds(1));
+        await using (var warm = _services.Scope())
+        {
+            // This writer now knows the chain head: on PostgreSQL its next passes send their nonces
+            // and entries in one statement.
+            await warm.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(duplicate, Ct);
+        }
+
+        // The other instance uses nonce X first, and so moves the head past what this one knows.
+        var x = new NonceUse("genesys-prod", "used-elsewhere", 1700000300, now);
+        var xEntry = Entry(t0 + Duration.FromSeconds(2));
+        await using (var other = second.Scope())
+        {
+            var otherLog = other.ServiceProvider.GetRequiredService<IRequestLog>();
+            await otherLog.AppendAsync(secondsEntry, Ct);
+            (await otherLog.AppendIfFirstUseAsync(xEntry, x, Ct)).Should().BeTrue();
+        }
+
+        await using var scope = _services.Scope();
+        var log = scope.ServiceProvider.GetRequiredService<IRequestLog>();
+        var fresh = Entry(t0 + Duration.FromSeconds(4));
+        var replay = log.AppendIfFirstUseAsync(Entry(t0 + Duration.FromSeconds(3)), x, Ct);
+        var first = log.AppendIfFirstUseAsync(fresh, x with { Nonce = "fresh" }, Ct);
+        var bad = Outcome(log.AppendAsync(duplicate with { Detail = "same id again" }, Ct));
+        (await replay).Should().BeFalse("the nonce was used on the other instance");
+        (await first).Should().BeTrue("neither the replay nor the bad entry in its pass may fail it");
+        (await bad).Should().BeFalse("an entry whose id exists is refused");
+
+        // Again, once this writer knows the head (the failed entry left it unknown): every nonce
+        // new, one bad entry beside them.
+        var relearn = Entry(t0 + Duration.FromSeconds(4.5));
+        await log.AppendAsync(relearn, Ct);
+        var freshAgain = Entry(t0 + Duration.FromSeconds(5));
+        var again = log.AppendIfFirstUseAsync(freshAgain, x with { Nonce = "fresh-again" }, Ct);
+        var badAgain = Outcome(log.AppendAsync(duplicate with { Detail = "same id once more" }, Ct));
+        (await again).Should().BeTrue("a bad entry sent with a new nonce must not cost it a 503");
+        (await badAgain).Should().BeFalse();
+
+        var logged = await log.QueryAsync(100, t0, t0 + Duration.FromMinutes(1), Ct);
+        logged.Select(e => e.Id).Should().BeEquivalentTo([duplicate.Id, secondsEntry.Id, xEntry.Id, fresh.Id, relearn.Id, freshAgain.Id]);
+        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+        report.Entries.Should().Be(6);
+
+        static async Task<bool> Outcome(Task write)
+        {
+            try
+            {
+                await write;
+                return true;
+            }
+            catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
+            {
+                return false;
+            }
+        }
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public interface IDatabaseDialect
     /// records that do not exist yet and, only if all of them were new and the chain head is still
     /// <paramref name="expected"/>, appends the already-linked entries and moves the head. Returns
     /// the triples it inserted and whether the entries were appended (if not, nothing of them was
-    /// written); null when the database has no such statement.
+    /// written); null when the database has no such statement or refused it (nothing was written).
     /// </summary>
     Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordNoncesAndAppendAsync(
         KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>

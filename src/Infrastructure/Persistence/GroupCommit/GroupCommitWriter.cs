@@ -139,10 +139,14 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
 
-        // The same triple twice in one batch: only the first can be first.
+        // The same triple twice in one batch: only the first can be first. Sent in one fixed order,
+        // so that two instances inserting the same nonces cannot deadlock on each other.
         var nonces = batch.OfType<NonceWrite>()
             .GroupBy(n => (n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))
             .Select(g => g.First())
+            .OrderBy(n => n.Row.CredentialId, StringComparer.Ordinal)
+            .ThenBy(n => n.Row.Nonce, StringComparer.Ordinal)
+            .ThenBy(n => n.Row.Ts)
             .ToList();
 
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
@@ -221,8 +225,13 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
 
         var linked = AuditChain.LinkedEntry.After(head, entries);
+        _knownHead = null;
         var result = await _dialect.TryRecordNoncesAndAppendAsync(db, pending.Select(n => n.Row).ToList(), head, linked, CancellationToken.None);
-        _knownHead = result is { Appended: true } ? new AuditChain.ChainHeadRow { Seq = linked[^1].Seq, Hash = linked[^1].Hash } : null;
+        if (result is { Appended: true })
+        {
+            _knownHead = new AuditChain.ChainHeadRow { Seq = linked[^1].Seq, Hash = linked[^1].Hash };
+        }
+
         return result;
     }
 

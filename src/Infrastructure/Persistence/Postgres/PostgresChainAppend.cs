@@ -1,5 +1,6 @@
 using LocalKeyManager.Infrastructure.Persistence.AuditChain;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Postgres;
 
@@ -40,7 +41,9 @@ internal static class PostgresChainAppend
     /// The replay records and the request-log append of a writer pass in one statement: the
     /// nonces are inserted (duplicates skipped), and the head moves and the entries go in only if
     /// every nonce was new and the head is where this writer last saw it. Returns the triples
-    /// inserted and whether the entries went in.
+    /// inserted and whether the entries went in; null when PostgreSQL refused the statement (a bad
+    /// entry, a deadlock): then nothing of it was written, and the caller sends the nonces and the
+    /// entries separately, so that one bad entry fails alone.
     /// </summary>
     public static async Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordNoncesAndAppendAsync(
         KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, ChainHeadRow expected, IReadOnlyList<LinkedEntry> entries, CancellationToken cancellationToken)
@@ -71,6 +74,11 @@ internal static class PostgresChainAppend
                 inserted.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
                 appended = reader.GetInt64(3);
             }
+        }
+        catch (PostgresException)
+        {
+            // The server answered with an error, so the statement (its own transaction) was rolled back.
+            return null;
         }
         finally
         {
