@@ -201,23 +201,15 @@ public abstract class PersistenceTests : IAsyncLifetime
             await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(Entry(t0 + Duration.FromMilliseconds(i)), Ct);
         }));
 
-        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
-        report.Intact.Should().BeTrue(report.Problem);
-        report.Entries.Should().Be(60);
+        await ChainShouldBeIntactWithAsync(60);
     }
 
     [Fact]
     public async Task Nonces_used_on_two_instances_at_once_are_first_once_each_and_only_first_uses_are_logged_in_one_chain()
     {
-        await using var second = await _services.AnotherInstanceAsync();
         var t0 = Instant.FromUtc(2026, 11, 29, 17, 0);
+        await using var second = await AppendThenStartAnotherInstanceAsync(Entry(t0 - Duration.FromSeconds(1)));
         var now = _services.Clock.GetCurrentInstant();
-        await using (var warm = _services.Scope())
-        {
-            // This instance's writer then knows the chain head when the nonces come (on PostgreSQL
-            // it sends them in one statement with their entries); the other one learns it later.
-            await warm.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(Entry(t0 - Duration.FromSeconds(1)), Ct);
-        }
 
         // 30 nonces, each used three times at once: twice on this instance, once on the other.
         var uses = Enumerable.Range(0, 90)
@@ -237,25 +229,17 @@ public abstract class PersistenceTests : IAsyncLifetime
         await using var check = _services.Scope();
         var logged = await check.ServiceProvider.GetRequiredService<IRequestLog>().QueryAsync(200, t0, t0 + Duration.FromMinutes(1), Ct);
         logged.Select(e => e.Id).Should().BeEquivalentTo(uses.Where((_, i) => firsts[i]).Select(u => u.Entry.Id), "a replay leaves no entry, and every first use has one");
-        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
-        report.Intact.Should().BeTrue(report.Problem);
-        report.Entries.Should().Be(31);
+        await ChainShouldBeIntactWithAsync(31);
     }
 
     [Fact]
     public async Task A_nonce_used_elsewhere_a_moved_head_and_a_bad_entry_each_fail_alone_in_a_writer_pass()
     {
-        await using var second = await _services.AnotherInstanceAsync();
         var t0 = Instant.FromUtc(2026, 11, 29, 18, 0);
-        var now = _services.Clock.GetCurrentInstant();
         var duplicate = Entry(t0);
+        await using var second = await AppendThenStartAnotherInstanceAsync(duplicate);
+        var now = _services.Clock.GetCurrentInstant();
         var secondsEntry = Entry(t0 + Duration.FromSeconds(1));
-        await using (var warm = _services.Scope())
-        {
-            // This writer now knows the chain head: on PostgreSQL its next passes send their nonces
-            // and entries in one statement.
-            await warm.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(duplicate, Ct);
-        }
 
         // The other instance uses nonce X first, and so moves the head past what this one knows.
         var x = new NonceUse("genesys-prod", "used-elsewhere", 1700000300, now);
@@ -289,9 +273,7 @@ public abstract class PersistenceTests : IAsyncLifetime
 
         var logged = await log.QueryAsync(100, t0, t0 + Duration.FromMinutes(1), Ct);
         logged.Select(e => e.Id).Should().BeEquivalentTo([duplicate.Id, secondsEntry.Id, xEntry.Id, fresh.Id, relearn.Id, freshAgain.Id]);
-        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
-        report.Intact.Should().BeTrue(report.Problem);
-        report.Entries.Should().Be(6);
+        await ChainShouldBeIntactWithAsync(6);
 
         static async Task<bool> Outcome(Task write)
         {
@@ -377,6 +359,28 @@ public abstract class PersistenceTests : IAsyncLifetime
         listed[1].State.Should().Be(KeyState.PendingDestruction);
         Math.Abs((listed[1].DestroyAt!.Value - (now + Duration.FromDays(7))).TotalMilliseconds).Should().BeLessThan(1);
         typeof(PublicKeypair).GetProperties().Select(p => p.PropertyType).Should().NotContain(typeof(WrappedKey));
+    }
+
+    private async Task ChainShouldBeIntactWithAsync(int entries)
+    {
+        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+        report.Entries.Should().Be(entries);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="entry"/> on this instance, whose writer then knows the chain head
+    /// (on PostgreSQL its next passes send their nonces and entries in one statement), and starts
+    /// a second instance on the same database, whose writer does not know it yet.
+    /// </summary>
+    private async Task<TestServices> AppendThenStartAnotherInstanceAsync(RequestLogEntry entry)
+    {
+        await using (var scope = _services.Scope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(entry, Ct);
+        }
+
+        return await _services.AnotherInstanceAsync();
     }
 
     protected static RequestLogEntry Entry(Instant at) => new()
