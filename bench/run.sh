@@ -260,7 +260,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "- commit $COMMIT$( [[ $DIRTY != 0 ]] && echo " with $DIRTY uncommitted change(s) under src/")"
   echo "- database: $DB_NOTE"
   echo "- service and LoadGen on the same machine, over loopback (they share the $CORES cores)"
-  echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (service and LoadGen alone account for up to $CORES; more means something else competed)"
+  echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (it counts runnable threads, including PostgreSQL's and those in fsync: a saturated run pushes it above the $CORES cores by itself, so it shows competition only when it is far above the other runs)"
   echo "- settings: DURATION=$DURATION WARMUP=$WARMUP START_WARMUP=$START_WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_FILL=$LIST_FILL LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK OPEN_WARMUP=$OPEN_WARMUP"
   echo
   echo "## Headline"
