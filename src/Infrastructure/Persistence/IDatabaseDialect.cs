@@ -45,10 +45,13 @@ public interface IDatabaseDialect
     /// the triples it inserted and whether the entries were appended (if not, nothing of them was
     /// written); null when the database has no such statement or refused it (nothing was written).
     /// </summary>
-    Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordNoncesAndAppendAsync(
+    Task<NoncesAndAppend?> TryRecordNoncesAndAppendAsync(
         KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
-        Task.FromResult<(HashSet<(string, string, long)>, bool)?>(null);
+        Task.FromResult<NoncesAndAppend?>(null);
 
     /// <summary>Database-wide settings the service relies on, applied at start-up once the schema is current.</summary>
     Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken);
 }
+
+/// <summary>What <see cref="IDatabaseDialect.TryRecordNoncesAndAppendAsync"/> wrote: the replay triples it inserted, and whether the entries went in.</summary>
+public sealed record NoncesAndAppend(HashSet<(string, string, long)> Inserted, bool Appended);

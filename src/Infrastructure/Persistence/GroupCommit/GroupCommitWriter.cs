@@ -185,8 +185,8 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 }
             }
 
-            var entries = EntriesOf(batch, nonce => nonce.Recorded || first.Contains(nonce));
-            if (!appended && entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))
+            var entries = appended ? [] : EntriesOf(batch, nonce => nonce.Recorded || first.Contains(nonce));
+            if (entries.Count > 0 && (transaction is not null || !await TryAppendOptimisticallyAsync(db, entries)))
             {
                 // Lock the chain head and append (in the batch's transaction, or one of its own).
                 await using var own = transaction is null ? await db.Database.BeginTransactionAsync() : null;
@@ -214,7 +214,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// written (the result says which were new) and the entries are appended afterwards as usual.
     /// Null when the database has no such statement or the batch has no entries.
     /// </summary>
-    private async Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordAndAppendAsync(
+    private async Task<NoncesAndAppend?> TryRecordAndAppendAsync(
         KeyManagerDbContext db, List<PendingWrite> batch, List<NonceWrite> pending, AuditChain.ChainHeadRow head)
     {
         var sending = pending.ToHashSet();

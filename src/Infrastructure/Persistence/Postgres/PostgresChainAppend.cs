@@ -15,21 +15,13 @@ internal static class PostgresChainAppend
 {
     public static async Task<bool> TryAppendAsync(KeyManagerDbContext db, ChainHeadRow expected, IReadOnlyList<LinkedEntry> entries, CancellationToken cancellationToken)
     {
-        var last = entries[^1];
-        var (table, columns) = ChainAppender.Target(db.Model);
         await using var command = ChainAppender.Command(db, transaction: null);
-        command.CommandText =
-            "WITH head AS (UPDATE request_log_chain SET seq = @new_seq, hash = @new_hash WHERE id = 1 AND seq = @old_seq AND hash = @old_hash RETURNING 1) " +
-            $"INSERT INTO {table} ({columns}) SELECT v.* FROM (VALUES {ChainAppender.Rows(db.Model, command, entries, 0, entries.Count)}) AS v WHERE EXISTS (SELECT 1 FROM head)";
-        command.AddParameter("@new_seq", last.Seq);
-        command.AddParameter("@new_hash", last.Hash);
-        command.AddParameter("@old_seq", expected.Seq);
-        command.AddParameter("@old_hash", expected.Hash);
+        command.CommandText = $"WITH {HeadThenEntries(db, command, expected, entries, condition: null)} SELECT count(*) FROM appended";
 
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken) == entries.Count;
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))! == entries.Count;
         }
         finally
         {
@@ -45,22 +37,15 @@ internal static class PostgresChainAppend
     /// entry, a deadlock): then nothing of it was written, and the caller sends the nonces and the
     /// entries separately, so that one bad entry fails alone.
     /// </summary>
-    public static async Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordNoncesAndAppendAsync(
+    public static async Task<NoncesAndAppend?> TryRecordNoncesAndAppendAsync(
         KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, ChainHeadRow expected, IReadOnlyList<LinkedEntry> entries, CancellationToken cancellationToken)
     {
-        var last = entries[^1];
-        var (table, columns) = ChainAppender.Target(db.Model);
         await using var command = ChainAppender.Command(db, transaction: null);
-        var insertNonces = GroupCommit.NonceInsert.Statement(command, nonces, seenAt => seenAt.ToDateTimeUtc());
+        var insertNonces = GroupCommit.NonceInsert.Statement(command, nonces, PostgresDialect.SeenAt);
         command.CommandText =
             $"WITH n AS ({insertNonces} RETURNING credential_id, nonce, ts), " +
-            "head AS (UPDATE request_log_chain SET seq = @new_seq, hash = @new_hash WHERE id = 1 AND seq = @old_seq AND hash = @old_hash AND (SELECT count(*) FROM n) = @nonce_count RETURNING 1), " +
-            $"appended AS (INSERT INTO {table} ({columns}) SELECT v.* FROM (VALUES {ChainAppender.Rows(db.Model, command, entries, 0, entries.Count)}) AS v WHERE EXISTS (SELECT 1 FROM head) RETURNING 1) " +
-            "SELECT credential_id, nonce, ts, (SELECT count(*) FROM appended) FROM n";
-        command.AddParameter("@new_seq", last.Seq);
-        command.AddParameter("@new_hash", last.Hash);
-        command.AddParameter("@old_seq", expected.Seq);
-        command.AddParameter("@old_hash", expected.Hash);
+            HeadThenEntries(db, command, expected, entries, condition: "(SELECT count(*) FROM n) = @nonce_count") +
+            " SELECT credential_id, nonce, ts, (SELECT count(*) FROM appended) FROM n";
         command.AddParameter("@nonce_count", (long)nonces.Count);
 
         var inserted = new HashSet<(string, string, long)>();
@@ -85,6 +70,23 @@ internal static class PostgresChainAppend
             await db.Database.CloseConnectionAsync();
         }
 
-        return (inserted, appended == entries.Count);
+        return new NoncesAndAppend(inserted, appended == entries.Count);
+    }
+
+    /// <summary>
+    /// <c>head AS (...), appended AS (...)</c>: moves the chain head from <paramref name="expected"/>
+    /// to the last of <paramref name="entries"/> if it is still there (and <paramref name="condition"/>
+    /// holds), and inserts the entries only if it moved; binds their values on <paramref name="command"/>.
+    /// </summary>
+    private static string HeadThenEntries(KeyManagerDbContext db, System.Data.Common.DbCommand command, ChainHeadRow expected, IReadOnlyList<LinkedEntry> entries, string? condition)
+    {
+        var (table, columns) = ChainAppender.Target(db.Model);
+        command.AddParameter("@new_seq", entries[^1].Seq);
+        command.AddParameter("@new_hash", entries[^1].Hash);
+        command.AddParameter("@old_seq", expected.Seq);
+        command.AddParameter("@old_hash", expected.Hash);
+        return "head AS (UPDATE request_log_chain SET seq = @new_seq, hash = @new_hash WHERE id = 1 AND seq = @old_seq AND hash = @old_hash" +
+            (condition is null ? string.Empty : $" AND {condition}") + " RETURNING 1), " +
+            $"appended AS (INSERT INTO {table} ({columns}) SELECT v.* FROM (VALUES {ChainAppender.Rows(db.Model, command, entries, 0, entries.Count)}) AS v WHERE EXISTS (SELECT 1 FROM head) RETURNING 1)";
     }
 }

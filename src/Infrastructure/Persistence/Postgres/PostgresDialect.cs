@@ -28,12 +28,15 @@ internal sealed class PostgresDialect : IDatabaseDialect
     public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
         PostgresChainAppend.TryAppendAsync(db, expected, entries, cancellationToken);
 
-    public Task<(HashSet<(string, string, long)> Inserted, bool Appended)?> TryRecordNoncesAndAppendAsync(
+    public Task<NoncesAndAppend?> TryRecordNoncesAndAppendAsync(
         KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
         PostgresChainAppend.TryRecordNoncesAndAppendAsync(db, nonces, expected, entries, cancellationToken);
 
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken) =>
-        GroupCommit.NonceInsert.InsertReturningAsync(db, nonces, seenAt => seenAt.ToDateTimeUtc(), cancellationToken);
+        GroupCommit.NonceInsert.InsertReturningAsync(db, nonces, SeenAt, cancellationToken);
+
+    /// <summary>How a replay record's time is bound (timestamptz).</summary>
+    internal static object SeenAt(NodaTime.Instant seenAt) => seenAt.ToDateTimeUtc();
 }
