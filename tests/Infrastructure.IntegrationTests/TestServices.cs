@@ -41,10 +41,17 @@ internal sealed class TestServices : IAsyncDisposable
     }
 
     /// <summary>On a fresh database of <paramref name="provider"/> (<c>sqlite</c> or <c>postgres</c>), dropped on dispose.</summary>
-    public static async Task<TestServices> StartOnAsync(string provider, Dictionary<string, string?>? settings = null)
+    /// <param name="connectionString">Rewrites the database's connection string (e.g. adds a driver setting).</param>
+    public static async Task<TestServices> StartOnAsync(string provider, Dictionary<string, string?>? settings = null, Func<string, string>? connectionString = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
-        return await StartAsync(database.Directory, Merge(database.Settings, settings), database, initialize: true);
+        var values = Merge(database.Settings, settings);
+        if (connectionString is not null)
+        {
+            values["ConnectionStrings:KeyManager"] = connectionString(database.ConnectionString);
+        }
+
+        return await StartAsync(database.Directory, values, database, initialize: true);
     }
 
     /// <summary>A second instance on the same database and master key (it does not own them).</summary>

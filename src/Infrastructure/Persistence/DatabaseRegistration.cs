@@ -27,6 +27,12 @@ internal static class DatabaseRegistration
     private const int CommandTimeoutSeconds = 4;
     private const int ConnectTimeoutSeconds = 2;
 
+    /// <summary>
+    /// Statements PostgreSQL keeps prepared per connection: a writer pass's statement has one shape
+    /// per number of rows, so this covers batches of up to about 50 requests and the other queries.
+    /// </summary>
+    internal const int PostgresMaxAutoPrepare = 64;
+
     public static void Add(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration[$"{DatabaseOptions.Section}:Provider"] ?? "Sqlite";
@@ -47,9 +53,14 @@ internal static class DatabaseRegistration
                 // Short connect and command timeouts. And after a command timeout Npgsql asks the server to
                 // cancel the query and by default waits 2 s for the answer; a server that hangs never gives one,
                 // which pushed a 503 past 5 s (the fault suite measured 8 s): the connection is dropped at once.
+                // The group commit's statements are prepared once per connection instead of parsed and planned
+                // on every pass, and a pooled connection is not reset on its return: the service keeps no session
+                // state (no SET, temporary table, LISTEN or session lock), and the reset cost PostgreSQL more CPU
+                // than the statement itself. Together they cut PostgreSQL's CPU per decrypt by 40% (ADR-008).
                 var postgres = WithDefaults(
                     Required(connectionString, "Postgres"),
-                    ("Timeout", ConnectTimeoutSeconds), ("Command Timeout", CommandTimeoutSeconds), ("Cancellation Timeout", -1));
+                    ("Timeout", ConnectTimeoutSeconds), ("Command Timeout", CommandTimeoutSeconds), ("Cancellation Timeout", -1),
+                    ("Max Auto Prepare", PostgresMaxAutoPrepare), ("Auto Prepare Min Usages", 2), ("No Reset On Close", true));
                 services.AddSingleton<IDatabaseLocation>(new ServerDatabaseLocation());
                 services.AddSingleton<IDatabaseDialect, PostgresDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, PostgresKeyManagerDbContext>(options => options
@@ -95,19 +106,25 @@ internal static class DatabaseRegistration
             ? throw new InvalidOperationException($"ConnectionStrings:KeyManager is required with Database:Provider={provider}.")
             : connectionString;
 
-    /// <summary>Sets each of <paramref name="defaults"/> that the connection string does not set itself.</summary>
-    private static string WithDefaults(string connectionString, params (string Key, object Value)[] defaults)
+    /// <summary>
+    /// Sets each of <paramref name="defaults"/> that the connection string does not set itself,
+    /// under any spelling the drivers accept (<c>Command Timeout</c>, <c>CommandTimeout</c>, any case).
+    /// </summary>
+    internal static string WithDefaults(string connectionString, params (string Key, object Value)[] defaults)
     {
         var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var present = builder.Keys.Cast<string>().Select(Normalized).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in defaults)
         {
-            if (!builder.ContainsKey(key))
+            if (!present.Contains(Normalized(key)))
             {
                 builder[key] = value;
             }
         }
 
         return builder.ConnectionString;
+
+        static string Normalized(string key) => key.Replace(" ", string.Empty, StringComparison.Ordinal);
     }
 
     /// <summary>
