@@ -108,7 +108,7 @@ internal static class DatabaseRegistration
 
     /// <summary>
     /// Sets each of <paramref name="defaults"/> that the connection string does not set itself,
-    /// under any spelling the drivers accept (<c>Command Timeout</c>, <c>CommandTimeout</c>, any case).
+    /// with or without spaces and in any case (<c>Command Timeout</c>, <c>commandtimeout</c>).
     /// </summary>
     internal static string WithDefaults(string connectionString, params (string Key, object Value)[] defaults)
     {
