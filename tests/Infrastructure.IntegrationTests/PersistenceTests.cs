@@ -383,7 +383,7 @@ public abstract class PersistenceTests : IAsyncLifetime
         return await _services.AnotherInstanceAsync();
     }
 
-    protected static RequestLogEntry Entry(Instant at) => new()
+    internal static RequestLogEntry Entry(Instant at) => new()
     {
         Id = Guid.NewGuid(),
         Timestamp = at,

@@ -41,17 +41,7 @@ public sealed class PostgresConnectionTests
         for (var i = 0; i < 5; i++)
         {
             await using var scope = services.Scope();
-            var entry = new RequestLogEntry
-            {
-                Id = Guid.NewGuid(),
-                Timestamp = t0 + Duration.FromSeconds(i),
-                CredentialId = "genesys",
-                UserId = RequestLogEntry.NoUserId,
-                RequestMethod = "POST",
-                RequestUri = "/key-management/v1/keypair/x/decrypt",
-                Status = 200,
-                DurationMs = 1.5,
-            };
+            var entry = PersistenceTests.Entry(t0 + Duration.FromSeconds(i));
             (await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendIfFirstUseAsync(entry, new NonceUse("genesys", $"n{i}", 1700000000 + i, t0), Ct))
                 .Should().BeTrue();
         }
