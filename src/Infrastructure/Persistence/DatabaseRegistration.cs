@@ -31,7 +31,7 @@ internal static class DatabaseRegistration
     /// Statements PostgreSQL keeps prepared per connection: a writer pass's statement has one shape
     /// per number of rows, so this covers batches of up to about 50 requests and the other queries.
     /// </summary>
-    internal const int PostgresMaxAutoPrepare = 64;
+    private const int PostgresMaxAutoPrepare = 64;
 
     public static void Add(IServiceCollection services, IConfiguration configuration)
     {
@@ -110,7 +110,7 @@ internal static class DatabaseRegistration
     /// Sets each of <paramref name="defaults"/> that the connection string does not set itself,
     /// with or without spaces and in any case (<c>Command Timeout</c>, <c>commandtimeout</c>).
     /// </summary>
-    internal static string WithDefaults(string connectionString, params (string Key, object Value)[] defaults)
+    private static string WithDefaults(string connectionString, params (string Key, object Value)[] defaults)
     {
         var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
         var present = builder.Keys.Cast<string>().Select(Normalized).ToHashSet(StringComparer.OrdinalIgnoreCase);
