@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using LocalKeyManager.TestSupport;
 using Npgsql;
 
@@ -47,6 +48,69 @@ public sealed class DatabaseOutageTests
         recovered.StatusCode.Should().Be(HttpStatusCode.OK);
         (await anonymous.GetAsync("/health/ready", ct)).StatusCode.Should().Be(HttpStatusCode.OK);
         await ExecuteAsync(owner, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'");
+    }
+
+    [Fact]
+    public async Task A_statement_the_database_does_not_answer_gets_a_503_in_time_and_is_logged()
+    {
+        Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("postgres");
+        // The driver's own command timeout is far off: only the service's wait can end these requests in time.
+        var settings = new Dictionary<string, string?>(database.Settings)
+        {
+            ["ConnectionStrings:KeyManager"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { CommandTimeout = 60 }.ConnectionString,
+        };
+        await using var factory = new LkmFactory(database.Directory, settings);
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-waiting"));
+        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-waiting", "admin"));
+        (await client.GetAsync("/key-management/v1/keypair", ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // Another session holds the keypair table: statements on it wait, the rest of the database answers.
+        await using var owner = new NpgsqlConnection(database.ConnectionString);
+        await owner.OpenAsync(ct);
+        await using (var holding = await owner.BeginTransactionAsync(ct))
+        {
+            await ExecuteAsync(owner, "LOCK TABLE keypairs IN ACCESS EXCLUSIVE MODE");
+            var watch = Stopwatch.StartNew();
+            var listing = await client.GetAsync("/key-management/v1/keypair", ct);
+            var listedIn = watch.Elapsed;
+            watch.Restart();
+            var creating = await client.PostAsync("/key-management/v1/keypair", null, ct);
+            var createdIn = watch.Elapsed;
+            await holding.RollbackAsync(ct);
+
+            foreach (var (answer, took) in new[] { (listing, listedIn), (creating, createdIn) })
+            {
+                (await answer.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("did not answer in time");
+                answer.Headers.RetryAfter.Should().NotBeNull();
+                took.Should().BeLessThan(TimeSpan.FromSeconds(5));
+            }
+        }
+
+        // The database answers again. The insert given up on was not stopped, and commits now: the
+        // 503 said the change might still be made. Both refusals are in the request log.
+        var created = await ListedKeypairsAfterAsync(client, 1, ct);
+        created.Should().Be(1);
+        var entries = await admin.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", ct);
+        entries!.Where(e => e.GetProperty("requestUri").GetString() == "/key-management/v1/keypair" && e.GetProperty("status").GetInt32() == 503)
+            .Select(e => e.GetProperty("requestMethod").GetString())
+            .Should().BeEquivalentTo(["GET", "POST"]);
+    }
+
+    private static async Task<int> ListedKeypairsAfterAsync(HttpClient client, int expected, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var listed = await client.GetFromJsonAsync<JsonElement[]>("/key-management/v1/keypair", ct);
+            if (listed!.Length >= expected || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return listed.Length;
+            }
+
+            await Task.Delay(100, ct);
+        }
     }
 
     /// <summary>

@@ -55,7 +55,13 @@ public sealed partial class ProblemExceptionHandler(ProblemWriter problems, IDat
         {
             LogUnavailable(logger, exception);
             httpContext.Response.Headers.RetryAfter = "1";
-            await problems.WriteAsync(httpContext, 503, "Service unavailable", "The key store is temporarily unavailable. Retry shortly.");
+            await problems.WriteAsync(
+                httpContext,
+                503,
+                "Service unavailable",
+                exception is DatabaseTimeoutException
+                    ? "The key store did not answer in time. A change this request asked for may still be made: check before you retry."
+                    : "The key store is temporarily unavailable. Retry shortly.");
             return true;
         }
 

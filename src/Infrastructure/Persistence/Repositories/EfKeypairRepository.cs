@@ -5,16 +5,16 @@ using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDialect dialect, RecentReads<KeypairId, KeypairRow> recent) : IKeypairRepository
+internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialect dialect, RecentReads<KeypairId, KeypairRow> recent) : IKeypairRepository
 {
     /// <summary>How long a keypair read may be reused (disable must reach every instance within 5 s).</summary>
     public static readonly TimeSpan RecentLifetime = TimeSpan.FromSeconds(2);
 
     private const int Pending = (int)KeyState.PendingDestruction;
 
-    public Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken) =>
-        db.TryInsertAsync(
-            new KeypairRow
+    public Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken)
+    {
+        var row = new KeypairRow
             {
                 Id = keypair.Id.Value,
                 PublicKey = keypair.PublicKey,
@@ -23,13 +23,13 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
                 CreatedAt = keypair.CreatedAt,
                 State = (int)keypair.State,
                 DestroyAt = keypair.DestroyAt,
-            },
-            dialect,
-            cancellationToken);
+            };
+        return database.RunAsync(db => db.TryInsert(row, dialect), cancellationToken);
+    }
 
     public async Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken)
     {
-        var row = await db.Keypairs.AsNoTracking().SingleOrDefaultAsync(k => k.Id == id.Value, cancellationToken);
+        var row = await database.RunAsync(db => db.Keypairs.AsNoTracking().SingleOrDefault(k => k.Id == id.Value), cancellationToken);
         return row is null ? null : ToDomain(row);
     }
 
@@ -42,16 +42,18 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
 
     public async Task<IReadOnlyList<Keypair>> ListAsync(CancellationToken cancellationToken)
     {
-        var rows = await db.Keypairs.AsNoTracking().OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(cancellationToken);
+        var rows = await database.RunAsync(db => db.Keypairs.AsNoTracking().OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToList(), cancellationToken);
         return rows.Select(ToDomain).ToList();
     }
 
     public async Task<IReadOnlyList<PublicKeypair>> ListPublicAsync(CancellationToken cancellationToken)
     {
-        var rows = await db.Keypairs.AsNoTracking()
-            .OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id)
-            .Select(k => new { k.Id, k.PublicKey, k.CreatedAt, k.State, k.DestroyAt })
-            .ToListAsync(cancellationToken);
+        var rows = await database.RunAsync(
+            db => db.Keypairs.AsNoTracking()
+                .OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id)
+                .Select(k => new { k.Id, k.PublicKey, k.CreatedAt, k.State, k.DestroyAt })
+                .ToList(),
+            cancellationToken);
         return rows.Select(r => new PublicKeypair(new KeypairId(r.Id), r.PublicKey, r.CreatedAt, (KeyState)r.State, r.DestroyAt)).ToList();
     }
 
@@ -59,20 +61,27 @@ internal sealed class EfKeypairRepository(KeyManagerDbContext db, IDatabaseDiale
     {
         var blob = keypair.PrivateKey?.Blob;
         var kekId = keypair.PrivateKey?.KekId;
-        await db.Keypairs
-            .Where(k => k.Id == keypair.Id.Value)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(k => k.State, (int)keypair.State)
-                    .SetProperty(k => k.DestroyAt, keypair.DestroyAt)
-                    .SetProperty(k => k.WrappedPrivateKey, blob)
-                    .SetProperty(k => k.KekId, kekId),
+        try
+        {
+            await database.RunAsync(
+                db => db.Keypairs
+                    .Where(k => k.Id == keypair.Id.Value)
+                    .ExecuteUpdate(s => s.SetProperty(k => k.State, (int)keypair.State)
+                        .SetProperty(k => k.DestroyAt, keypair.DestroyAt)
+                        .SetProperty(k => k.WrappedPrivateKey, blob)
+                        .SetProperty(k => k.KekId, kekId)),
                 cancellationToken);
-        recent.Forget(keypair.Id);
+        }
+        finally
+        {
+            // Also when the outcome is unknown: the next read goes to the database.
+            recent.Forget(keypair.Id);
+        }
     }
 
     public async Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken)
     {
-        var rows = await db.Keypairs.AsNoTracking().Where(k => k.State == Pending && k.DestroyAt <= now).ToListAsync(cancellationToken);
+        var rows = await database.RunAsync(db => db.Keypairs.AsNoTracking().Where(k => k.State == Pending && k.DestroyAt <= now).ToList(), cancellationToken);
         return rows.Select(ToDomain).ToList();
     }
 

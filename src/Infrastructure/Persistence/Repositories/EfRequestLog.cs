@@ -6,7 +6,7 @@ using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfRequestLog(KeyManagerDbContext db, IDatabaseDialect dialect, GroupCommitWriter writer) : IRequestLog
+internal sealed class EfRequestLog(DatabaseWork database, IDatabaseDialect dialect, GroupCommitWriter writer) : IRequestLog
 {
     /// <summary>Through the group commit: concurrent requests share one transaction.</summary>
     public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => writer.AppendAsync(entry, cancellationToken);
@@ -16,25 +16,30 @@ internal sealed class EfRequestLog(KeyManagerDbContext db, IDatabaseDialect dial
         writer.AppendIfFirstUseAsync(new NonceRow { CredentialId = use.CredentialId, Nonce = use.Nonce, Ts = use.Timestamp, SeenAt = use.SeenAt }, entry, cancellationToken);
 
     public async Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken) =>
-        await db.RequestLog.AsNoTracking()
-            .Where(e => e.Timestamp >= earliest && e.Timestamp <= latest)
-            .OrderByDescending(e => e.Timestamp)
-            .Take(maxEntries)
-            .ToListAsync(cancellationToken);
+        await database.RunAsync(
+            db => db.RequestLog.AsNoTracking()
+                .Where(e => e.Timestamp >= earliest && e.Timestamp <= latest)
+                .OrderByDescending(e => e.Timestamp)
+                .Take(maxEntries)
+                .ToList(),
+            cancellationToken);
 
-    public async Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken)
+    public Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken) =>
+        database.RunAsync(db => db.Database.CreateExecutionStrategy().Execute(() => Purge(db, upTo, record)), cancellationToken);
+
+    /// <summary>
+    /// On <see cref="DatabaseWork"/>'s own thread, so the chain appender's asynchronous steps are
+    /// waited for where they run: nothing else waits on this thread.
+    /// </summary>
+    private int Purge(KeyManagerDbContext db, Instant upTo, Func<int, RequestLogEntry> record)
     {
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async ct =>
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            // The chain head is locked before anything is deleted, so appenders wait for the purge.
-            var head = await AuditChain.ChainAppender.LockHeadAsync(db, dialect, ct);
-            var purged = await db.RequestLog.Where(e => e.Timestamp <= upTo).ExecuteDeleteAsync(ct);
-            var checkpoint = record(purged);
-            await AuditChain.ChainAppender.AppendAsync(db, dialect, [checkpoint with { Detail = $"{checkpoint.Detail} The chain went up to entry {head.Seq} before the purge." }], ct);
-            await transaction.CommitAsync(ct);
-            return purged;
-        }, cancellationToken);
+        using var transaction = db.Database.BeginTransaction();
+        // The chain head is locked before anything is deleted, so appenders wait for the purge.
+        var head = AuditChain.ChainAppender.LockHeadAsync(db, dialect, CancellationToken.None).GetAwaiter().GetResult();
+        var purged = db.RequestLog.Where(e => e.Timestamp <= upTo).ExecuteDelete();
+        var checkpoint = record(purged);
+        AuditChain.ChainAppender.AppendAsync(db, dialect, [checkpoint with { Detail = $"{checkpoint.Detail} The chain went up to entry {head.Seq} before the purge." }], CancellationToken.None).GetAwaiter().GetResult();
+        transaction.Commit();
+        return purged;
     }
 }

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LocalKeyManager.Infrastructure.Persistence;
+
+/// <summary>
+/// How the repositories run their statements: as <see cref="AbandonableDatabaseWork"/>, on a
+/// thread and a database context of their own, so that a request can stop waiting for a database
+/// that accepts connections but never answers, and still answer its 503 in time (API.md: within
+/// 5 s). One per scope. Outside a request (command line, background jobs) nothing sets a deadline
+/// and callers wait for the database as long as it takes.
+/// <para>
+/// A statement given up on is not stopped: it runs on until the database answers or its command
+/// timeout ends it, on its own context, which nothing else uses. So after a 503 for a timeout a
+/// change may still commit (a keypair or credential created, a purge done); the problem says so.
+/// </para>
+/// </summary>
+public sealed class DatabaseWork(IServiceScopeFactory scopes)
+{
+    /// <summary>The least a statement is waited for, however late the request already is.</summary>
+    public static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(250);
+
+    private long _dueAt;
+
+    /// <summary>
+    /// Statements of this scope are waited for until <paramref name="stopwatchTimestamp"/> (at least
+    /// <see cref="MinWait"/> each); after that the caller gets a <see cref="DatabaseTimeoutException"/>.
+    /// </summary>
+    public void WaitAtMostUntil(long stopwatchTimestamp) => _dueAt = stopwatchTimestamp;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (synchronous EF Core calls on the context it is given).
+    /// <paramref name="cancellationToken"/> only stops this caller's wait, never the statement.
+    /// </summary>
+    /// <exception cref="DatabaseTimeoutException">The deadline passed before the database answered.</exception>
+    public async Task<T> RunAsync<T>(Func<KeyManagerDbContext, T> work, CancellationToken cancellationToken)
+    {
+        var running = AbandonableDatabaseWork.Start(scopes, work);
+        if (_dueAt == 0)
+        {
+            return await running.WaitAsync(cancellationToken);
+        }
+
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _dueAt);
+        try
+        {
+            return await running.WaitAsync(left > MinWait ? left : MinWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Nobody waits for it any more: its failure, when it comes, is observed here.
+            _ = running.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw new DatabaseTimeoutException();
+        }
+    }
+}
+
+/// <summary>The database did not answer a statement in the time the request had for it.</summary>
+public sealed class DatabaseTimeoutException()
+    : TimeoutException("The database did not answer in time. A change the request asked for may still be made.");
