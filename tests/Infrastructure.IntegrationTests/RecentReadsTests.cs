@@ -83,6 +83,49 @@ public sealed class RecentReadsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_row_in_its_last_quarter_is_given_out_at_once_while_it_is_read_again_but_never_after_its_lifetime()
+    {
+        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromSeconds(4));
+        var calls = 0;
+        string? Read(KeyManagerDbContext db, string key)
+        {
+            var call = Interlocked.Increment(ref calls);
+            if (call == 2)
+            {
+                _release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return $"version {call}";
+        }
+
+        var clock = Stopwatch.StartNew();
+        (await reads.GetAsync("a", Read, Ct)).Should().Be("version 1");
+
+        // Early in its lifetime the row is given out and nothing is read.
+        await Task.Delay(TimeSpan.FromSeconds(1) - clock.Elapsed, Ct);
+        (await reads.GetAsync("a", Read, Ct)).Should().Be("version 1");
+        calls.Should().Be(1);
+
+        // In its last quarter (3-4 s) the caller gets it at once, and the next read starts.
+        await Task.Delay(TimeSpan.FromSeconds(3.3) - clock.Elapsed, Ct);
+        var early = reads.GetAsync("a", Read, Ct);
+        early.IsCompletedSuccessfully.Should().BeTrue("nobody waits for the read ahead");
+        (await early).Should().Be("version 1");
+        SpinWait.SpinUntil(() => Volatile.Read(ref calls) == 2, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        (await reads.GetAsync("a", Read, Ct)).Should().Be("version 1");
+        calls.Should().Be(2, "one read ahead at a time");
+
+        // The read ahead hangs. Past the lifetime the old row is not given out: the caller waits.
+        await Task.Delay(TimeSpan.FromSeconds(4.3) - clock.Elapsed, Ct);
+        var late = reads.GetAsync("a", Read, Ct);
+        await Task.Delay(100, Ct);
+        late.IsCompleted.Should().BeFalse();
+        _release.Set();
+        (await late).Should().Be("version 2");
+        calls.Should().Be(2);
+    }
+
+    [Fact]
     public async Task A_failed_read_is_not_remembered_and_the_next_caller_reads_again()
     {
         var reads = NewReads();

@@ -14,6 +14,13 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// for it at most <see cref="MaxWait"/>: a database that hangs costs a request a bounded wait and
 /// then a 503, whatever the driver does.
 /// </para>
+/// <para>
+/// A row in use is read again before it runs out: a caller that finds it in its last quarter gets
+/// it as it is and starts the next read, which nobody waits for. So under steady traffic no
+/// request waits for a read (each one had cost the requests behind it 1-4 ms, sometimes tens, and
+/// a few per second of them made the open-loop p99). The bound is unchanged: a row is given out at
+/// most <c>lifetime</c> after its read began.
+/// </para>
 /// </summary>
 public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeSpan lifetime, bool rememberAbsence = false, int maxEntries = 10_000)
     where TKey : notnull
@@ -24,6 +31,7 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
 
     private readonly ConcurrentDictionary<TKey, (TValue? Value, long ExpiresAt)> _entries = new();
     private readonly ConcurrentDictionary<TKey, Task<TValue?>> _reading = new();
+    private readonly long _refreshWithin = (long)(lifetime.TotalMilliseconds / 4);
 
     /// <summary>
     /// The row, from memory if read recently, else from the database through <paramref name="read"/>
@@ -32,11 +40,26 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
     /// <exception cref="TimeoutException">The read did not finish within <see cref="MaxWait"/>.</exception>
     public Task<TValue?> GetAsync(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, CancellationToken cancellationToken)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > Environment.TickCount64)
+        if (_entries.TryGetValue(key, out var entry))
         {
-            return Task.FromResult(entry.Value);
+            var left = entry.ExpiresAt - Environment.TickCount64;
+            if (left > 0)
+            {
+                if (left <= _refreshWithin && !_reading.ContainsKey(key))
+                {
+                    _ = Reading(key, read);
+                }
+
+                return Task.FromResult(entry.Value);
+            }
         }
 
+        return Reading(key, read).WaitAsync(MaxWait, cancellationToken);
+    }
+
+    /// <summary>The read of <paramref name="key"/> under way, started if there is none.</summary>
+    private Task<TValue?> Reading(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read)
+    {
         var mine = new TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var reading = _reading.GetOrAdd(key, mine.Task);
         if (reading == mine.Task)
@@ -44,7 +67,7 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
             _ = ReadAsync(key, read, mine);
         }
 
-        return reading.WaitAsync(MaxWait, cancellationToken);
+        return reading;
     }
 
     /// <summary>
