@@ -36,21 +36,28 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes)
     public async Task<T> RunAsync<T>(Func<KeyManagerDbContext, T> work, CancellationToken cancellationToken)
     {
         var running = AbandonableDatabaseWork.Start(scopes, work);
-        if (_dueAt == 0)
+        var wait = Timeout.InfiniteTimeSpan;
+        if (_dueAt != 0)
         {
-            return await running.WaitAsync(cancellationToken);
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _dueAt);
+            wait = left > MinWait ? left : MinWait;
         }
 
-        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _dueAt);
         try
         {
-            return await running.WaitAsync(left > MinWait ? left : MinWait, cancellationToken);
+            return await running.WaitAsync(wait, cancellationToken);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (!ReferenceEquals(e, running.Exception?.InnerException))
         {
+            // The wait ended (deadline or the caller's token), not the work: the work may still run.
             // Nobody waits for it any more: its failure, when it comes, is observed here.
             _ = running.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw new DatabaseTimeoutException();
+            if (e is TimeoutException)
+            {
+                throw new DatabaseTimeoutException();
+            }
+
+            throw;
         }
     }
 }
