@@ -21,9 +21,10 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes)
     /// The least a statement is waited for, however late the request already is: work before it
     /// (an RSA-3072 key generation takes seconds when several run at once on 2 cores) must not
     /// leave a healthy database too little time. With 250 ms, one of 8 concurrent keypair
-    /// creations in the cluster check got a 503. The same as a credential or keypair read's wait.
+    /// creations in the cluster check got a 503. The same as a credential or keypair read's wait
+    /// (<see cref="RecentReads{TKey, TValue}.MaxWait"/>).
     /// </summary>
-    public static readonly TimeSpan MinWait = RecentReads<string, string>.MaxWait;
+    public static readonly TimeSpan MinWait = TimeSpan.FromSeconds(2);
 
     private long _dueAt;
 

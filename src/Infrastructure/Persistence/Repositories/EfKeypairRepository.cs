@@ -15,15 +15,15 @@ internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialec
     public Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken)
     {
         var row = new KeypairRow
-            {
-                Id = keypair.Id.Value,
-                PublicKey = keypair.PublicKey,
-                WrappedPrivateKey = keypair.PrivateKey?.Blob,
-                KekId = keypair.PrivateKey?.KekId,
-                CreatedAt = keypair.CreatedAt,
-                State = (int)keypair.State,
-                DestroyAt = keypair.DestroyAt,
-            };
+        {
+            Id = keypair.Id.Value,
+            PublicKey = keypair.PublicKey,
+            WrappedPrivateKey = keypair.PrivateKey?.Blob,
+            KekId = keypair.PrivateKey?.KekId,
+            CreatedAt = keypair.CreatedAt,
+            State = (int)keypair.State,
+            DestroyAt = keypair.DestroyAt,
+        };
         return database.RunAsync(db => db.TryInsert(row, dialect), cancellationToken);
     }
 
