@@ -10,9 +10,11 @@ using Mediator;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LocalKeyManager.Api;
 
@@ -43,8 +45,7 @@ public static class DependencyInjection
 
         services.AddSingleton<HawkRequestReader>();
         services.AddSingleton<RequestBodyBuffer>();
-        services.AddAuthentication(HawkDefaults.Scheme)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, HawkAuthenticationHandler>(HawkDefaults.Scheme, null);
+        AddHawkAuthentication(services);
         services.AddAuthorizationBuilder()
             .AddPolicy(HawkDefaults.GenesysPolicy, p => p.RequireAuthenticatedUser().RequireRole("genesys", "admin"))
             .AddPolicy(HawkDefaults.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole("admin"))
@@ -60,6 +61,21 @@ public static class DependencyInjection
         services.AddHostedService<Jobs.RequestLogRetentionJob>();
         services.AddHostedService<StartupHostedService>();
         return services;
+    }
+
+    /// <summary>
+    /// Hawk as the one authentication scheme, registered without <c>AddAuthentication()</c>: that
+    /// also adds ASP.NET Core Data Protection, whose hosted service creates a key ring at start-up
+    /// and writes it, unencrypted, under the service user's home directory. Nothing here uses Data
+    /// Protection (no cookies, no antiforgery), so the service keeps no such key and loads no XML.
+    /// </summary>
+    private static void AddHawkAuthentication(IServiceCollection services)
+    {
+        services.AddAuthenticationCore(options => options.DefaultScheme = HawkDefaults.Scheme);
+        services.AddWebEncoders();
+        services.TryAddSingleton(TimeProvider.System);
+        new AuthenticationBuilder(services)
+            .AddScheme<AuthenticationSchemeOptions, HawkAuthenticationHandler>(HawkDefaults.Scheme, null);
     }
 
     /// <summary>

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
@@ -54,5 +57,16 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         metrics.Should().Contain("lkm_decrypt_duration_milliseconds_bucket").And.Contain("lkm_request_log_write_duration_milliseconds");
         metrics.Should().Contain("lkm_keypairs{").And.Contain("state=\"enabled\"");
         metrics.Should().NotContain(service.KeypairId).And.NotContain(service.Genesys.Id);
+    }
+
+    [Fact]
+    public void The_service_keeps_no_data_protection_key_ring()
+    {
+        // Data Protection's hosted service would create a key ring at start-up and write it,
+        // unencrypted, under the service user's home directory; nothing in the service uses it.
+        service.Factory.Services.GetService<IDataProtectionProvider>().Should().BeNull();
+        service.Factory.Services.GetServices<IHostedService>()
+            .Select(hosted => hosted.GetType().Assembly.GetName().Name)
+            .Should().NotContain("Microsoft.AspNetCore.DataProtection");
     }
 }
