@@ -22,7 +22,7 @@ public static class RateLimits
         {
             options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                    Bucket("credential:" + (context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? string.Empty), context.User.Identity?.IsAuthenticated == true ? perCredential : 0)),
+                    Bucket("credential:" + (context.User.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? string.Empty), context.User.Identity?.IsAuthenticated == true ? perCredential : 0)),
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
                     Bucket("address:" + context.Connection.RemoteIpAddress, perAddress)));
             options.OnRejected = async (rejection, cancellationToken) =>
