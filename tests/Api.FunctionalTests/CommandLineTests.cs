@@ -143,6 +143,9 @@ public sealed class CommandLineTests : IDisposable
         summary.GetProperty("rewrappedCredentials").GetInt32().Should().Be(1);
         status.GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v2");
         retire.ExitCode.Should().Be(0, retire.Stderr);
+        var retireAgain = await RunAsync("master-key", "retire", "--version", "1");
+        retireAgain.ExitCode.Should().Be(1);
+        retireAgain.Stderr.Should().StartWith("lkm: There is no master key version 1 in ");
 
         await using var service = new LkmFactory(_directory);
         using var client = service.CreateHawkClient(new HawkCredentials("admin-rotate", admin.GetProperty("authKey").GetString()!));
@@ -196,5 +199,37 @@ public sealed class CommandLineTests : IDisposable
         brokenExit.Should().Be(1);
         JsonSerializer.Deserialize<JsonElement>(broken).GetProperty("brokenAtSeq").GetInt64().Should().Be(3);
         stderr.Should().Contain("broken at entry 3").And.Contain("altered");
+    }
+
+    [Theory]
+    [InlineData("--rol", "admin")]
+    [InlineData("--role", "admin", "stray")]
+    [InlineData("-r", "admin")]
+    [InlineData("--Role=admin")]
+    public async Task A_mistyped_option_is_a_usage_error_and_creates_nothing(params string[] mistake)
+    {
+        var (exit, stdout, stderr) = await RunAsync(["credentials", "create", "--id", "genesys-typo", .. mistake]);
+        var (_, list, _) = await RunAsync("credentials", "list");
+
+        exit.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Should().StartWith("lkm: ").And.Contain("usage: lkm");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle();
+        JsonSerializer.Deserialize<JsonElement[]>(list).Should().BeEmpty("the command must not run with the option it did not understand");
+    }
+
+    [Fact]
+    public async Task A_database_that_does_not_answer_is_one_line_and_exit_code_1_not_a_crash()
+    {
+        var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+        var (exit, stdout, stderr) = await RunAsync("credentials", "list", "--Database:Provider=Postgres",
+            "--ConnectionStrings:KeyManager=Host=127.0.0.1;Port=1;Username=lkm;Password=not-logged;Timeout=3", $"--KeyProtection:Local:Keys:1={masterKey}");
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.Should().StartWith("lkm: The database could not be used: ");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle();
+        stderr.Should().NotContain("not-logged").And.NotContain(masterKey);
     }
 }

@@ -22,6 +22,8 @@ public static class CommandHost
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter(static level => level >= LogLevel.Warning);
+        // A database failure is reported once, by the command line, not also by EF Core's own log line.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -63,7 +65,10 @@ public static class CommandHost
         }
     }
 
-    /// <summary>Reads <c>--name value</c> (or <c>--name=value</c>) options; the rest is configuration.</summary>
+    /// <summary>
+    /// Reads <c>--name value</c> (or <c>--name=value</c>) options; the rest must be configuration
+    /// settings (<see cref="ConfigurationArguments"/>), or it is a usage error.
+    /// </summary>
     public static (Dictionary<string, string> Options, string[] Remaining) Split(string[] args, params string[] names) =>
         Split(args, [], names);
 
@@ -102,6 +107,7 @@ public static class CommandHost
             }
         }
 
+        ConfigurationArguments.Check(rest);
         return (options, rest.ToArray());
     }
 }

@@ -6,8 +6,8 @@ namespace LocalKeyManager.Api.Cli;
 
 /// <summary>
 /// Dispatches the command line. Exit code 0 on success; otherwise non-zero with one clear line
-/// on stderr. Anything that is not a command's own option (e.g. <c>--Database:Provider=...</c>)
-/// is passed on as configuration.
+/// on stderr. Besides a command's own options, only configuration settings are accepted (see
+/// <see cref="ConfigurationArguments"/>); a mistyped option is a usage error, never ignored.
 /// </summary>
 public static class CommandLine
 {
@@ -41,6 +41,11 @@ public static class CommandLine
         {
             return Fail($"{e.Message} {Usage}", 2);
         }
+        catch (System.Data.Common.DbException e)
+        {
+            // Npgsql's, SQL Server's and SQLite's failures alike: one line, not an abort with a trace.
+            return Fail($"The database could not be used: {e.Message}", 1);
+        }
         catch (Exception e) when (IsStartupRefusal(e))
         {
             return Fail(e.Message, 1);
@@ -56,6 +61,7 @@ public static class CommandLine
 
     private static async Task<int> ServeAsync(string[] args)
     {
+        ConfigurationArguments.Check(args);
         var app = ServiceHost.Build(args);
         await app.RunAsync();
         return 0;
@@ -68,6 +74,5 @@ public static class CommandLine
     }
 
     private static bool IsStartupRefusal(Exception e) =>
-        e is MasterKeyException or SchemaBehindException or OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException
-        || e.GetType().Name == "SqliteException";
+        e is MasterKeyException or SchemaBehindException or OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException;
 }

@@ -101,6 +101,11 @@ public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector prot
     {
         var path = holder.KeyFile ?? throw new MasterKeyException("The master keys come from configuration: remove the version there.");
         var kekId = "local:v" + version.ToString(CultureInfo.InvariantCulture);
+        if (!holder.Ring.Versions.Contains(version))
+        {
+            throw new MasterKeyException($"There is no master key version {version} in {path}.");
+        }
+
         if (version == holder.Ring.ActiveVersion)
         {
             throw new MasterKeyException($"Version {version} is the active master key and cannot be retired.");
