@@ -56,12 +56,22 @@ public static class ServiceHost
         app.UseAuthentication();
         app.UseMiddleware<AuthenticatedResponseMiddleware>();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        var problems = app.Services.GetRequiredService<ErrorHandling.ProblemWriter>();
+        app.UseStatusCodePages(context => problems.WriteStatusAsync(context.HttpContext));
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapControllers();
-        app.MapOpenApi().AllowAnonymous();
 
+        // API.md 4.4: the metrics and the OpenAPI document under the base path, for admins (Hawk).
+        app.MapOpenApi("/key-management/v1/openapi/{documentName}.json").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy);
+        app.MapPrometheusScrapingEndpoint("/key-management/v1/metrics").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy);
+
+        // Prometheus cannot sign Hawk: /metrics answers only Metrics:AllowedNetworks (above).
         app.MapPrometheusScrapingEndpoint().AllowAnonymous();
+        if (app.Environment.IsDevelopment())
+        {
+            // For the Swagger UI, which cannot sign Hawk either; only in Development.
+            app.MapOpenApi().AllowAnonymous();
+        }
     }
 }

@@ -24,12 +24,26 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Should().Be("OK");
     }
 
-    [Fact]
-    public async Task The_openapi_document_describes_every_endpoint_and_the_hawk_scheme()
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    [InlineData("/key-management/v1/health")]
+    public async Task Probes_answer_HEAD_as_load_balancers_send_it(string path)
     {
         using var anonymous = service.Factory.CreateClient();
 
-        var response = await anonymous.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
+        var response = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), TestContext.Current.CancellationToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.WwwAuthenticate.Should().BeEmpty();
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/plain");
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_every_endpoint_and_the_hawk_scheme()
+    {
+        var response = await service.AdminClient.GetAsync("/key-management/v1/openapi/v1.json", TestContext.Current.CancellationToken);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
@@ -39,6 +53,34 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
             "/key-management/v1/request-log", "/key-management/v1/keypair/import", "/key-management/v1/keypair/{id}/disable"]);
         document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Hawk").GetProperty("scheme").GetString().Should().Be("Hawk");
         document.GetProperty("paths").GetProperty("/key-management/v1/decrypt").GetProperty("post").GetProperty("responses").TryGetProperty("401", out _).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("/key-management/v1/openapi/v1.json")]
+    [InlineData("/key-management/v1/metrics")]
+    public async Task The_openapi_document_and_metrics_under_the_base_path_are_for_admins_only(string path)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var anonymous = service.Factory.CreateClient();
+
+        var asAdmin = await service.AdminClient.GetAsync(path, ct);
+        var asGenesys = await service.GenesysClient.GetAsync(path, ct);
+        var unsigned = await anonymous.GetAsync(path, ct);
+
+        asAdmin.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await asAdmin.Content.ReadAsStringAsync(ct)).Should().Contain(path.EndsWith("metrics") ? "lkm_" : "\"openapi\"");
+        await asGenesys.ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await unsigned.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Outside_development_the_openapi_document_needs_hawk_at_the_root_too()
+    {
+        using var anonymous = service.Factory.CreateClient();
+
+        var response = await anonymous.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -25,6 +25,21 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         await notFound.ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("GET", "/key-management/v1/no-such-thing", "text/plain", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/key-management/v1/no-such-thing", "application/xml", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/key-management/v1/decrypt", "text/html", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("DELETE", "/key-management/v1/keypair", "text/plain", HttpStatusCode.MethodNotAllowed)]
+    public async Task A_route_or_method_that_does_not_exist_is_a_problem_whatever_the_accept_header(string method, string path, string accept, HttpStatusCode status)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+
+        var response = await service.AdminClient.SendAsync(request, Ct);
+
+        await response.ShouldBeProblemAsync(status);
+    }
+
     [Fact]
     public async Task An_authenticated_request_to_an_unknown_route_gets_a_signed_404_problem()
     {

@@ -7,20 +7,21 @@ namespace LocalKeyManager.Api.Controllers;
 /// <summary>
 /// Probes, unauthenticated. <c>/health</c> and <c>/health/live</c> check nothing outside the
 /// process, so a load balancer never drops every instance for one database blip;
-/// <c>/health/ready</c> checks the database and the key protector.
+/// <c>/health/ready</c> checks the database and the key protector. Each also answers <c>HEAD</c>,
+/// which some load balancers' checks send.
 /// </summary>
 [ApiController]
 [AllowAnonymous]
 public sealed class HealthController(ReadinessCheck readiness) : ControllerBase
 {
-    [HttpGet("key-management/v1/health")]
-    [HttpGet("health")]
-    [HttpGet("health/live")]
-    [HttpGet("key-management/v1/health/live")]
+    [AcceptVerbs("GET", "HEAD", Route = "key-management/v1/health")]
+    [AcceptVerbs("GET", "HEAD", Route = "health")]
+    [AcceptVerbs("GET", "HEAD", Route = "health/live")]
+    [AcceptVerbs("GET", "HEAD", Route = "key-management/v1/health/live")]
     public ContentResult Live() => Content("OK", "text/plain");
 
-    [HttpGet("health/ready")]
-    [HttpGet("key-management/v1/health/ready")]
+    [AcceptVerbs("GET", "HEAD", Route = "health/ready")]
+    [AcceptVerbs("GET", "HEAD", Route = "key-management/v1/health/ready")]
     public async Task<ContentResult> Ready(CancellationToken cancellationToken)
     {
         var problem = await readiness.CheckAsync(cancellationToken);

@@ -20,6 +20,16 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         return WriteAsync(context, problem);
     }
 
+    /// <summary>
+    /// The body of a bare status (no route, a method the route does not take): a problem whatever
+    /// the <c>Accept</c> header says, where the framework's status-code pages would fall back to text.
+    /// </summary>
+    public Task WriteStatusAsync(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        return WriteAsync(context, new ProblemDetails { Status = status, Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) });
+    }
+
     private async Task WriteAsync(HttpContext context, ProblemDetails problem)
     {
         // The framework's writers decline when the Accept header rules JSON out; a problem is
