@@ -118,6 +118,8 @@ public sealed class CommandLineTests : IDisposable
         json.GetProperty("dateCreated").GetInt64().Should().Be(1479389944924);
         listExit.Should().Be(0);
         JsonSerializer.Deserialize<JsonElement[]>(list)!.Single().GetProperty("id").GetString().Should().Be(id);
+        var publicKey = Convert.ToBase64String(original.ExportRSAPublicKey());
+        list.Should().Contain($"\"publicKey\":\"{publicKey}\"", "the command line prints the same JSON text as GET /keypair ('+' not escaped)");
         (stdout + list + stderr).Should().NotContain(Convert.ToBase64String(original.ExportRSAPrivateKey())[..40]);
     }
 

@@ -11,7 +11,8 @@ namespace LocalKeyManager.Api.Cli;
 /// </summary>
 public static class CommandHost
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>As the HTTP answers are written (MVC's relaxed escaping: a base64 '+' stays '+').</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static async Task<IHost> StartAsync(string[] configurationArgs, bool initialize = true)
     {
