@@ -50,6 +50,7 @@ public static class DependencyInjection
     {
         services.AddHostedService<NonceCleanupService>();
         services.AddHostedService<Jobs.KeypairCountJob>();
+        services.AddHostedService<Jobs.NativeMemoryTrimJob>();
         return services;
     }
 }

@@ -27,4 +27,35 @@ public sealed class GlibcMallocTests
             Environment.SetEnvironmentVariable("MALLOC_ARENA_MAX", null);
         }
     }
+
+    [Fact]
+    public void Trim_gives_memory_freed_in_the_middle_of_an_arena_back_to_the_system()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() && !System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal),
+            "malloc_trim is glibc's (Linux).");
+        const int Blocks = 16 * 1024; // 64 MiB of 4 KiB blocks: below the mmap threshold, so they live in an arena
+        var blocks = new nint[Blocks];
+        var ones = Enumerable.Repeat((byte)1, 4096).ToArray();
+        for (var i = 0; i < Blocks; i++)
+        {
+            blocks[i] = System.Runtime.InteropServices.Marshal.AllocHGlobal(4096);
+            System.Runtime.InteropServices.Marshal.Copy(ones, 0, blocks[i], ones.Length); // resident
+        }
+
+        // Free all but the last: the arena's top stays in use, so glibc cannot shrink it by itself.
+        for (var i = 0; i < Blocks - 1; i++)
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(blocks[i]);
+        }
+
+        var before = ResidentMiB();
+        GlibcMalloc.Trim().Should().BeTrue();
+        var after = ResidentMiB();
+        System.Runtime.InteropServices.Marshal.FreeHGlobal(blocks[^1]);
+
+        (before - after).Should().BeGreaterThan(32, $"64 MiB were freed but stayed resident until the trim (RSS {before:F1} -> {after:F1} MiB)");
+    }
+
+    private static double ResidentMiB() =>
+        long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize / 1048576.0;
 }
