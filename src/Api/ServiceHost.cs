@@ -45,18 +45,18 @@ public static class ServiceHost
         }
 
         app.UseMiddleware<RequestSizeLimitMiddleware>();
+        var problems = app.Services.GetRequiredService<ErrorHandling.ProblemWriter>();
         var metricsAccess = app.Services.GetRequiredService<MetricsAccess>();
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments("/metrics") && !metricsAccess.Allows(context.Connection.RemoteIpAddress),
             branch => branch.Run(context =>
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
+                return problems.WriteStatusAsync(context);
             }));
         app.UseAuthentication();
         app.UseMiddleware<AuthenticatedResponseMiddleware>();
         app.UseExceptionHandler();
-        var problems = app.Services.GetRequiredService<ErrorHandling.ProblemWriter>();
         app.UseStatusCodePages(context => problems.WriteStatusAsync(context.HttpContext));
         app.UseRateLimiter();
         app.UseAuthorization();

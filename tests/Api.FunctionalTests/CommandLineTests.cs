@@ -208,6 +208,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--role", "admin", "stray")]
     [InlineData("-r", "admin")]
     [InlineData("--Role=admin")]
+    [InlineData("--Databse:Provider=Postgres")]
+    [InlineData("--ConnectionStrings=Host=db")]
+    [InlineData("--ConnectionStrings:KeyManger=Data Source=other.db")]
     public async Task A_mistyped_option_is_a_usage_error_and_creates_nothing(params string[] mistake)
     {
         var (exit, stdout, stderr) = await RunAsync(["credentials", "create", "--id", "genesys-typo", .. mistake]);
@@ -218,6 +221,36 @@ public sealed class CommandLineTests : IDisposable
         stderr.Should().StartWith("lkm: ").And.Contain("usage: lkm");
         stderr.TrimEnd().Split('\n').Should().ContainSingle();
         JsonSerializer.Deserialize<JsonElement[]>(list).Should().BeEmpty("the command must not run with the option it did not understand");
+    }
+
+    [Theory]
+    [InlineData("credentials", "list", "--role", "admin")]
+    [InlineData("keys", "list", "--id", "x")]
+    [InlineData("master-key", "status", "--version", "3")]
+    [InlineData("migrate", "stray")]
+    [InlineData("audit", "verify", "--fix")]
+    [InlineData("serve", "--port", "9000")]
+    public async Task An_option_the_subcommand_does_not_take_is_a_usage_error_and_nothing_runs(params string[] args)
+    {
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        exit.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Should().StartWith("lkm: ").And.Contain("usage: lkm");
+        File.Exists(Path.Combine(_directory, "lkm.db")).Should().BeFalse("the command must not have touched the default database");
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("help")]
+    public async Task Help_prints_the_usage_and_exits_0(string flag)
+    {
+        var (exit, stdout, stderr) = await RunAsync(flag);
+
+        exit.Should().Be(0, stderr);
+        stdout.Should().StartWith("usage: lkm");
+        File.Exists(Path.Combine(_directory, "lkm.db")).Should().BeFalse();
     }
 
     [Fact]

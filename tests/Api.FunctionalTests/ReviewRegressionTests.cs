@@ -49,6 +49,19 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         (await HawkSigningHandler.VerifyServerAsync(response, service.Genesys)).Should().BeTrue("the signed body is the problem the caller received");
     }
 
+    [Fact]
+    public async Task Metrics_asked_from_outside_the_allowed_networks_get_a_404_problem()
+    {
+        await using var factory = new LkmFactory(settings: new() { ["Metrics:AllowedNetworks:0"] = "10.0.0.0/8" }, kestrel: true);
+        factory.StartServer();
+        using var client = new HttpClient { BaseAddress = factory.KestrelAddress };
+
+        var response = await client.GetAsync("/metrics", Ct);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync(Ct)).Should().NotContain("lkm_");
+    }
+
     [Theory]
     [InlineData(null, "127.0.0.1", true)]
     [InlineData(null, "::1", true)]

@@ -16,7 +16,8 @@ public static class AuditCommand
             throw new UsageException("audit needs a subcommand: verify.");
         }
 
-        using var host = await CommandHost.StartAsync(args[1..]);
+        var (_, configuration) = CommandHost.Split(args[1..]);
+        using var host = await CommandHost.StartAsync(configuration);
         var report = await host.Services.GetRequiredService<ChainVerifier>().VerifyAsync(CancellationToken.None);
         Console.WriteLine(JsonSerializer.Serialize(report, CommandHost.Json));
         return report.Intact ? 0 : CommandLine.Fail($"the request-log chain is broken at entry {report.BrokenAtSeq}: {report.Problem}", 1);

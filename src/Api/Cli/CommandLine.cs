@@ -18,6 +18,11 @@ public static class CommandLine
     {
         try
         {
+            if (args is ["--help" or "-h"])
+            {
+                return Help();
+            }
+
             if (args.Length == 0 || args[0].StartsWith('-'))
             {
                 return await ServeAsync(args);
@@ -33,7 +38,7 @@ public static class CommandLine
                 "master-key" => await MasterKeyCommand.RunAsync(rest),
                 "audit" => await AuditCommand.RunAsync(rest),
                 "schema-script" => await SchemaScriptCommand.RunAsync(rest),
-                "help" or "--help" or "-h" => Help(),
+                "help" => Help(),
                 _ => Fail($"Unknown command '{args[0]}'. {Usage}", 2),
             };
         }
@@ -41,10 +46,11 @@ public static class CommandLine
         {
             return Fail($"{e.Message} {Usage}", 2);
         }
-        catch (System.Data.Common.DbException e)
+        catch (Exception e) when (DatabaseFailure(e) is { } failure)
         {
-            // Npgsql's, SQL Server's and SQLite's failures alike: one line, not an abort with a trace.
-            return Fail($"The database could not be used: {e.Message}", 1);
+            // Npgsql's, SQL Server's and SQLite's failures alike, also when EF Core's retrying
+            // strategy wraps them: one line, not an abort with a trace.
+            return Fail($"The database could not be used: {failure.Message}", 1);
         }
         catch (Exception e) when (IsStartupRefusal(e))
         {
@@ -61,7 +67,13 @@ public static class CommandLine
 
     private static async Task<int> ServeAsync(string[] args)
     {
-        ConfigurationArguments.Check(args);
+        // A test host (WebApplicationFactory) calls Main with its whole configuration as arguments;
+        // the check is for people typing a command line.
+        if (System.Reflection.Assembly.GetEntryAssembly() == typeof(CommandLine).Assembly)
+        {
+            ConfigurationArguments.Check(args);
+        }
+
         var app = ServiceHost.Build(args);
         await app.RunAsync();
         return 0;
@@ -73,6 +85,20 @@ public static class CommandLine
         return 0;
     }
 
+    private static System.Data.Common.DbException? DatabaseFailure(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException failure)
+            {
+                return failure;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Refusals to start: a bad setting (a malformed connection string is an ArgumentException), a missing key, an old schema.</summary>
     private static bool IsStartupRefusal(Exception e) =>
-        e is MasterKeyException or SchemaBehindException or OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException;
+        e is MasterKeyException or SchemaBehindException or OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException;
 }

@@ -1,21 +1,29 @@
 namespace LocalKeyManager.Api.Cli;
 
 /// <summary>
-/// What the command line passes on as configuration: settings of a section
-/// (<c>--Database:Provider=Postgres</c>, <c>--Hawk:PublicPort 443</c>, <c>/Section:Key=value</c>,
-/// <c>Section:Key=value</c>), the host's own few top-level settings (<c>--urls</c>,
-/// <c>--environment</c>, ...) and the names of the sections themselves (a test host passes
-/// <c>--ConnectionStrings=</c>). Anything else, such as <c>--rol admin</c> for <c>--role admin</c> or a
-/// stray word, is a usage error: the configuration reader would accept it as a setting nobody reads
-/// and the command would run without it.
+/// What the command line passes on as configuration: settings inside the sections the service
+/// reads (<c>--Database:Provider=Postgres</c>, <c>--Hawk:PublicPort 443</c>,
+/// <c>/Section:Key=value</c>, <c>Section:Key=value</c>) and the host's own top-level settings
+/// (<c>--urls</c>, <c>--environment</c>, ...). Anything else is a usage error: <c>--rol admin</c> for
+/// <c>--role admin</c>, <c>--Databse:Provider=Postgres</c>, <c>--ConnectionStrings=...</c> without
+/// <c>:KeyManager</c>, a stray word. The configuration reader would take each as a setting nobody
+/// reads, and the command would run without it, on the embedded default database.
 /// </summary>
 public static class ConfigurationArguments
 {
-    private static readonly HashSet<string> TopLevelKeys = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>ASP.NET Core's and the generic host's top-level settings.</summary>
+    private static readonly HashSet<string> HostSettings = new(StringComparer.OrdinalIgnoreCase)
     {
-        "urls", "environment", "contentRoot", "applicationName", "AllowedHosts", "http_ports", "https_ports",
-        "shutdownTimeoutSeconds", "detailedErrors", "Logging", "Kestrel", "ConnectionStrings", "Database", "Hawk",
-        "KeyProtection", "KeyCache", "ForwardedHeaders", "Metrics", "OpenTelemetry", "RateLimiting", "RequestLog",
+        "urls", "environment", "contentRoot", "applicationName", "AllowedHosts", "http_ports", "https_ports", "https_port",
+        "shutdownTimeoutSeconds", "detailedErrors", "webroot", "hostingStartupAssemblies", "hostingStartupExcludeAssemblies",
+        "preventHostingStartup", "suppressStatusMessages", "captureStartupErrors",
+    };
+
+    /// <summary>The sections a setting may belong to: the service's own, logging's and Kestrel's.</summary>
+    private static readonly HashSet<string> Sections = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ConnectionStrings", "Database", "Hawk", "KeyProtection", "KeyCache", "ForwardedHeaders", "Metrics",
+        "OpenTelemetry", "RateLimiting", "RequestLog", "Logging", "Kestrel",
     };
 
     public static void Check(IReadOnlyList<string> args)
@@ -36,9 +44,14 @@ public static class ConfigurationArguments
             }
 
             var key = equals < 0 ? arg[prefixed..] : arg[prefixed..equals];
-            if (key.Length == 0 || (!key.Contains(':') && !TopLevelKeys.Contains(key)))
+            var section = key.Split(':')[0];
+            var known = key.Contains(':')
+                ? Sections.Contains(section) && !key.EndsWith(':')
+                    && (!section.Equals("ConnectionStrings", StringComparison.OrdinalIgnoreCase) || key.Equals("ConnectionStrings:KeyManager", StringComparison.OrdinalIgnoreCase))
+                : HostSettings.Contains(key);
+            if (!known)
             {
-                throw new UsageException($"Unknown option '{(prefixed == 0 ? key : arg[..(equals < 0 ? arg.Length : equals)])}'.");
+                throw new UsageException($"Unknown option '{(equals < 0 ? arg : arg[..equals])}'.");
             }
 
             if (equals < 0 && ++i >= args.Count)

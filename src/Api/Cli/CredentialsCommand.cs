@@ -16,13 +16,19 @@ public static class CredentialsCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("credentials needs a subcommand: create, list or revoke.");
-        var (options, rest) = CommandHost.Split(args[1..], "id", "role");
+        var (options, rest) = CommandHost.Split(args[1..], (string[])(subcommand switch
+        {
+            "create" => ["id", "role"],
+            "revoke" => ["id"],
+            "list" => [],
+            _ => throw new UsageException($"Unknown credentials subcommand '{subcommand}'."),
+        }));
         Func<ISender, Task<object>> run = subcommand switch
         {
             "create" => Create(Required(options, "id"), options.GetValueOrDefault("role")),
             "list" => async sender => (await sender.Send(new ListHawkCredentials())).Select(c => c.ToResponse()).ToList(),
             "revoke" => Revoke(Required(options, "id")),
-            _ => throw new UsageException($"Unknown credentials subcommand '{subcommand}'."),
+            _ => throw new System.Diagnostics.UnreachableException(),
         };
 
         return await CommandHost.PrintAsync(rest, run);

@@ -17,7 +17,14 @@ public static class KeysCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("keys needs a subcommand: list or import.");
-        var (options, rest) = CommandHost.Split(args[1..], "file", "id", "date-created", "out", "in", "passphrase-env", "passphrase-file", "recipient", "private-key");
+        var (options, rest) = CommandHost.Split(args[1..], (string[])(subcommand switch
+        {
+            "list" => [],
+            "import" => ["file", "id", "date-created"],
+            "export-backup" => ["out", "passphrase-env", "passphrase-file", "recipient"],
+            "verify-backup" or "restore-backup" => ["in", "passphrase-env", "passphrase-file", "private-key"],
+            _ => throw new UsageException($"Unknown keys subcommand '{subcommand}': use list, import, export-backup, verify-backup or restore-backup."),
+        }));
         if (subcommand is "export-backup" or "verify-backup" or "restore-backup")
         {
             return await BackupCommand.RunAsync(subcommand, options, rest);
@@ -27,7 +34,7 @@ public static class KeysCommand
         {
             "list" => async sender => (await sender.Send(new ListKeypairs())).Select(k => k.ToResponse()).ToList(),
             "import" => Import(await ReadKeyFileAsync(options), options.GetValueOrDefault("id"), DateCreated(options)),
-            _ => throw new UsageException($"Unknown keys subcommand '{subcommand}': use list, import, export-backup, verify-backup or restore-backup."),
+            _ => throw new System.Diagnostics.UnreachableException(),
         };
 
         return await CommandHost.PrintAsync(rest, run);

@@ -16,12 +16,14 @@ public static class MasterKeyCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("master-key needs a subcommand: rotate, status or retire.");
-        var (options, rest) = CommandHost.Split(args[1..], ["resume"], "batch", "version");
-        var batch = options.TryGetValue("batch", out var b) && int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100;
-        if (subcommand is not ("rotate" or "status" or "retire"))
+        var (options, rest) = subcommand switch
         {
-            throw new UsageException($"Unknown master-key subcommand '{subcommand}'.");
-        }
+            "rotate" => CommandHost.Split(args[1..], ["resume"], "batch"),
+            "retire" => CommandHost.Split(args[1..], "version"),
+            "status" => CommandHost.Split(args[1..]),
+            _ => throw new UsageException($"Unknown master-key subcommand '{subcommand}'."),
+        };
+        var batch = options.TryGetValue("batch", out var b) && int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100;
 
         using var host = await CommandHost.StartAsync(rest);
         var rotation = host.Services.GetRequiredService<MasterKeyRotation>();

@@ -7,7 +7,8 @@ public static class MigrateCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        using var host = await CommandHost.StartAsync(args, initialize: false);
+        var (_, configuration) = CommandHost.Split(args);
+        using var host = await CommandHost.StartAsync(configuration, initialize: false);
         await using var scope = host.Services.CreateAsyncScope();
         var applied = await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().MigrateAsync(CancellationToken.None);
         Console.WriteLine(applied == 0 ? "The schema is up to date." : $"Applied {applied} migration(s).");

@@ -5,7 +5,8 @@ namespace LocalKeyManager.Api.Http;
 /// <summary>
 /// <c>/metrics</c> answers only callers in <c>Metrics:AllowedNetworks</c> (default: loopback).
 /// Its counters name authentication failure reasons (unknown id, revoked, bad MAC), which must not
-/// be readable by the callers they describe; others get a plain 404, as if it did not exist.
+/// be readable by the callers they describe; others get a 404 problem. Admins read the same text
+/// over Hawk at <c>/key-management/v1/metrics</c>.
 /// </summary>
 public sealed class MetricsAccess(IConfiguration configuration)
 {

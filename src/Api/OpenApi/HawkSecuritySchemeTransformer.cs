@@ -4,7 +4,7 @@ using Microsoft.OpenApi;
 namespace LocalKeyManager.Api.OpenApi;
 
 /// <summary>
-/// Describes the service in <c>/openapi/v1.json</c>: its Hawk security scheme (required by every
+/// Describes the service in <c>/key-management/v1/openapi/v1.json</c>: its Hawk security scheme (required by every
 /// operation except the probes) and the problem+json shape of its errors.
 /// </summary>
 internal sealed class HawkSecuritySchemeTransformer : IOpenApiDocumentTransformer
