@@ -107,6 +107,9 @@ trap cleanup EXIT
 # Intermediate files go to bench/.artifacts, not src/*/obj, so a benchmark does not disturb
 # (or get disturbed by) a build of the solution running at the same time.
 log "publishing src/Api (Release) to $APP"
+# The commit and uncommitted changes of what is published (not of the tree when the report is written).
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" status --porcelain --untracked-files=no -- src 2>/dev/null | wc -l)
 dotnet publish "$ROOT/src/Api" -c Release -o "$APP" --artifacts-path "$BENCH/.artifacts" -nologo -v q >"$WORK/publish.log" 2>&1 \
   || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
 log "building bench/LoadGen (Release)"
@@ -244,8 +247,6 @@ fi
 # --- report ---------------------------------------------------------------------------------
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 MEM_TOTAL=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" status --porcelain --untracked-files=no -- src 2>/dev/null | wc -l)
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 {
   echo "# LKM benchmark: $PROVIDER, $DATE"
