@@ -1,3 +1,8 @@
+using LocalKeyManager.Infrastructure.Crypto;
+using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
+using LocalKeyManager.Infrastructure.Hawk;
+using LocalKeyManager.Infrastructure.Persistence;
+
 namespace LocalKeyManager.Api.Cli;
 
 /// <summary>
@@ -22,9 +27,14 @@ public static class ConfigurationArguments
     /// <summary>The sections a setting may belong to: the service's own, logging's and Kestrel's.</summary>
     private static readonly HashSet<string> Sections = new(StringComparer.OrdinalIgnoreCase)
     {
-        "ConnectionStrings", "Database", "Hawk", "KeyProtection", "KeyCache", "ForwardedHeaders", "Metrics",
-        "OpenTelemetry", "RateLimiting", "RequestLog", "Logging", "Kestrel",
+        ConnectionStrings, DatabaseOptions.Section, HawkOptions.Section, KeyProtectionOptions.Section, KeyCacheOptions.Section,
+        "ForwardedHeaders", "Metrics", "OpenTelemetry", "RateLimiting", "RequestLog", "Logging", "Kestrel",
     };
+
+    private const string ConnectionStrings = "ConnectionStrings";
+
+    /// <summary>The one connection string the service reads.</summary>
+    private const string ConnectionString = ConnectionStrings + ":" + DatabaseOptions.ConnectionStringName;
 
     public static void Check(IReadOnlyList<string> args)
     {
@@ -47,7 +57,7 @@ public static class ConfigurationArguments
             var section = key.Split(':')[0];
             var known = key.Contains(':')
                 ? Sections.Contains(section) && !key.EndsWith(':')
-                    && (!section.Equals("ConnectionStrings", StringComparison.OrdinalIgnoreCase) || key.Equals("ConnectionStrings:KeyManager", StringComparison.OrdinalIgnoreCase))
+                    && (!section.Equals(ConnectionStrings, StringComparison.OrdinalIgnoreCase) || key.Equals(ConnectionString, StringComparison.OrdinalIgnoreCase))
                 : HostSettings.Contains(key);
             if (!known)
             {
