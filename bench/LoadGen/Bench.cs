@@ -77,11 +77,11 @@ internal sealed class Bench(Options options)
             {
                 if (options.OpenWarmup > 0)
                 {
-                    await OpenLoopAsync(client, cases, fixedRate, options.OpenWarmup);
+                    await OpenLoopAsync(client, cases, fixedRate, options.OpenWarmup, dumpTo: null);
                 }
 
                 var before = _cpu.Take();
-                var (stats, maxInFlight) = await OpenLoopAsync(client, cases, fixedRate, options.Duration);
+                var (stats, maxInFlight) = await OpenLoopAsync(client, cases, fixedRate, options.Duration, options.LatencyDump);
                 var (clientCores, serverCores) = CpuMeter.Cores(before, _cpu.Take());
                 Log.Write(string.Create(CultureInfo.InvariantCulture, $"{Name(padding)} open loop {fixedRate:F0}/s: {stats.OkPerSecond:F1} decrypts/s, p50 {stats.P50:F2} ms, p99 {stats.P99:F2} ms, {stats.Failed} errors"));
                 report.Open.Add(new OpenResult(padding, fixedRate, stats, maxInFlight, clientCores, serverCores));
@@ -300,8 +300,9 @@ internal sealed class Bench(Options options)
     /// <summary>
     /// Requests issued on a fixed schedule whatever the answers do; latency counts from the
     /// scheduled time, so a stalled service shows as latency instead of fewer samples.
+    /// With <paramref name="dumpTo"/>, every request's timings are written there (see --latency-dump).
     /// </summary>
-    private static async Task<(Stats Stats, int MaxInFlight)> OpenLoopAsync(LkmClient client, DecryptCase[] cases, double rate, double seconds)
+    private static async Task<(Stats Stats, int MaxInFlight)> OpenLoopAsync(LkmClient client, DecryptCase[] cases, double rate, double seconds, string? dumpTo)
     {
         var recorder = new Recorder();
         var total = (long)Math.Floor(rate * seconds);
@@ -310,6 +311,7 @@ internal sealed class Bench(Options options)
         var inFlight = 0;
         var maxInFlight = 0;
         var random = new Random(12345);
+        var timings = dumpTo is null ? null : new (long Scheduled, long Began, long Ended)[total];
         var started = Stopwatch.GetTimestamp();
         for (long i = 0; i < total; i++)
         {
@@ -321,6 +323,7 @@ internal sealed class Bench(Options options)
             }
 
             var c = Pick(random, cases);
+            var index = i;
             tasks.Add(Task.Run(async () =>
             {
                 var now = Interlocked.Increment(ref inFlight);
@@ -329,13 +332,27 @@ internal sealed class Bench(Options options)
                 {
                 }
 
+                var began = Stopwatch.GetTimestamp();
                 var error = await DecryptOnceAsync(client, c);
-                recorder.Record(scheduled, Stopwatch.GetTimestamp(), error);
+                var ended = Stopwatch.GetTimestamp();
+                recorder.Record(scheduled, ended, error);
+                if (timings is not null)
+                {
+                    timings[index] = (scheduled, began, ended);
+                }
+
                 Interlocked.Decrement(ref inFlight);
             }));
         }
 
         await Task.WhenAll(tasks);
+        if (timings is not null)
+        {
+            static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+            await File.WriteAllLinesAsync(dumpTo!, timings.Select(t => string.Create(
+                CultureInfo.InvariantCulture, $"{Ms(t.Scheduled - started):F3} {Ms(t.Began - t.Scheduled):F3} {Ms(t.Ended - t.Scheduled):F3}")));
+        }
+
         return (recorder.Snapshot(Stopwatch.GetElapsedTime(started)), maxInFlight);
     }
 

@@ -46,6 +46,10 @@ internal sealed class Options
           --genesys-id ID           id of the genesys credential to register (default random)
           --out PATH                write the markdown report there (also printed on stdout)
           --summary PATH            write key=value lines for scripts
+          --latency-dump PATH       write the measured open-loop run's requests there, one per line
+                                    in schedule order: scheduled time (ms from the run's start),
+                                    how late the client began sending it (ms), its latency (ms);
+                                    to tell a client's own stalls from the service's in a tail
           --wait S                  wait up to S seconds for GET /health first (default 30)
           --server-pid PID          the service's process id (same machine, Linux): report the
                                     CPU cores it used per level
@@ -95,6 +99,8 @@ internal sealed class Options
     public string? Out { get; private set; }
 
     public string? Summary { get; private set; }
+
+    public string? LatencyDump { get; private set; }
 
     public double Wait { get; private set; } = 30;
 
@@ -199,6 +205,9 @@ internal sealed class Options
                     break;
                 case "--summary":
                     options.Summary = Value();
+                    break;
+                case "--latency-dump":
+                    options.LatencyDump = Value();
                     break;
                 case "--wait":
                     options.Wait = Number(arg, Value(), 0);
