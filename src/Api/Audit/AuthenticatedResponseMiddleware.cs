@@ -113,8 +113,14 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
         }
     }
 
-    private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(4.5);
-    private static readonly TimeSpan StatementsWithin = TimeSpan.FromSeconds(3.75);
+    /// <summary>
+    /// When the answer is due, counted from the start of authentication. API.md promises a 503
+    /// within 5 s; the second left over is for what the client sees around it (reading the request
+    /// before authentication, a fresh instance's first compilations, a loaded machine): a fresh
+    /// instance's 503 against a locked database took 4.76 s end to end with 4.5 s here.
+    /// </summary>
+    private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan StatementsWithin = TimeSpan.FromSeconds(3.25);
     private static readonly TimeSpan MinLogWait = TimeSpan.FromMilliseconds(250);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
