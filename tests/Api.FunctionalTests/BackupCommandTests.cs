@@ -64,6 +64,27 @@ public sealed class BackupCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_restore_that_meets_another_key_under_the_same_id_overwrites_nothing_and_says_so_in_one_line()
+    {
+        var id = Guid.NewGuid().ToString();
+        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", id)).ExitCode.Should().Be(0);
+        var backup = Path.Combine(_files, "keys.lkmbackup");
+        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        using var other = RSA.Create(2048);
+        var otherFile = Path.Combine(_files, "other.pem");
+        await File.WriteAllTextAsync(otherFile, other.ExportPkcs8PrivateKeyPem(), Ct);
+        (await RunAsync(_second, "keys", "import", "--file", otherFile, "--id", id)).ExitCode.Should().Be(0);
+        var before = (await RunAsync(_second, "keys", "list")).Stdout;
+
+        var restore = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        restore.ExitCode.Should().Be(1);
+        JsonSerializer.Deserialize<JsonElement>(restore.Stdout).GetProperty("conflicts").EnumerateArray().Select(c => c.GetString()).Should().Equal(id);
+        restore.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: 1 keypair(s) in the backup were not restored");
+        (await RunAsync(_second, "keys", "list")).Stdout.Should().Be(before, "the key already there is kept");
+    }
+
+    [Fact]
     public async Task A_wrong_passphrase_or_an_altered_file_is_refused_in_one_line_and_restores_nothing()
     {
         (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);

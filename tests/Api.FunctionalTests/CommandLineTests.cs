@@ -240,6 +240,50 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_directory, "lkm.db")).Should().BeFalse("the command must not have touched the default database");
     }
 
+    [Fact]
+    public async Task An_option_given_twice_is_a_usage_error_and_revokes_neither()
+    {
+        (await RunAsync("credentials", "create", "--id", "genesys-keep-1")).ExitCode.Should().Be(0);
+        (await RunAsync("credentials", "create", "--id", "genesys-keep-2")).ExitCode.Should().Be(0);
+
+        var (exit, stdout, stderr) = await RunAsync("credentials", "revoke", "--id", "genesys-keep-1", "--id", "genesys-keep-2");
+        var list = JsonSerializer.Deserialize<JsonElement[]>((await RunAsync("credentials", "list")).Stdout)!;
+
+        exit.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Should().StartWith("lkm: --id is given more than once.");
+        list.Should().HaveCount(2).And.OnlyContain(c => !c.GetProperty("revoked").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public async Task A_rotation_batch_that_is_not_a_positive_number_is_a_usage_error_and_adds_no_version(string batch)
+    {
+        (await RunAsync("credentials", "list")).ExitCode.Should().Be(0, "an installation with its key file");
+        var before = (await RunAsync("master-key", "status")).Stdout;
+
+        var (exit, stdout, stderr) = await RunAsync("master-key", "rotate", "--batch", batch);
+
+        exit.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Should().StartWith("lkm: --batch must be a whole number above 0.");
+        (await RunAsync("master-key", "status")).Stdout.Should().Be(before);
+    }
+
+    [Theory]
+    [InlineData("--urls", "notaurl")]
+    [InlineData("--urls=127.0.0.1:5000")]
+    public async Task A_malformed_listening_url_is_one_line_and_exit_code_1_not_a_crash(params string[] args)
+    {
+        var (exit, stdout, stderr) = await RunAsync(["serve", .. args]);
+
+        exit.Should().Be(1, stderr);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ");
+        stderr.Should().NotContain(" at ");
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]

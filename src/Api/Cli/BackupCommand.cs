@@ -29,7 +29,9 @@ public static class BackupCommand
                 _ => await RestoreAsync(backup, path, secret),
             };
             Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
-            return answer is RestoreSummary { Conflicts.Count: > 0 } ? 1 : 0;
+            return answer is RestoreSummary { Conflicts.Count: > 0 } summary
+                ? CommandLine.Fail($"{summary.Conflicts.Count} keypair(s) in the backup were not restored: this database holds a different key under the same id (listed in \"conflicts\"); nothing was overwritten.", 1)
+                : 0;
         }
         catch (BackupException e)
         {

@@ -83,7 +83,7 @@ public static class CommandHost
             var arg = args[i];
             if (arg.StartsWith("--", StringComparison.Ordinal) && flags.Contains(arg[2..]))
             {
-                options[arg[2..]] = "true";
+                Set(options, arg[2..], "true");
                 continue;
             }
 
@@ -96,11 +96,11 @@ public static class CommandHost
 
             if (arg.Length > name.Length + 2)
             {
-                options[name] = arg[(name.Length + 3)..];
+                Set(options, name, arg[(name.Length + 3)..]);
             }
             else if (i + 1 < args.Length)
             {
-                options[name] = args[++i];
+                Set(options, name, args[++i]);
             }
             else
             {
@@ -110,5 +110,17 @@ public static class CommandHost
 
         ConfigurationArguments.Check(rest);
         return (options, rest.ToArray());
+    }
+
+    /// <summary>
+    /// An option given twice is a usage error, not "the last one wins": <c>credentials revoke --id a
+    /// --id b</c> must not quietly revoke only b.
+    /// </summary>
+    private static void Set(Dictionary<string, string> options, string name, string value)
+    {
+        if (!options.TryAdd(name, value))
+        {
+            throw new UsageException($"--{name} is given more than once.");
+        }
     }
 }

@@ -98,7 +98,10 @@ public static class CommandLine
         return null;
     }
 
-    /// <summary>Refusals to start: a bad setting (a malformed connection string is an ArgumentException), a missing key, an old schema.</summary>
+    /// <summary>
+    /// Refusals to start: a bad setting (a malformed connection string is an ArgumentException, a
+    /// malformed --urls or Kestrel endpoint URL a FormatException), a missing key, an old schema.
+    /// </summary>
     private static bool IsStartupRefusal(Exception e) =>
-        e is MasterKeyException or SchemaBehindException or OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException;
+        e is MasterKeyException or SchemaBehindException or OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException or FormatException;
 }

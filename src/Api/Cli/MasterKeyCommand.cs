@@ -23,7 +23,11 @@ public static class MasterKeyCommand
             "status" => CommandHost.Split(args[1..]),
             _ => throw new UsageException($"Unknown master-key subcommand '{subcommand}'."),
         };
-        var batch = options.TryGetValue("batch", out var b) && int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100;
+        var batch = 100;
+        if (options.TryGetValue("batch", out var b) && !(int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out batch) && batch > 0))
+        {
+            throw new UsageException("--batch must be a whole number above 0.");
+        }
 
         using var host = await CommandHost.StartAsync(rest);
         var rotation = host.Services.GetRequiredService<MasterKeyRotation>();
