@@ -37,9 +37,19 @@ public static class DependencyInjection
     /// <summary>The HTTP face: controllers, Hawk, problem details, forwarded headers.</summary>
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddControllers(OnlyUtf8Json)
+        services.AddControllers(options =>
+            {
+                OnlyUtf8Json(options);
+                options.Filters.Add<SingleValuedQueryFilter>();
+            })
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidRequestBody);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemWriter.Customize);
+        // MVC's writer answers only inside an action (with "; charset=utf-8"), the default one
+        // everywhere else (without): one writer, so every problem has the same content type.
+        foreach (var mvcWriter in services.Where(d => d.ServiceType == typeof(IProblemDetailsWriter) && d.ImplementationType?.Name == "DefaultApiProblemDetailsWriter").ToList())
+        {
+            services.Remove(mvcWriter);
+        }
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddSingleton<ProblemWriter>();
 
@@ -140,11 +150,6 @@ public static class DependencyInjection
     }
 
     /// <summary>A body that is not the JSON expected: one clear problem, without echoing the input.</summary>
-    private static BadRequestObjectResult InvalidRequestBody(ActionContext context)
-    {
-        const string Detail = "The request body is not valid JSON of the expected shape.";
-        var problem = new ProblemDetails { Status = 400, Title = "Invalid request", Detail = Detail };
-        problem.Extensions["message"] = Detail;
-        return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
-    }
+    private static ProblemResult InvalidRequestBody(ActionContext context) =>
+        new(StatusCodes.Status400BadRequest, "Invalid request", "The request body is not valid JSON of the expected shape.");
 }

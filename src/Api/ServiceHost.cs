@@ -17,7 +17,8 @@ public static class ServiceHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestLineSize = RequestLimits.ServerLimitFactor * RequestLimits.MaxTargetBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = RequestLimits.ServerLimitFactor * RequestLimits.MaxHeaderBytes;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
         builder.Services.AddKeyManagerCore(builder.Configuration);

@@ -59,6 +59,36 @@ public abstract class DecryptEndpointTests(ServiceFixture fixture) : ServiceTest
     }
 
     [Theory]
+    [InlineData("5")]
+    [InlineData("true")]
+    [InlineData("{\"padding\":\"pkcs1\"}")]
+    [InlineData("[\"pkcs1\"]")]
+    public async Task A_body_decryptType_that_is_not_a_string_is_ignored_when_the_query_has_one_and_refused_otherwise(string bodyValue)
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var ciphertext = Encrypt(secret, RSAEncryptionPadding.Pkcs1);
+        var json = $$"""{"keypairId":"{{service.KeypairId}}","body":"{{ciphertext}}","decryptType":{{bodyValue}}}""";
+
+        var withQuery = await service.GenesysClient.PostAsync("/key-management/v1/decrypt?decryptType=pkcs1", new StringContent(json, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var withoutQuery = await service.GenesysClient.PostAsync("/key-management/v1/decrypt", new StringContent(json, System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        withQuery.StatusCode.Should().Be(HttpStatusCode.OK, await withQuery.Content.ReadAsStringAsync(Ct));
+        Convert.FromBase64String((await withQuery.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);
+        (await withoutQuery.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Contain("decryptType");
+    }
+
+    [Theory]
+    [InlineData("?decryptType=pkcs1&decryptType=pkcs1")]
+    [InlineData("?decryptType=pkcs1&decryptType=")]
+    [InlineData("?decryptType=&decryptType=pkcs1")]
+    public async Task A_decryptType_given_twice_in_the_query_is_400(string query)
+    {
+        var response = await Decrypt(new { keypairId = service.KeypairId, body = Encrypt([1], RSAEncryptionPadding.Pkcs1) }, query);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Be("The query parameter 'decryptType' is given more than once.");
+    }
+
+    [Theory]
     [InlineData("?decryptType=oaep")]
     [InlineData("?decryptType=PKCS1")]
     public async Task An_unknown_decryptType_is_400(string query)

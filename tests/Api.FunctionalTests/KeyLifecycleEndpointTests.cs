@@ -16,6 +16,22 @@ public abstract class KeyLifecycleEndpointTests(ServiceFixture fixture) : Servic
     private async Task<HttpResponseMessage> DecryptAsync(string keypairId, RSA publicKey, byte[] secret) =>
         await service.GenesysClient.PostAsJsonAsync("/key-management/v1/decrypt", new { keypairId, body = Convert.ToBase64String(publicKey.Encrypt(secret, RSAEncryptionPadding.OaepSHA1)) }, Ct);
 
+    [Theory]
+    [InlineData("11111111-2222-f333-0444-555555555555", 1479389944924L, "id")]
+    [InlineData("11111111-2222-0333-c444-555555555555", 1479389944924L, "id")]
+    [InlineData("11111111-2222-4333-7444-555555555555", 1479389944924L, "id")]
+    [InlineData("11111111-2222-4333-8444-555555555555", 4102444800000L, "dateCreated")]
+    public async Task An_import_whose_id_is_not_an_rfc_4122_uuid_or_whose_date_is_to_come_is_400_and_stores_nothing(string id, long dateCreated, string field)
+    {
+        using var key = RSA.Create(2048);
+
+        var response = await service.AdminClient.PostAsJsonAsync(
+            "/key-management/v1/keypair/import", new { privateKey = Convert.ToBase64String(key.ExportRSAPrivateKey()), id, dateCreated }, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().StartWith(field);
+        (await service.AdminClient.GetAsync($"/key-management/v1/keypair/{id}", Ct)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task A_key_exported_by_the_original_service_imports_with_its_id_and_date_and_decrypts_old_ciphertexts()
     {

@@ -103,6 +103,9 @@ public abstract class RequestLogEndpointTests(ServiceFixture fixture) : ServiceT
     [InlineData("?maxEntries=ten")]
     [InlineData("?earliestTime=yesterday")]
     [InlineData("?latestTime=2026-02-30T00:00:00Z")]
+    [InlineData("?maxEntries=1&maxEntries=abc")]
+    [InlineData("?maxEntries=1&maxEntries=1")]
+    [InlineData("?earliestTime=2026-11-30T00:00:00Z&earliestTime=garbage")]
     public async Task Bad_query_parameters_are_400(string query)
     {
         await (await service.AdminClient.GetAsync("/key-management/v1/request-log" + query, Ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
@@ -120,6 +123,20 @@ public abstract class RequestLogEndpointTests(ServiceFixture fixture) : ServiceT
         exactly!.Should().Contain(e => e.GetProperty("timestamp").GetString() == newest);
         exactly.Should().OnlyContain(e => e.GetProperty("timestamp").GetString() == newest);
         one!.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_time_with_an_offset_whose_plus_was_not_percent_encoded_is_still_read()
+    {
+        var all = await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=1", Ct);
+        var newest = DateTimeOffset.Parse(all![0].GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        // The same instant written at +01:00, with a raw '+' that form decoding turns into a space.
+        var plusOne = newest.ToOffset(TimeSpan.FromHours(1)).ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture);
+        plusOne.Should().EndWith("+01:00");
+
+        var exactly = await service.AdminClient.GetFromJsonAsync<JsonElement[]>($"/key-management/v1/request-log?earliestTime={plusOne}&latestTime={plusOne}", Ct);
+
+        exactly!.Should().Contain(e => e.GetProperty("id").GetString() == all[0].GetProperty("id").GetString());
     }
 }
 

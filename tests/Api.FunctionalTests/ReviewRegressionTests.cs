@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using LocalKeyManager.Api.Http;
 using Microsoft.Extensions.Configuration;
 
@@ -41,12 +42,60 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
     }
 
     [Fact]
+    public async Task A_body_that_is_not_the_expected_json_gets_the_same_problem_shape_as_every_other_400()
+    {
+        var malformed = await service.AdminClient.PostAsync("/key-management/v1/auth", new StringContent("{\"id\":", System.Text.Encoding.UTF8, "application/json"), Ct);
+        var invalid = await service.AdminClient.PostAsync("/key-management/v1/auth", new StringContent("{\"id\":\"no\"}", System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        var malformedProblem = await malformed.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        var invalidProblem = await invalid.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        malformedProblem.GetProperty("detail").GetString().Should().Be("The request body is not valid JSON of the expected shape.");
+        malformed.Content.Headers.ContentType!.ToString().Should().Be(invalid.Content.Headers.ContentType!.ToString());
+        malformedProblem.EnumerateObject().Select(p => p.Name).Should().Contain(["type", "title", "status", "detail", "message", "traceId"]);
+        malformedProblem.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(invalidProblem.EnumerateObject().Select(p => p.Name).Except(["errors"]));
+    }
+
+    [Theory]
+    [InlineData("Admin")]
+    [InlineData("ADMIN")]
+    [InlineData("Genesys")]
+    public async Task A_role_is_read_exactly_as_written_and_another_spelling_is_refused(string role)
+    {
+        var id = "role-case-" + Guid.NewGuid().ToString("N")[..8];
+
+        var response = await service.AdminClient.PostAsJsonAsync("/key-management/v1/auth", new { id, role }, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Contain("role");
+        var listed = await service.AdminClient.GetFromJsonAsync<System.Text.Json.JsonElement[]>("/key-management/v1/auth", Ct);
+        listed!.Should().NotContain(c => c.GetProperty("id").GetString() == id, "a refused registration creates no credential");
+    }
+
+    [Fact]
     public async Task An_authenticated_request_to_an_unknown_route_gets_a_signed_404_problem()
     {
         var response = await service.GenesysClient.GetAsync("/key-management/v1/no-such-thing", Ct);
 
         await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
         (await HawkSigningHandler.VerifyServerAsync(response, service.Genesys)).Should().BeTrue("the signed body is the problem the caller received");
+    }
+
+    [Fact]
+    public async Task A_long_request_target_or_large_headers_get_a_414_or_431_problem_from_the_service()
+    {
+        await using var factory = new LkmFactory(kestrel: true);
+        factory.StartServer();
+        using var client = new HttpClient { BaseAddress = factory.KestrelAddress };
+        using var headers = new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/keypair");
+        headers.Headers.Add("X-Padding", new string('h', 40 * 1024));
+
+        var longTarget = await client.GetAsync("/key-management/v1/keypair?q=" + new string('q', 10 * 1024), Ct);
+        var largeHeaders = await client.SendAsync(headers, Ct);
+        // Far over the service's limits, Kestrel refuses by itself, before any application code (documented).
+        var overKestrel = await client.GetAsync("/key-management/v1/keypair?q=" + new string('q', 80 * 1024), Ct);
+
+        (await longTarget.ShouldBeProblemAsync(HttpStatusCode.RequestUriTooLong)).GetProperty("detail").GetString().Should().Contain("8 KiB");
+        (await largeHeaders.ShouldBeProblemAsync(HttpStatusCode.RequestHeaderFieldsTooLarge)).GetProperty("detail").GetString().Should().Contain("32 KiB");
+        overKestrel.StatusCode.Should().Be(HttpStatusCode.RequestUriTooLong);
     }
 
     [Fact]

@@ -53,6 +53,22 @@ public sealed class RequestLogTests
         IsoInstant.ToZoneLessString(zoneLess).Should().Be("2026-11-29T14:51:12.123");
     }
 
+    [Theory]
+    [InlineData("2026-11-29T15:51:12.123 01:00", true)]
+    [InlineData("2026-11-29T15:51:12.123 0100", true)]
+    [InlineData("2026-11-29T15:51:12.123  01:00", false)]
+    [InlineData("2026-11-29 15:51:12.123 01:00", false)]
+    [InlineData("2026-11-29T15:51:12.123 ab:cd", false)]
+    public void IsoInstant_reads_an_offset_whose_plus_became_a_space_in_a_query_and_nothing_else_with_a_space(string text, bool read)
+    {
+        IsoInstant.TryParse(text, out var instant).Should().Be(read);
+
+        if (read)
+        {
+            instant.Should().Be(Instant.FromUtc(2026, 11, 29, 14, 51, 12) + Duration.FromMilliseconds(123));
+        }
+    }
+
     [Fact]
     public async Task GetRequestLog_passes_defaults_and_bounds_to_the_log()
     {

@@ -1,21 +1,50 @@
 using LocalKeyManager.Api.ErrorHandling;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace LocalKeyManager.Api.Http;
 
 /// <summary>
-/// Refuses a declared body over 64 KiB before anything reads it. (Kestrel enforces the same
-/// limit on bodies without a length as they stream in.)
+/// Refuses a declared body over 64 KiB before anything reads it (Kestrel enforces the same limit
+/// on bodies without a length as they stream in), a request target over 8 KiB and headers over
+/// 32 KiB, each with its problem (413, 414, 431).
 /// </summary>
 public sealed class RequestSizeLimitMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context, ProblemWriter problems)
     {
-        if (context.Request.ContentLength > RequestLimits.MaxBodyBytes)
+        var request = context.Request;
+        if (request.ContentLength > RequestLimits.MaxBodyBytes)
         {
             context.Response.Headers.Connection = "close";
             return problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload too large", "The request body is larger than 64 KiB.");
         }
 
+        if ((context.Features.Get<IHttpRequestFeature>()?.RawTarget.Length ?? 0) > RequestLimits.MaxTargetBytes)
+        {
+            return problems.WriteAsync(context, StatusCodes.Status414UriTooLong, "URI too long", "The request target (path and query) is longer than 8 KiB.");
+        }
+
+        if (HeaderBytes(request.Headers) > RequestLimits.MaxHeaderBytes)
+        {
+            context.Response.Headers.Connection = "close";
+            return problems.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request header fields too large", "The request headers are larger than 32 KiB.");
+        }
+
         return next(context);
+    }
+
+    private static long HeaderBytes(IHeaderDictionary headers)
+    {
+        long total = 0;
+        foreach (var (name, values) in headers)
+        {
+            total += name.Length;
+            foreach (var value in values)
+            {
+                total += value?.Length ?? 0;
+            }
+        }
+
+        return total;
     }
 }

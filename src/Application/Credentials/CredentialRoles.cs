@@ -17,5 +17,6 @@ public static class CredentialRoles
 
     public static string ToWire(CredentialRole role) => role == CredentialRole.Admin ? Admin : Genesys;
 
-    private static bool Is(string value, string name) => string.Equals(value, name, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Exactly as written (API.md: <c>"role": "admin"</c>); <c>Admin</c> is refused, not read as either.</summary>
+    private static bool Is(string value, string name) => string.Equals(value, name, StringComparison.Ordinal);
 }

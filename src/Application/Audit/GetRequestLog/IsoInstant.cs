@@ -33,6 +33,15 @@ public static class IsoInstant
         }
 
         text = text.Trim();
+
+        // An offset's '+' sent unencoded in a query string arrives as a space (form decoding:
+        // ?earliestTime=2026-11-30T13:54:00+01:00). No other space is valid in these forms.
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        if (space > 0 && space == text.LastIndexOf(' '))
+        {
+            text = string.Concat(text.AsSpan(0, space), "+", text.AsSpan(space + 1));
+        }
+
         foreach (var pattern in WithOffset)
         {
             var result = pattern.Parse(text);

@@ -1,23 +1,32 @@
 using FluentValidation;
 using LocalKeyManager.Domain.Keys;
+using NodaTime;
 
 namespace LocalKeyManager.Application.Keys.ImportKeypair;
 
 public sealed class ImportKeypairValidator : AbstractValidator<ImportKeypair>
 {
-    /// <summary>Milliseconds since the Unix epoch: 1970 up to the year 9999.</summary>
-    private const long MaxDateCreated = 253_402_300_799_999;
+    /// <summary>How far ahead of this machine's clock a <c>dateCreated</c> may be: another machine's clock skew, not a date to come.</summary>
+    public static readonly Duration MaxAhead = Duration.FromMinutes(5);
 
-    public ImportKeypairValidator()
+    public ImportKeypairValidator(IClock clock)
     {
         RuleLevelCascadeMode = CascadeMode.Stop;
         RuleFor(c => c.PrivateKey)
             .NotEmpty().WithMessage("privateKey is required: base64 DER PKCS#1, or PEM PKCS#1/PKCS#8.")
             .MaximumLength(32 * 1024).WithMessage("privateKey is too long to be an RSA private key.");
         RuleFor(c => c.Id)
-            .Must(id => KeypairId.TryParse(id, out _)).When(c => c.Id is not null).WithMessage("id must be a UUID.");
+            .Must(id => KeypairId.TryParse(id, out _)).When(c => c.Id is not null).WithMessage("id must be a UUID.")
+            .Must(IsRfc4122).When(c => c.Id is not null).WithMessage("id must be an RFC 4122 UUID (its variant digit 8, 9, a or b; its version 1 to 8).");
         RuleFor(c => c.DateCreated)
-            .InclusiveBetween(0, MaxDateCreated).When(c => c.DateCreated is not null)
-            .WithMessage("dateCreated must be milliseconds since the Unix epoch.");
+            .Must(ms => ms >= 0 && ms <= (clock.GetCurrentInstant() + MaxAhead).ToUnixTimeMilliseconds()).When(c => c.DateCreated is not null)
+            .WithMessage("dateCreated must be milliseconds since the Unix epoch, and not in the future.");
     }
+
+    /// <summary>
+    /// API.md: a keypair id is an RFC 4122 UUID. The ids this service makes are (version 4); an
+    /// imported one is checked for the RFC's variant and a version it defines (RFC 9562: 1 to 8).
+    /// </summary>
+    private static bool IsRfc4122(string? id) =>
+        id is { Length: 36 } && id[14] is >= '1' and <= '8' && char.ToLowerInvariant(id[19]) is '8' or '9' or 'a' or 'b';
 }
