@@ -40,7 +40,7 @@ public static class DependencyInjection
         services.AddControllers(options =>
             {
                 OnlyUtf8Json(options);
-                options.Filters.Add<SingleValuedQueryFilter>();
+                options.Filters.Add(new SingleValuedQueryFilter());
             })
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidRequestBody);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemWriter.Customize);
