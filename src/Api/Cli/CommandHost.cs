@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using LocalKeyManager.Application.Errors;
 using LocalKeyManager.Infrastructure;
@@ -111,6 +112,15 @@ public static class CommandHost
         ConfigurationArguments.Check(rest);
         return (options, rest.ToArray());
     }
+
+    /// <summary>
+    /// The option's value as a whole number from <paramref name="min"/> to <paramref name="max"/>
+    /// (digits only), null when it is absent; anything else is a usage error saying <paramref name="usage"/>.
+    /// </summary>
+    public static long? WholeNumber(Dictionary<string, string> options, string name, long min, long max, string usage) =>
+        !options.TryGetValue(name, out var text) ? null
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
+        : throw new UsageException(usage);
 
     /// <summary>
     /// An option given twice is a usage error, not "the last one wins": <c>credentials revoke --id a

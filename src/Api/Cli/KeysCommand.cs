@@ -1,4 +1,3 @@
-using System.Globalization;
 using LocalKeyManager.Api.Contracts.Mapping;
 using LocalKeyManager.Application.Keys.ImportKeypair;
 using LocalKeyManager.Application.Keys.ListKeypairs;
@@ -55,7 +54,5 @@ public static class KeysCommand
     }
 
     private static long? DateCreated(Dictionary<string, string> options) =>
-        !options.TryGetValue("date-created", out var text) ? null
-        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms
-        : throw new UsageException("--date-created is milliseconds since the Unix epoch.");
+        CommandHost.WholeNumber(options, "date-created", 0, long.MaxValue, "--date-created is milliseconds since the Unix epoch.");
 }

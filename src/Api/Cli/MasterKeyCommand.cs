@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 
@@ -23,11 +22,7 @@ public static class MasterKeyCommand
             "status" => CommandHost.Split(args[1..]),
             _ => throw new UsageException($"Unknown master-key subcommand '{subcommand}'."),
         };
-        var batch = 100;
-        if (options.TryGetValue("batch", out var b) && !(int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out batch) && batch > 0))
-        {
-            throw new UsageException("--batch must be a whole number above 0.");
-        }
+        var batch = (int)(CommandHost.WholeNumber(options, "batch", 1, int.MaxValue, "--batch must be a whole number above 0.") ?? 100);
 
         using var host = await CommandHost.StartAsync(rest);
         var rotation = host.Services.GetRequiredService<MasterKeyRotation>();
@@ -46,8 +41,8 @@ public static class MasterKeyCommand
                 answer = new { activeVersion = holder.Ring.ActiveVersion, rewrappedKeypairs = keypairs, rewrappedCredentials = credentials, usage = await rotation.UsageAsync(CancellationToken.None) };
                 break;
             case "retire":
-                var version = options.TryGetValue("version", out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
-                    ? parsed : throw new UsageException("--version N is required.");
+                const string VersionUsage = "--version N is required.";
+                var version = (int)(CommandHost.WholeNumber(options, "version", 0, int.MaxValue, VersionUsage) ?? throw new UsageException(VersionUsage));
                 await rotation.RetireAsync(version, CancellationToken.None);
                 answer = new { retiredVersion = version, versions = holder.Ring.Versions.Order().ToList() };
                 break;

@@ -18,5 +18,11 @@ public readonly record struct KeypairId(Guid Value)
         return false;
     }
 
+    /// <summary>
+    /// RFC 4122's variant (the top bits of the clock-sequence byte 10x) and a version the RFCs define
+    /// (1 to 8, RFC 9562). Ids this service makes are version 4; an imported one is checked.
+    /// </summary>
+    public bool IsRfc4122 => Value.Variant is >= 0x8 and <= 0xB && Value.Version is >= 1 and <= 8;
+
     public override string ToString() => Value.ToString("D");
 }
