@@ -39,6 +39,11 @@
 #   LIST_SECONDS=3         seconds of GET /keypair and of GET /keypair/{id} (0: skip both)
 #   PAYLOAD_HASH=0         1: sign the body hash too
 #   OPENSSL_SECONDS=5      per operation of `openssl speed`
+#   SIDE_BY_SIDE=3         after the soak, this many pairs of `openssl speed` (service idle) and
+#                          then a concurrency-16 level, one right after the other; the headline
+#                          gives their median ratio (0: skip). On a noisy machine the single
+#                          OpenSSL figure taken before the service starts can be minutes and a
+#                          machine mood away from the concurrency-16 level it is divided into
 #   OUT=bench/results/<yyyy-mm-dd>-<provider>.md
 #   NOTE=                  a line put at the top of the results (e.g. "short smoke run")
 #   KEEP=0                 1: keep the temporary directory (database, server log)
@@ -63,6 +68,7 @@ LIST_FILL=${LIST_FILL:-clone}
 LIST_SECONDS=${LIST_SECONDS:-3}
 PAYLOAD_HASH=${PAYLOAD_HASH:-0}
 OPENSSL_SECONDS=${OPENSSL_SECONDS:-5}
+SIDE_BY_SIDE=${SIDE_BY_SIDE:-3}
 NOTE=${NOTE:-}
 KEEP=${KEEP:-0}
 LOADGEN_ARGS=${LOADGEN_ARGS:-}
@@ -220,6 +226,7 @@ LKM_BENCH_ADMIN_KEY=$ADMIN_KEY dotnet "$LOADGEN" --url "$URL" --admin-id bench-a
   --keypairs "$KEYPAIRS" --duration "$DURATION" --warmup "$WARMUP" --start-warmup "$START_WARMUP" --concurrency "$CONCURRENCY" \
   --rate "$RATE" --open-warmup "$OPEN_WARMUP" --soak "$SOAK" --padding "$PADDING" --keygen-seconds "$KEYGEN_SECONDS" \
   --list-keys "$LIST_KEYS" --list-seconds "$LIST_SECONDS" "${HASH_ARG[@]}" --server-pid "$SERVER_PID" \
+  --side-by-side "$SIDE_BY_SIDE" --openssl-seconds "$OPENSSL_SECONDS" \
   --out "$LOADGEN_MD" --summary "$SUMMARY" $LOADGEN_ARGS >/dev/null
 LOADGEN_SECONDS=$(( $(date +%s) - LOADGEN_START ))
 
@@ -262,7 +269,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "- database: $DB_NOTE"
   echo "- service and LoadGen on the same machine, over loopback (they share the $CORES cores)"
   echo "- load average (1, 5, 15 min) before openssl: $LOAD_BEFORE; after the load: $LOAD_AFTER (it counts runnable threads, including PostgreSQL's and those in fsync: a saturated run pushes it above the $CORES cores by itself, so it shows competition only when it is far above the other runs)"
-  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP START_WARMUP=$START_WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_FILL=$LIST_FILL LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK OPEN_WARMUP=$OPEN_WARMUP"
+  echo "- settings: DURATION=$DURATION WARMUP=$WARMUP START_WARMUP=$START_WARMUP CONCURRENCY=$CONCURRENCY PADDING=$PADDING RATE=$RATE KEYPAIRS=$KEYPAIRS KEYGEN_SECONDS=$KEYGEN_SECONDS LIST_KEYS=$LIST_KEYS LIST_FILL=$LIST_FILL LIST_SECONDS=$LIST_SECONDS PAYLOAD_HASH=$PAYLOAD_HASH SOAK=$SOAK OPEN_WARMUP=$OPEN_WARMUP SIDE_BY_SIDE=$SIDE_BY_SIDE"
   echo
   echo "## Headline"
   echo
@@ -271,6 +278,10 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "| OpenSSL RSA-3072 private ops/s, all $CORES cores (\`openssl speed -seconds $OPENSSL_SECONDS -multi $CORES rsa3072\`, sign/s) | $OPENSSL_SIGN |"
   echo "| LKM decrypts/s at concurrency 16 (${C16_KEY#decrypt_}) | ${C16:-n/a} |"
   echo "| ratio LKM / OpenSSL | $RATIO |"
+  MEDIAN=$(value pairs_median_ratio)
+  if [[ -n $MEDIAN ]]; then
+    echo "| ratio, side by side: median of $SIDE_BY_SIDE pairs of OpenSSL then concurrency 16, after the soak (see below) | $MEDIAN |"
+  fi
   echo "| service RSS after start-up, idle | $(mb "$RSS_BEFORE") |"
   echo "| service RSS after the load | $(mb "$RSS_AFTER") |"
   for i in 1 2 3; do

@@ -101,6 +101,23 @@ internal sealed class Bench(Options options)
             }
         }
 
+        if (options.SideBySide > 0 && soakCases is not null)
+        {
+            Log.Write($"side by side: {options.SideBySide} pair(s) of openssl speed, then concurrency 16");
+            for (var i = 1; i <= options.SideBySide; i++)
+            {
+                var openssl = await OpenSsl.SpeedAsync(options.OpenSslSeconds);
+                if (options.Warmup > 0)
+                {
+                    await ClosedLoopAsync(client, soakCases, 16, options.Warmup);
+                }
+
+                var stats = await ClosedLoopAsync(client, soakCases, 16, options.Duration);
+                Log.Write(string.Create(CultureInfo.InvariantCulture, $"pair {i}: openssl {openssl:F1} ops/s, c=16 {stats.OkPerSecond:F1} decrypts/s, ratio {stats.OkPerSecond / openssl:F2}, {stats.Failed} errors"));
+                report.SideBySide.Add(new PairResult(i, openssl, stats));
+            }
+        }
+
         if (options.KeygenSeconds > 0)
         {
             Log.Write($"sequential keypair generation for {options.KeygenSeconds} s");

@@ -50,6 +50,11 @@ internal sealed class Options
                                     in schedule order: scheduled time (ms from the run's start),
                                     how late the client began sending it (ms), its latency (ms);
                                     to tell a client's own stalls from the service's in a tail
+          --side-by-side N          after the soak, N pairs of `openssl speed -multi <cores> rsa3072`
+                                    then a concurrency-16 level (--warmup, then --duration), one
+                                    right after the other, each pair's ratio reported: the two sides
+                                    of a ratio measured a minute apart on a noisy machine (default 0)
+          --openssl-seconds S       seconds of each `openssl speed` in --side-by-side (default 5)
           --wait S                  wait up to S seconds for GET /health first (default 30)
           --server-pid PID          the service's process id (same machine, Linux): report the
                                     CPU cores it used per level
@@ -101,6 +106,10 @@ internal sealed class Options
     public string? Summary { get; private set; }
 
     public string? LatencyDump { get; private set; }
+
+    public int SideBySide { get; private set; }
+
+    public double OpenSslSeconds { get; private set; } = 5;
 
     public double Wait { get; private set; } = 30;
 
@@ -208,6 +217,12 @@ internal sealed class Options
                     break;
                 case "--latency-dump":
                     options.LatencyDump = Value();
+                    break;
+                case "--side-by-side":
+                    options.SideBySide = Int(arg, Value(), 0);
+                    break;
+                case "--openssl-seconds":
+                    options.OpenSslSeconds = Int(arg, Value(), 1);
                     break;
                 case "--wait":
                     options.Wait = Number(arg, Value(), 0);

@@ -11,6 +11,11 @@ internal sealed record KeygenResult(string Mode, int Workers, Stats Stats);
 
 internal sealed record SoakResult(long DecryptsSoFar, Stats Stats, double? ServerRssMiB);
 
+internal sealed record PairResult(int Pair, double OpenSslPerSecond, Stats Stats)
+{
+    public double Ratio => Stats.OkPerSecond / OpenSslPerSecond;
+}
+
 internal sealed record GetResult(string Request, int Keys, long ResponseBytes, Stats Stats);
 
 /// <summary>The markdown report and the key=value summary for scripts.</summary>
@@ -25,6 +30,18 @@ internal sealed class Report(Options options)
     public List<GetResult> Gets { get; } = [];
 
     public List<SoakResult> Soak { get; } = [];
+
+    public List<PairResult> SideBySide { get; } = [];
+
+    /// <summary>The middle pair's ratio (the mean of the middle two for an even count).</summary>
+    public double? MedianRatio
+    {
+        get
+        {
+            var ratios = SideBySide.Select(p => p.Ratio).Order().ToArray();
+            return ratios.Length == 0 ? null : (ratios[(ratios.Length - 1) / 2] + ratios[ratios.Length / 2]) / 2;
+        }
+    }
 
     public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
 
@@ -77,6 +94,22 @@ internal sealed class Report(Options options)
             }
         }
 
+        if (SideBySide.Count > 0)
+        {
+            Line($"");
+            Line($"### Side by side with OpenSSL (each pair: `openssl speed -seconds {options.OpenSslSeconds} -multi {Environment.ProcessorCount} rsa3072` with the service idle, then {options.Warmup} s warm-up and {options.Duration} s at concurrency 16, {Name(options.Paddings[0])})");
+            Line($"");
+            Line($"| pair | OpenSSL private ops/s | decrypts/s | errors | p99 ms | ratio |");
+            Line($"|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in SideBySide)
+            {
+                Line($"| {r.Pair} | {r.OpenSslPerSecond:F1} | {r.Stats.OkPerSecond:F1} | {r.Stats.Failed} | {r.Stats.P99:F2} | {r.Ratio:F2} |");
+            }
+
+            Line($"");
+            Line($"Median ratio of the {SideBySide.Count} pair(s): **{MedianRatio:F2}**.");
+        }
+
         if (Keygen.Count > 0)
         {
             Line($"");
@@ -108,6 +141,7 @@ internal sealed class Report(Options options)
         var errors = Closed.Select(r => ($"{Name(r.Padding)} c={r.Concurrency}", r.Stats.Errors))
             .Concat(Open.Select(r => ($"{Name(r.Padding)} open {r.Rate:F0}/s", r.Stats.Errors)))
             .Concat(Soak.Select(r => ($"soak to {r.DecryptsSoFar}", r.Stats.Errors)))
+            .Concat(SideBySide.Select(r => ($"side-by-side pair {r.Pair}", r.Stats.Errors)))
             .Concat(Keygen.Select(r => (r.Mode, r.Stats.Errors)))
             .Concat(Gets.Select(r => (r.Request, r.Stats.Errors)))
             .SelectMany(x => x.Errors.Select(e => (Run: x.Item1, Kind: e.Key, Count: e.Value)))
@@ -164,6 +198,18 @@ internal sealed class Report(Options options)
             {
                 yield return L($"soak_{i + 1}_rss_mib={rss:F1}");
             }
+        }
+
+        foreach (var r in SideBySide)
+        {
+            yield return L($"pair_{r.Pair}_openssl_per_s={r.OpenSslPerSecond:F1}");
+            yield return L($"pair_{r.Pair}_c16_per_s={r.Stats.OkPerSecond:F1}");
+            yield return L($"pair_{r.Pair}_errors={r.Stats.Failed}");
+        }
+
+        if (MedianRatio is { } median)
+        {
+            yield return L($"pairs_median_ratio={median:F2}");
         }
 
         foreach (var r in Keygen.Where(k => k.Workers == 1))
