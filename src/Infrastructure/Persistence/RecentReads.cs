@@ -33,6 +33,9 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
     private readonly ConcurrentDictionary<TKey, Task<TValue?>> _reading = new();
     private readonly long _refreshWithin = (long)(lifetime.TotalMilliseconds / 4);
 
+    /// <summary>Orders a read's end against <see cref="Forget"/> (both rare); lookups take no lock.</summary>
+    private readonly Lock _ending = new();
+
     /// <summary>
     /// The row, from memory if read recently, else from the database through <paramref name="read"/>
     /// (given its own context). <paramref name="cancellationToken"/> only stops this caller's wait.
@@ -40,34 +43,59 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
     /// <exception cref="TimeoutException">The read did not finish within <see cref="MaxWait"/>.</exception>
     public Task<TValue?> GetAsync(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, CancellationToken cancellationToken)
     {
-        if (_entries.TryGetValue(key, out var entry))
+        if (TryRecent(key, out var value, out var left))
         {
-            var left = entry.ExpiresAt - Environment.TickCount64;
-            if (left > 0)
+            if (left <= _refreshWithin && !_reading.ContainsKey(key))
             {
-                if (left <= _refreshWithin && !_reading.ContainsKey(key))
-                {
-                    _ = Reading(key, read);
-                }
-
-                return Task.FromResult(entry.Value);
+                _ = Reading(key, read, refresh: true);
             }
+
+            return Task.FromResult(value);
         }
 
-        return Reading(key, read).WaitAsync(MaxWait, cancellationToken);
+        return Reading(key, read, refresh: false).WaitAsync(MaxWait, cancellationToken);
     }
 
-    /// <summary>The read of <paramref name="key"/> under way, started if there is none.</summary>
-    private Task<TValue?> Reading(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read)
+    /// <summary>
+    /// The read of <paramref name="key"/> under way, started if there is none. A read that ends
+    /// remembers its row before it stops being the read under way, so a caller that found neither
+    /// finds the row now (looked at again once this one is the read under way): it does not read twice.
+    /// </summary>
+    private Task<TValue?> Reading(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, bool refresh)
     {
         var mine = new TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var reading = _reading.GetOrAdd(key, mine.Task);
         if (reading == mine.Task)
         {
-            _ = ReadAsync(key, read, mine);
+            if (!refresh && TryRecent(key, out var value, out _))
+            {
+                _reading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, mine.Task));
+                mine.SetResult(value);
+            }
+            else
+            {
+                _ = ReadAsync(key, read, mine);
+            }
         }
 
         return reading;
+    }
+
+    private bool TryRecent(TKey key, out TValue? value, out long left)
+    {
+        if (_entries.TryGetValue(key, out var entry))
+        {
+            left = entry.ExpiresAt - Environment.TickCount64;
+            if (left > 0)
+            {
+                value = entry.Value;
+                return true;
+            }
+        }
+
+        value = null;
+        left = 0;
+        return false;
     }
 
     /// <summary>
@@ -76,8 +104,11 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
     /// </summary>
     public void Forget(TKey key)
     {
-        _reading.TryRemove(key, out _);
-        _entries.TryRemove(key, out _);
+        lock (_ending)
+        {
+            _reading.TryRemove(key, out _);
+            _entries.TryRemove(key, out _);
+        }
     }
 
     private async Task ReadAsync(TKey key, Func<KeyManagerDbContext, TKey, TValue?> read, TaskCompletionSource<TValue?> completion)
@@ -88,10 +119,15 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
         {
             var value = await AbandonableDatabaseWork.Start(scopes, db => read(db, key));
 
-            // Remembered only if nobody forgot the id meanwhile.
-            if (_reading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, completion.Task)))
+            // Remembered only if nobody forgot the id meanwhile; remembered before it stops being
+            // the read under way (see Reading).
+            lock (_ending)
             {
-                Remember(key, value, started);
+                if (_reading.TryGetValue(key, out var current) && current == completion.Task)
+                {
+                    Remember(key, value, started);
+                    _reading.TryRemove(new KeyValuePair<TKey, Task<TValue?>>(key, completion.Task));
+                }
             }
 
             completion.SetResult(value);
