@@ -45,11 +45,32 @@ public abstract class AuthEndpointTests(ServiceFixture fixture) : ServiceTests(f
         (await client.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task A_sha1_credential_is_made_on_request_and_signs_and_verifies_with_sha1()
+    {
+        var response = await service.AdminClient.PostAsJsonAsync("/key-management/v1/auth", new { id = "genesys-sha1", algorithm = "sha1" }, Ct);
+
+        var json = await response.JsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        json.GetProperty("algorithm").GetString().Should().Be("sha1");
+        var created = new HawkCredentials("genesys-sha1", json.GetProperty("authKey").GetString()!, Domain.Credentials.HawkAlgorithm.Sha1);
+        using var client = service.Factory.CreateHawkClient(created);
+        using var keypairs = await client.GetAsync("/key-management/v1/keypair", Ct);
+        keypairs.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await HawkSigningHandler.VerifyServerAsync(keypairs, created)).Should().BeTrue("the server signs its answer with the credential's algorithm");
+        using var asSha256 = service.Factory.CreateHawkClient(created with { Algorithm = Domain.Credentials.HawkAlgorithm.Sha256 });
+        await (await asSha256.GetAsync("/key-management/v1/keypair", Ct)).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        var list = await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/auth", Ct);
+        list!.Single(c => c.GetProperty("id").GetString() == "genesys-sha1").GetProperty("algorithm").GetString().Should().Be("sha1");
+    }
+
     [Theory]
     [InlineData("{\"id\":\"short\"}")]
     [InlineData("{\"id\":\"has spaces in it\"}")]
     [InlineData("{}")]
     [InlineData("{\"id\":\"genesys-role\",\"role\":\"root\"}")]
+    [InlineData("{\"id\":\"genesys-algo\",\"algorithm\":\"md5\"}")]
+    [InlineData("{\"id\":\"genesys-algo\",\"algorithm\":\"SHA1\"}")]
     public async Task Invalid_registrations_are_400_and_store_nothing(string body)
     {
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
@@ -57,7 +78,7 @@ public abstract class AuthEndpointTests(ServiceFixture fixture) : ServiceTests(f
         await (await service.AdminClient.PostAsync("/key-management/v1/auth", content, Ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
 
         var list = await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/auth", Ct);
-        list!.Select(c => c.GetProperty("id").GetString()).Should().NotContain(["short", "has spaces in it", "genesys-role"]);
+        list!.Select(c => c.GetProperty("id").GetString()).Should().NotContain(["short", "has spaces in it", "genesys-role", "genesys-algo"]);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Credentials_list_and_revoke_print_json_without_keys()
     {
-        var created = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "genesys-cli")).Stdout);
+        var created = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "genesys-cli", "--algorithm", "sha1")).Stdout);
 
         var (listExit, list, _) = await RunAsync("credentials", "list");
         var (revokeExit, revoked, _) = await RunAsync("credentials", "revoke", "--id", "genesys-cli");
@@ -56,6 +56,8 @@ public sealed class CommandLineTests : IDisposable
         revokeExit.Should().Be(0);
         list.Should().NotContain(created.GetProperty("authKey").GetString());
         JsonSerializer.Deserialize<JsonElement[]>(list)!.Single().GetProperty("role").GetString().Should().Be("genesys");
+        created.GetProperty("algorithm").GetString().Should().Be("sha1");
+        JsonSerializer.Deserialize<JsonElement[]>(list)!.Single().GetProperty("algorithm").GetString().Should().Be("sha1");
         JsonSerializer.Deserialize<JsonElement>(revoked).GetProperty("revoked").GetBoolean().Should().BeTrue();
     }
 
@@ -65,6 +67,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData(2, "credentials", "explode")]
     [InlineData(2, "frobnicate")]
     [InlineData(1, "credentials", "revoke", "--id", "nobody-here")]
+    [InlineData(1, "credentials", "create", "--id", "genesys-md5", "--algorithm", "md5")]
     [InlineData(1, "credentials", "list", "--Database:Provider=Oracle")]
     public async Task Failures_exit_non_zero_with_one_line_on_stderr_and_nothing_on_stdout(int expectedExit, params string[] args)
     {

@@ -1,3 +1,5 @@
+using LocalKeyManager.Domain.Credentials;
+
 namespace LocalKeyManager.Api.FunctionalTests;
 
-public sealed record HawkCredentials(string Id, string Key);
+public sealed record HawkCredentials(string Id, string Key, HawkAlgorithm Algorithm = HawkAlgorithm.Sha256);

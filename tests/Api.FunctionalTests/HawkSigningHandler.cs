@@ -17,6 +17,7 @@ public sealed class HawkSigningHandler(HawkCredentials credentials) : Delegating
     public static readonly HttpRequestOptionsKey<string> Header = new("hawk-header");
     public static readonly HttpRequestOptionsKey<string> Ext = new("hawk-ext");
     public static readonly HttpRequestOptionsKey<HawkCredentials> As = new("hawk-as");
+    public static readonly HttpRequestOptionsKey<string> Nonce = new("hawk-nonce");
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -35,17 +36,17 @@ public sealed class HawkSigningHandler(HawkCredentials credentials) : Delegating
         var uri = request.RequestUri!;
         request.Options.TryGetValue(ClockOffsetSeconds, out var offset);
         var ts = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + offset).ToString(CultureInfo.InvariantCulture);
-        var nonce = Guid.NewGuid().ToString("N")[..10];
+        var nonce = request.Options.TryGetValue(Nonce, out var chosen) ? chosen : Guid.NewGuid().ToString("N")[..10];
         string? hash = null;
         if (request.Content is not null && !(request.Options.TryGetValue(WithoutPayloadHash, out var noHash) && noHash))
         {
             var body = await request.Content.ReadAsByteArrayAsync(cancellationToken);
-            hash = HawkCrypto.PayloadHash(HawkAlgorithm.Sha256, body, request.Content.Headers.ContentType?.ToString());
+            hash = HawkCrypto.PayloadHash(signer.Algorithm, body, request.Content.Headers.ContentType?.ToString());
         }
 
         request.Options.TryGetValue(Ext, out var ext);
         var artifacts = new HawkCrypto.Artifacts(ts, nonce, request.Method.Method, uri.PathAndQuery, uri.Host, uri.Port, null, null);
-        var mac = HawkCrypto.Mac(HawkAlgorithm.Sha256, Encoding.UTF8.GetBytes(signer.Key), HawkCrypto.HeaderType, artifacts, hash, ext);
+        var mac = HawkCrypto.Mac(signer.Algorithm, Encoding.UTF8.GetBytes(signer.Key), HawkCrypto.HeaderType, artifacts, hash, ext);
         var header = $"Hawk id=\"{signer.Id}\", ts=\"{ts}\", nonce=\"{nonce}\", mac=\"{mac}\""
             + (hash is null ? string.Empty : $", hash=\"{hash}\"")
             + (ext is null ? string.Empty : $", ext=\"{ext}\"");
@@ -63,8 +64,8 @@ public sealed class HawkSigningHandler(HawkCredentials credentials) : Delegating
         var header = HawkHeaderParserForResponse.Parse(values.Single());
         var artifacts = response.RequestMessage!.Options.TryGetValue(new HttpRequestOptionsKey<HawkCrypto.Artifacts>("hawk-artifacts"), out var a) ? a : null;
         var body = await response.Content.ReadAsByteArrayAsync();
-        var hash = HawkCrypto.PayloadHash(HawkAlgorithm.Sha256, body, response.Content.Headers.ContentType?.ToString());
-        var mac = HawkCrypto.Mac(HawkAlgorithm.Sha256, Encoding.UTF8.GetBytes(credentials.Key), HawkCrypto.ResponseType, artifacts!, hash, null);
+        var hash = HawkCrypto.PayloadHash(credentials.Algorithm, body, response.Content.Headers.ContentType?.ToString());
+        var mac = HawkCrypto.Mac(credentials.Algorithm, Encoding.UTF8.GetBytes(credentials.Key), HawkCrypto.ResponseType, artifacts!, hash, null);
         return header.TryGetValue("hash", out var sentHash) && sentHash == hash && header.TryGetValue("mac", out var sentMac) && sentMac == mac;
     }
 

@@ -7,7 +7,7 @@ using Mediator;
 namespace LocalKeyManager.Api.Cli;
 
 /// <summary>
-/// <c>credentials create --id ID [--role admin|genesys]</c> prints exactly what <c>POST /auth</c>
+/// <c>credentials create --id ID [--role admin|genesys] [--algorithm sha256|sha1]</c> prints exactly what <c>POST /auth</c>
 /// answers (so a container can bootstrap its first admin); <c>list</c> and <c>revoke</c> print
 /// what <c>GET /auth</c> and <c>POST /auth/{id}/revoke</c> answer.
 /// </summary>
@@ -18,14 +18,14 @@ public static class CredentialsCommand
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("credentials needs a subcommand: create, list or revoke.");
         var (options, rest) = CommandHost.Split(args[1..], (string[])(subcommand switch
         {
-            "create" => ["id", "role"],
+            "create" => ["id", "role", "algorithm"],
             "revoke" => ["id"],
             "list" => [],
             _ => throw new UsageException($"Unknown credentials subcommand '{subcommand}'."),
         }));
         Func<ISender, Task<object>> run = subcommand switch
         {
-            "create" => Create(Required(options, "id"), options.GetValueOrDefault("role")),
+            "create" => Create(Required(options, "id"), options.GetValueOrDefault("role"), options.GetValueOrDefault("algorithm")),
             "list" => async sender => (await sender.Send(new ListHawkCredentials())).Select(c => c.ToResponse()).ToList(),
             "revoke" => Revoke(Required(options, "id")),
             _ => throw new System.Diagnostics.UnreachableException(),
@@ -34,8 +34,8 @@ public static class CredentialsCommand
         return await CommandHost.PrintAsync(rest, run);
     }
 
-    private static Func<ISender, Task<object>> Create(string id, string? role) =>
-        async sender => (await sender.Send(new RegisterHawkCredential(id, role))).ToResponse();
+    private static Func<ISender, Task<object>> Create(string id, string? role, string? algorithm) =>
+        async sender => (await sender.Send(new RegisterHawkCredential(id, role, algorithm))).ToResponse();
 
     private static Func<ISender, Task<object>> Revoke(string id) =>
         async sender => (await sender.Send(new RevokeHawkCredential(id))).ToResponse();

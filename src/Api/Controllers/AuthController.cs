@@ -21,7 +21,7 @@ public sealed class AuthController(ISender sender) : ControllerBase
     public async Task<RegisteredCredentialResponse> Register(
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RegisterCredentialRequest? request,
         CancellationToken cancellationToken) =>
-        (await sender.Send(new RegisterHawkCredential(request?.Id, request?.Role), cancellationToken)).ToResponse();
+        (await sender.Send(new RegisterHawkCredential(request?.Id, request?.Role, request?.Algorithm), cancellationToken)).ToResponse();
 
     [HttpGet]
     public async Task<IEnumerable<CredentialResponse>> List(CancellationToken cancellationToken) =>

@@ -83,8 +83,6 @@ public static class HawkCrypto
         return (semicolon < 0 ? contentType : contentType[..semicolon]).Trim().ToLowerInvariant();
     }
 
-    public static string AlgorithmName(HawkAlgorithm algorithm) => algorithm == HawkAlgorithm.Sha1 ? "sha1" : "sha256";
-
     private static string Hmac(HawkAlgorithm algorithm, ReadOnlySpan<byte> key, string text)
     {
         var data = Encoding.UTF8.GetBytes(text);

@@ -9,8 +9,11 @@ using NodaTime;
 
 namespace LocalKeyManager.Application.Credentials.RegisterHawkCredential;
 
-/// <summary>Creates a Hawk credential; <paramref name="Role"/> is <c>genesys</c> (default) or <c>admin</c>.</summary>
-public sealed record RegisterHawkCredential(string? Id, string? Role) : ICommand<RegisteredCredential>;
+/// <summary>
+/// Creates a Hawk credential; <paramref name="Role"/> is <c>genesys</c> (default) or <c>admin</c>,
+/// <paramref name="Algorithm"/> <c>sha256</c> (default) or <c>sha1</c>.
+/// </summary>
+public sealed record RegisterHawkCredential(string? Id, string? Role, string? Algorithm = null) : ICommand<RegisteredCredential>;
 
 /// <summary>The one time the key is shown: it is stored only wrapped and never returned again.</summary>
 public sealed record RegisteredCredential(string Id, string AuthKey, HawkAlgorithm Algorithm, CredentialRole Role);
@@ -26,7 +29,7 @@ public sealed class RegisterHawkCredentialHandler(ICredentialRepository credenti
         // 256 random bits as base64url; Hawk's HMAC key is the UTF-8 bytes of this string.
         var authKey = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var wrapped = protector.Wrap(Encoding.UTF8.GetBytes(authKey), HawkCredential.WrappingContext(id));
-        var credential = HawkCredential.Create(id, role, HawkAlgorithm.Sha256, wrapped, clock.GetCurrentInstant());
+        var credential = HawkCredential.Create(id, role, HawkAlgorithms.Parse(command.Algorithm), wrapped, clock.GetCurrentInstant());
 
         if (!await credentials.TryAddAsync(credential, cancellationToken))
         {

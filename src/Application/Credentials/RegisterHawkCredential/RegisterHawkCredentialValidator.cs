@@ -14,5 +14,7 @@ public sealed class RegisterHawkCredentialValidator : AbstractValidator<Register
             .WithMessage($"id must be {CredentialId.MinLength} to {CredentialId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' and '-'.");
         RuleFor(c => c.Role)
             .Must(CredentialRoles.IsValid).WithMessage("role must be \"genesys\" or \"admin\".");
+        RuleFor(c => c.Algorithm)
+            .Must(HawkAlgorithms.IsValid).WithMessage("algorithm must be \"sha256\" or \"sha1\".");
     }
 }
