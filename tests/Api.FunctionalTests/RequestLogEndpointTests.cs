@@ -87,6 +87,46 @@ public abstract class RequestLogEndpointTests(ServiceFixture fixture) : ServiceT
     }
 
     [Fact]
+    public async Task A_nonce_longer_than_its_column_is_accepted_once_on_every_database()
+    {
+        HttpRequestMessage Get(string nonce)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"/key-management/v1/keypair/{service.KeypairId}");
+            request.Options.Set(HawkSigningHandler.Nonce, nonce);
+            return request;
+        }
+
+        // The reference parser sets no limit but the header's 4096 characters; the column holds 512.
+        var nonce = "long-" + Guid.NewGuid().ToString("N") + new string('n', 3000);
+        using var first = await service.GenesysClient.SendAsync(Get(nonce), Ct);
+        using var replay = Get(nonce);
+        replay.Options.Set(HawkSigningHandler.Header, HawkSigningHandler.SentHeader(first));
+        using var again = await service.GenesysClient.SendAsync(replay, Ct);
+        using var longerStill = await service.GenesysClient.SendAsync(Get(nonce + "x"), Ct);
+
+        first.StatusCode.Should().Be(HttpStatusCode.OK, await first.Content.ReadAsStringAsync(Ct));
+        await again.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        again.Headers.WwwAuthenticate.ToString().Should().Be("Hawk error=\"Invalid nonce\"");
+        longerStill.StatusCode.Should().Be(HttpStatusCode.OK, "another long nonce is another request");
+    }
+
+    [Fact]
+    public async Task A_made_up_method_longer_than_its_column_is_a_405_and_recorded_cut_to_it()
+    {
+        var marker = "method-" + Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(new HttpMethod("VERYLONGMETHODNAMEXYZ"), "/key-management/v1/keypair");
+        request.Headers.Add("PureCloud-User-Id", marker);
+
+        using var response = await service.GenesysClient.SendAsync(request, Ct);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.MethodNotAllowed);
+        var entries = await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=10000", Ct);
+        var entry = entries!.Single(e => e.GetProperty("userId").GetString() == marker);
+        entry.GetProperty("requestMethod").GetString().Should().Be("VERYLONGMETHODNA");
+        entry.GetProperty("status").GetInt32().Should().Be(405);
+    }
+
+    [Fact]
     public async Task Unauthenticated_requests_are_not_written_row_by_row()
     {
         using var anonymous = service.Factory.CreateClient();

@@ -49,6 +49,59 @@ public abstract class PersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replay_record_the_database_refuses_fails_alone_and_its_neighbours_are_first()
+    {
+        // SQLite does not enforce column lengths, so it has no such row to refuse; the server
+        // databases refuse a credential id over its 128 characters (none can authenticate, but
+        // it stands for any row a statement is refused for).
+        Assert.SkipWhen(DatabaseProvider == "sqlite", "SQLite stores a value of any length: there is no refused row to make");
+        var now = _services.Clock.GetCurrentInstant();
+        var tooLong = new string('c', 200);
+        for (var round = 0; round < 3; round++)
+        {
+            var writes = Enumerable.Range(0, 30)
+                .Select(i => (Credential: i == 15 ? tooLong : "genesys-prod", Nonce: $"neighbour-{round}-{i}"))
+                .ToArray();
+            var outcomes = await Task.WhenAll(writes.Select(async w =>
+            {
+                await using var scope = _services.Scope();
+                try
+                {
+                    return await scope.ServiceProvider.GetRequiredService<IReplayGuard>().TryRecordAsync(w.Credential, w.Nonce, 1700000400, now, Ct) ? "first" : "replay";
+                }
+                catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+                {
+                    return e.GetType().Name;
+                }
+            }));
+
+            outcomes.Where((_, i) => i != 15).Should().OnlyContain(o => o == "first", "a neighbour's refused row must not cost a new nonce a 503");
+            outcomes[15].Should().NotBe("first").And.NotBe("replay");
+        }
+
+        await using var check = _services.Scope();
+        var db = check.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        (await db.Nonces.CountAsync(n => n.Nonce.StartsWith("neighbour-"), Ct)).Should().Be(3 * 29);
+    }
+
+    [Fact]
+    public async Task A_nonce_longer_than_its_column_is_stored_as_a_digest_and_seen_once()
+    {
+        var now = _services.Clock.GetCurrentInstant();
+        var nonce = new string('n', 3000);
+        await using var scope = _services.Scope();
+        var guard = scope.ServiceProvider.GetRequiredService<IReplayGuard>();
+
+        (await guard.TryRecordAsync("genesys-prod", nonce, 1700000500, now, Ct)).Should().BeTrue();
+        (await guard.TryRecordAsync("genesys-prod", nonce, 1700000500, now, Ct)).Should().BeFalse("the same long nonce again is a replay");
+        (await guard.TryRecordAsync("genesys-prod", nonce + "m", 1700000500, now, Ct)).Should().BeTrue("another long nonce is another request");
+
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        var stored = await db.Nonces.Where(n => n.Ts == 1700000500).Select(n => n.Nonce).ToListAsync(Ct);
+        stored.Should().HaveCount(2).And.OnlyContain(n => n.StartsWith("sha256:", StringComparison.Ordinal) && n.Length <= Persistence.NonceRow.MaxNonceLength);
+    }
+
+    [Fact]
     public async Task A_nonce_recorded_with_its_log_entry_is_first_once_and_only_that_entry_is_appended()
     {
         var t0 = Instant.FromUtc(2026, 11, 29, 15, 0);

@@ -17,9 +17,6 @@ namespace LocalKeyManager.Api.Audit;
 /// </summary>
 public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next, IClock clock, ILogger<AuthenticatedResponseMiddleware> logger)
 {
-    private const int MaxUserIdLength = 256;
-    private const int MaxUriLength = 2048;
-
     public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, DatabaseWork database, ProblemWriter problems, KeyManagerMetrics metrics)
     {
         var feature = context.Features.Get<HawkContextFeature>();
@@ -98,7 +95,9 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             }
             else
             {
-                response.Headers["Server-Authorization"] = hawk.ServerAuthorization(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), response.ContentType);
+                // The payload hash covers the body the client receives: none at all for HEAD.
+                var sent = HttpMethods.IsHead(context.Request.Method) ? [] : buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+                response.Headers["Server-Authorization"] = hawk.ServerAuthorization(sent, response.ContentType);
             }
         }
         finally
@@ -130,9 +129,9 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
         var userId = context.Request.Headers["PureCloud-User-Id"].ToString();
         return new RequestOrigin(
             credentialId,
-            string.IsNullOrWhiteSpace(userId) ? RequestLogEntry.NoUserId : Truncate(userId, MaxUserIdLength),
+            string.IsNullOrWhiteSpace(userId) ? RequestLogEntry.NoUserId : userId,
             context.Request.Method,
-            Truncate(context.Request.PathBase + context.Request.Path, MaxUriLength),
+            context.Request.PathBase + context.Request.Path,
             context.Connection.RemoteIpAddress?.ToString(),
             started);
     }
@@ -156,8 +155,6 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             DurationMs = elapsed.TotalMilliseconds,
         };
     }
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing the request-log entry failed; answering 503")]
     private static partial void LogAuditWriteFailed(ILogger logger, Exception exception);

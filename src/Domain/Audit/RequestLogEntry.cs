@@ -6,10 +6,24 @@ namespace LocalKeyManager.Domain.Audit;
 /// One authenticated request, as the compliance record keeps it: who (credential and Genesys
 /// user), what (method, path, keypair), when, from where, and how it ended. Never a plaintext,
 /// a ciphertext or any key material.
+/// <para>
+/// Each text field holds at most its column's length (the Max* constants, which the database
+/// schema uses too); a longer value is cut to it here, so that what a client chose to send (a
+/// long <c>PureCloud-User-Id</c>, a made-up HTTP method) is recorded the same way on every
+/// database, and never makes a database refuse the entry.
+/// </para>
 /// </summary>
 public sealed record RequestLogEntry
 {
     public const string NoUserId = "NO-USER-ID";
+
+    public const int MaxCredentialIdLength = 128;
+    public const int MaxUserIdLength = 256;
+    public const int MaxRequestMethodLength = 16;
+    public const int MaxRequestUriLength = 2048;
+    public const int MaxKeypairIdLength = 64;
+    public const int MaxClientAddressLength = 64;
+    public const int MaxDetailLength = 1024;
 
     /// <summary>
     /// Log times are kept to the millisecond, the precision they are shown and queried with, so
@@ -21,24 +35,27 @@ public sealed record RequestLogEntry
 
     public required Instant Timestamp { get; init; }
 
-    public required string CredentialId { get; init; }
+    public required string CredentialId { get; init => field = Cut(value, MaxCredentialIdLength); }
 
     /// <summary>The <c>PureCloud-User-Id</c> header, or <see cref="NoUserId"/>.</summary>
-    public required string UserId { get; init; }
+    public required string UserId { get; init => field = Cut(value, MaxUserIdLength); }
 
-    public required string RequestMethod { get; init; }
+    public required string RequestMethod { get; init => field = Cut(value, MaxRequestMethodLength); }
 
     /// <summary>The request path, without the query string (as the original service logged it).</summary>
-    public required string RequestUri { get; init; }
+    public required string RequestUri { get; init => field = Cut(value, MaxRequestUriLength); }
 
     public required int Status { get; init; }
 
-    public string? KeypairId { get; init; }
+    public string? KeypairId { get; init => field = Cut(value, MaxKeypairIdLength); }
 
-    public string? ClientAddress { get; init; }
+    public string? ClientAddress { get; init => field = Cut(value, MaxClientAddressLength); }
 
     public required double DurationMs { get; init; }
 
     /// <summary>What an administrative action did, e.g. how many entries a purge removed.</summary>
-    public string? Detail { get; init; }
+    public string? Detail { get; init => field = Cut(value, MaxDetailLength); }
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    private static string? Cut(string? value, int max) => value is { } text && text.Length > max ? text[..max] : value;
 }

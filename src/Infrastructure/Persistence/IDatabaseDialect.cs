@@ -21,6 +21,14 @@ public interface IDatabaseDialect
     bool IsUnavailable(Exception exception);
 
     /// <summary>
+    /// The database answered the statement with an error of its own (a value too long, a broken
+    /// constraint) and so wrote nothing of it: unlike a timeout or a lost connection, its outcome
+    /// is not in doubt. Matters only where a group commit runs without a transaction
+    /// (<see cref="GroupCommitInTransaction"/> false); in a transaction nothing commits anyway.
+    /// </summary>
+    bool IsRefusedStatement(Exception exception) => false;
+
+    /// <summary>
     /// Inserts the replay records whose (credential, nonce, ts) does not exist yet, in the current
     /// transaction and without an exception for duplicates; returns the triples it inserted.
     /// The rows are distinct.

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence;
@@ -5,11 +7,25 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// <summary>The <c>hawk_nonces</c> table: one row per accepted (credential, nonce, ts).</summary>
 public sealed class NonceRow
 {
+    /// <summary>The <c>nonce</c> column's length; <see cref="Nonce"/> never exceeds it.</summary>
+    public const int MaxNonceLength = 512;
+
+    private const string DigestPrefix = "sha256:";
+
     public required string CredentialId { get; set; }
 
-    public required string Nonce { get; set; }
+    /// <summary>
+    /// The nonce as the client sent it, or, when it is longer than <see cref="MaxNonceLength"/>,
+    /// <c>sha256:</c> and the base64 SHA-256 of it. Hawk sets no limit of its own (the reference
+    /// accepts any nonce its 4096-character header can hold); the digest keeps such a nonce a
+    /// key of fixed length, the same on every database, and still seen once only.
+    /// </summary>
+    public required string Nonce { get; set => field = Stored(value); }
 
     public long Ts { get; set; }
 
     public Instant SeenAt { get; set; }
+
+    private static string Stored(string nonce) =>
+        nonce.Length <= MaxNonceLength ? nonce : DigestPrefix + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(nonce)));
 }

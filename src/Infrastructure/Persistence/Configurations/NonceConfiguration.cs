@@ -13,7 +13,7 @@ internal sealed class NonceConfiguration : IEntityTypeConfiguration<NonceRow>
         // at the same moment cannot both succeed.
         builder.HasKey(n => new { n.CredentialId, n.Nonce, n.Ts });
         builder.Property(n => n.CredentialId).HasColumnName("credential_id").HasMaxLength(128);
-        builder.Property(n => n.Nonce).HasColumnName("nonce").HasMaxLength(512);
+        builder.Property(n => n.Nonce).HasColumnName("nonce").HasMaxLength(NonceRow.MaxNonceLength);
         builder.Property(n => n.Ts).HasColumnName("ts");
         builder.Property(n => n.SeenAt).HasColumnName("seen_at");
         builder.HasIndex(n => n.SeenAt).HasDatabaseName("ix_hawk_nonces_seen_at");

@@ -117,8 +117,18 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception e) when (batch.Count > 1 && !_dialect.IsUnavailable(e))
         {
-            // One bad row must not fail its neighbours: commit each on its own.
+            // One bad row must not fail its neighbours: commit each on its own. A nonce whose
+            // statement the database refused was not written, so it is sent again (else it would
+            // count as in doubt, and its request would get a 503 for a neighbour's bad row).
             LogBatchFailed(_logger, batch.Count, e);
+            if (_dialect.IsRefusedStatement(e))
+            {
+                foreach (var nonce in batch.OfType<NonceWrite>())
+                {
+                    nonce.Sent = false;
+                }
+            }
+
             foreach (var write in batch)
             {
                 await CommitAsync([write]);

@@ -25,6 +25,16 @@ internal sealed class PostgresDialect : IDatabaseDialect
         _ => exception.InnerException is not null && IsUnavailable(exception.InnerException),
     };
 
+    /// <summary>
+    /// An error PostgreSQL sent for the statement: it ran in its own implicit transaction, which
+    /// the error rolled back. A broken connection or a client-side timeout is not one of these.
+    /// </summary>
+    public bool IsRefusedStatement(Exception exception) => !IsUnavailable(exception) && exception switch
+    {
+        PostgresException => true,
+        _ => exception.InnerException is not null && IsRefusedStatement(exception.InnerException),
+    };
+
     public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
         PostgresChainAppend.TryAppendAsync(db, expected, entries, cancellationToken);
 
