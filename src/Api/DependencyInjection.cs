@@ -42,7 +42,14 @@ public static class DependencyInjection
                 OnlyUtf8Json(options);
                 options.Filters.Add(new SingleValuedQueryFilter());
             })
-            .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidRequestBody);
+            .ConfigureApiBehaviorOptions(options =>
+            {
+                options.InvalidModelStateResponseFactory = InvalidRequestBody;
+                // A bare status from MVC (415 for a body that is not UTF-8 JSON) goes to the
+                // status-code pages and ProblemWriter like every other, not to MVC's own problem
+                // result, whose output formatter adds "; charset=utf-8" to the content type.
+                options.SuppressMapClientErrors = true;
+            });
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemWriter.Customize);
         // MVC's writer answers only inside an action (with "; charset=utf-8"), the default one
         // everywhere else (without): one writer, so every problem has the same content type.
@@ -110,10 +117,6 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// Forwarded headers are believed only from the proxies configured under
-    /// <c>ForwardedHeaders:KnownProxies</c> / <c>KnownNetworks</c>; nothing is trusted by default.
-    /// </summary>
-    /// <summary>
     /// JSON bodies are UTF-8 (RFC 8259): another charset gets a 415 problem instead of reaching the
     /// transcoding stream, which throws on a malformed UTF-16 body (found by the fuzz run).
     /// </summary>
@@ -128,6 +131,10 @@ public static class DependencyInjection
         }
     }
 
+    /// <summary>
+    /// Forwarded headers are believed only from the proxies configured under
+    /// <c>ForwardedHeaders:KnownProxies</c> / <c>KnownNetworks</c>; nothing is trusted by default.
+    /// </summary>
     private static void ConfigureForwardedHeaders(ForwardedHeadersOptions options, IConfiguration configuration)
     {
         options.KnownProxies.Clear();

@@ -40,7 +40,7 @@ public sealed class DatabaseOutageTests
         (await during.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().NotContain("Npgsql");
         during.Headers.RetryAfter.Should().NotBeNull();
         answeredIn.Should().BeLessThan(TimeSpan.FromSeconds(5));
-        ready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await ready.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("database");
         live.StatusCode.Should().Be(HttpStatusCode.OK, "liveness checks nothing outside the process");
 
         await ExecuteAsync(owner, $"ALTER ROLE {role} CONNECTION LIMIT -1");

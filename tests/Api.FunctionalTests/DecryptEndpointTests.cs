@@ -104,7 +104,7 @@ public abstract class DecryptEndpointTests(ServiceFixture fixture) : ServiceTest
         var response = await service.GenesysClient.PostAsync("/key-management/v1/decrypt", content, Ct);
 
         (bytes.Length % 2).Should().Be(1);
-        await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        (await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("detail").GetString().Should().Contain("JSON in UTF-8");
     }
 
     [Fact]

@@ -33,6 +33,20 @@ public sealed class HawkProtocolTests(SqliteService service) : IClassFixture<Sql
     }
 
     [Fact]
+    public async Task A_head_answer_is_signed_over_the_empty_body_the_client_receives()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/key-management/v1/keypair");
+
+        using var response = await service.GenesysClient.SendAsync(request, Ct);
+
+        response.StatusCode.Should().Be(HttpStatusCode.MethodNotAllowed);
+        var serverAuthorization = response.Headers.GetValues("Server-Authorization").Single();
+        var contentType = response.Content.Headers.ContentType!.ToString();
+        var emptyHash = Infrastructure.Hawk.HawkCrypto.PayloadHash(Domain.Credentials.HawkAlgorithm.Sha256, [], contentType);
+        serverAuthorization.Should().Contain($"hash=\"{emptyHash}\"", "a HEAD answer carries no body, so the hash is of none");
+    }
+
+    [Fact]
     public async Task A_replayed_header_is_401_even_though_its_mac_is_right()
     {
         var first = await service.GenesysClient.GetAsync("/key-management/v1/keypair", Ct);

@@ -11,7 +11,7 @@ internal static class ProblemAssertions
     {
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(status, text);
-        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        response.Content.Headers.ContentType!.ToString().Should().Be("application/problem+json", "every problem has the same content type");
         var problem = JsonSerializer.Deserialize<JsonElement>(text);
         problem.GetProperty("status").GetInt32().Should().Be((int)status);
         problem.GetProperty("title").GetString().Should().NotBeNullOrEmpty();

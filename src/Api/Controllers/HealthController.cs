@@ -7,7 +7,8 @@ namespace LocalKeyManager.Api.Controllers;
 /// <summary>
 /// Probes, unauthenticated. <c>/health</c> and <c>/health/live</c> check nothing outside the
 /// process, so a load balancer never drops every instance for one database blip;
-/// <c>/health/ready</c> checks the database and the key protector. Each also answers <c>HEAD</c>,
+/// <c>/health/ready</c> checks the database and the key protector (a 503 problem names what
+/// failed). Each also answers <c>HEAD</c>,
 /// which some load balancers' checks send.
 /// </summary>
 [ApiController]
@@ -22,10 +23,11 @@ public sealed class HealthController(ReadinessCheck readiness) : ControllerBase
 
     [AcceptVerbs("GET", "HEAD", Route = "health/ready")]
     [AcceptVerbs("GET", "HEAD", Route = "key-management/v1/health/ready")]
-    public async Task<ContentResult> Ready(CancellationToken cancellationToken)
+    public async Task<IActionResult> Ready(CancellationToken cancellationToken)
     {
         var problem = await readiness.CheckAsync(cancellationToken);
-        Response.StatusCode = problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        return Content(problem ?? "OK", "text/plain");
+        return problem is null
+            ? Content("OK", "text/plain")
+            : new ErrorHandling.ProblemResult(StatusCodes.Status503ServiceUnavailable, "Not ready", problem);
     }
 }

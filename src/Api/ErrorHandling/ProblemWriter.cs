@@ -27,7 +27,12 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
     public Task WriteStatusAsync(HttpContext context)
     {
         var status = context.Response.StatusCode;
-        return WriteAsync(context, new ProblemDetails { Status = status, Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) });
+        return WriteAsync(context, new ProblemDetails
+        {
+            Status = status,
+            Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
+            Detail = status == StatusCodes.Status415UnsupportedMediaType ? "The request body must be JSON in UTF-8 (Content-Type: application/json)." : null,
+        });
     }
 
     private async Task WriteAsync(HttpContext context, ProblemDetails problem)

@@ -31,7 +31,8 @@ public sealed class ClearRequestLogHandler(IRequestLog log, IClock clock) : ICom
                 ClientAddress = origin.ClientAddress,
                 Status = 200,
                 DurationMs = (clock.GetCurrentInstant() - origin.StartedAt).TotalMilliseconds,
-                Detail = $"Purged {purged} request-log entries up to {upTo}.",
+                // To the millisecond, the precision the purge went by, written as the log's timestamps are.
+                Detail = $"Purged {purged} request-log entries up to {GetRequestLog.IsoInstant.ToIsoString(upTo)}.",
             },
             cancellationToken);
     }
