@@ -94,7 +94,32 @@ public sealed class RequestLogTests
         log.Record!.CredentialId.Should().Be("admin-ops");
         log.Record.UserId.Should().Be("user-7");
         log.Record.Status.Should().Be(200);
-        log.Record.Detail.Should().Contain("42");
+        log.Record.Detail.Should().Be("Purged 42 request-log entries up to 2026-11-29T12:00:00.000Z.");
+    }
+
+    [Fact]
+    public void An_entry_cuts_text_to_its_columns_without_splitting_a_character()
+    {
+        // U+1F600 is two UTF-16 units; at the cut it would leave half a character, which no database stores.
+        var userId = new string('u', RequestLogEntry.MaxUserIdLength - 1) + "\U0001F600";
+
+        var entry = new RequestLogEntry
+        {
+            Id = Guid.NewGuid(),
+            Timestamp = Instant.FromUtc(2026, 11, 30, 12, 0),
+            CredentialId = "genesys-prod",
+            UserId = userId,
+            RequestMethod = "VERYLONGMETHODNAMEXYZ",
+            RequestUri = "/key-management/v1/" + new string('p', 3000),
+            Status = 405,
+            DurationMs = 1,
+        };
+
+        entry.UserId.Should().Be(new string('u', RequestLogEntry.MaxUserIdLength - 1));
+        entry.RequestMethod.Should().Be("VERYLONGMETHODNA");
+        entry.RequestUri.Should().HaveLength(RequestLogEntry.MaxRequestUriLength).And.StartWith("/key-management/v1/ppp");
+        entry.CredentialId.Should().Be("genesys-prod", "a value within its column is kept as it is");
+        (entry with { Detail = new string('d', 5000) }).Detail.Should().HaveLength(RequestLogEntry.MaxDetailLength);
     }
 
     private sealed class RecordingLog : IRequestLog

@@ -105,7 +105,8 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             response.Body = originalBody;
         }
 
-        if (buffer.Length > 0)
+        // A HEAD answer has no body (Kestrel would drop it; other servers, such as the test host, not).
+        if (buffer.Length > 0 && !HttpMethods.IsHead(context.Request.Method))
         {
             response.ContentLength = buffer.Length;
             await originalBody.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);

@@ -56,6 +56,9 @@ public sealed record RequestLogEntry
     /// <summary>What an administrative action did, e.g. how many entries a purge removed.</summary>
     public string? Detail { get; init => field = Cut(value, MaxDetailLength); }
 
+    /// <summary>The first <paramref name="max"/> UTF-16 units, one fewer if the cut would split a surrogate pair.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
-    private static string? Cut(string? value, int max) => value is { } text && text.Length > max ? text[..max] : value;
+    private static string? Cut(string? value, int max) => value is { } text && text.Length > max
+        ? text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)]
+        : value;
 }

@@ -117,18 +117,8 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception e) when (batch.Count > 1 && !_dialect.IsUnavailable(e))
         {
-            // One bad row must not fail its neighbours: commit each on its own. A nonce whose
-            // statement the database refused was not written, so it is sent again (else it would
-            // count as in doubt, and its request would get a 503 for a neighbour's bad row).
+            // One bad row must not fail its neighbours: commit each on its own.
             LogBatchFailed(_logger, batch.Count, e);
-            if (_dialect.IsRefusedStatement(e))
-            {
-                foreach (var nonce in batch.OfType<NonceWrite>())
-                {
-                    nonce.Sent = false;
-                }
-            }
-
             foreach (var write in batch)
             {
                 await CommitAsync([write]);
@@ -181,7 +171,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
                 var combined = transaction is null && _knownHead is { } head ? await TryRecordAndAppendAsync(db, batch, pending, head) : null;
                 appended = combined is { Appended: true };
-                var inserted = combined?.Inserted ?? await _dialect.InsertNoncesIfAbsentAsync(db, pending.Select(n => n.Row).ToList(), CancellationToken.None);
+                var inserted = combined?.Inserted ?? await InsertNoncesAsync(db, pending, transaction is null);
                 first.UnionWith(pending.Where(n => inserted.Contains((n.Row.CredentialId, n.Row.Nonce, n.Row.Ts))));
                 if (transaction is null)
                 {
@@ -215,6 +205,30 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
             return first;
         });
+    }
+
+    /// <summary>
+    /// Inserts the nonces that are new. Outside a transaction, a statement the database refused
+    /// (<see cref="IDatabaseDialect.IsRefusedStatement"/>) wrote nothing, so its nonces are no
+    /// longer in doubt and may be sent again, one by one after the failed batch: else each would
+    /// get a 503 for a neighbour's bad row. Only this attempt's nonces: one sent in an earlier
+    /// attempt whose answer was lost stays in doubt.
+    /// </summary>
+    private async Task<HashSet<(string, string, long)>> InsertNoncesAsync(KeyManagerDbContext db, List<NonceWrite> pending, bool sentAlone)
+    {
+        try
+        {
+            return await _dialect.InsertNoncesIfAbsentAsync(db, pending.Select(n => n.Row).ToList(), CancellationToken.None);
+        }
+        catch (Exception e) when (sentAlone && _dialect.IsRefusedStatement(e))
+        {
+            foreach (var nonce in pending)
+            {
+                nonce.Sent = false;
+            }
+
+            throw;
+        }
     }
 
     /// <summary>
