@@ -64,7 +64,7 @@ public sealed class HawkAuthenticationHandler(
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, success.CredentialId),
-                new Claim(ClaimTypes.Role, CredentialRoles.ToWire(success.Role)),
+                new Claim(ClaimTypes.Role, CredentialRoles.Names.ToWire(success.Role)),
             ],
             HawkDefaults.Scheme,
             ClaimTypes.NameIdentifier,

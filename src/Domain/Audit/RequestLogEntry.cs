@@ -17,7 +17,7 @@ public sealed record RequestLogEntry
 {
     public const string NoUserId = "NO-USER-ID";
 
-    public const int MaxCredentialIdLength = 128;
+    public const int MaxCredentialIdLength = Credentials.CredentialId.MaxLength;
     public const int MaxUserIdLength = 256;
     public const int MaxRequestMethodLength = 16;
     public const int MaxRequestUriLength = 2048;

@@ -48,7 +48,7 @@ public static partial class WireMapper
 
     private static string StateToWire(KeyState state) => KeyStates.ToWire(state);
 
-    private static string AlgorithmToWire(HawkAlgorithm algorithm) => HawkAlgorithms.ToWire(algorithm);
+    private static string AlgorithmToWire(HawkAlgorithm algorithm) => HawkAlgorithms.Names.ToWire(algorithm);
 
-    private static string RoleToWire(CredentialRole role) => CredentialRoles.ToWire(role);
+    private static string RoleToWire(CredentialRole role) => CredentialRoles.Names.ToWire(role);
 }

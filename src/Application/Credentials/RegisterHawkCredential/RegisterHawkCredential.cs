@@ -24,12 +24,12 @@ public sealed class RegisterHawkCredentialHandler(ICredentialRepository credenti
     public async ValueTask<RegisteredCredential> Handle(RegisterHawkCredential command, CancellationToken cancellationToken)
     {
         var id = command.Id!;
-        var role = CredentialRoles.Parse(command.Role);
+        var role = CredentialRoles.Names.Parse(command.Role);
 
         // 256 random bits as base64url; Hawk's HMAC key is the UTF-8 bytes of this string.
         var authKey = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var wrapped = protector.Wrap(Encoding.UTF8.GetBytes(authKey), HawkCredential.WrappingContext(id));
-        var credential = HawkCredential.Create(id, role, HawkAlgorithms.Parse(command.Algorithm), wrapped, clock.GetCurrentInstant());
+        var credential = HawkCredential.Create(id, role, HawkAlgorithms.Names.Parse(command.Algorithm), wrapped, clock.GetCurrentInstant());
 
         if (!await credentials.TryAddAsync(credential, cancellationToken))
         {

@@ -13,8 +13,8 @@ public sealed class RegisterHawkCredentialValidator : AbstractValidator<Register
             .Must(CredentialId.IsValid)
             .WithMessage($"id must be {CredentialId.MinLength} to {CredentialId.MaxLength} characters of A-Z, a-z, 0-9, '.', '_' and '-'.");
         RuleFor(c => c.Role)
-            .Must(CredentialRoles.IsValid).WithMessage("role must be \"genesys\" or \"admin\".");
+            .Must(CredentialRoles.Names.IsValid).WithMessage("role must be \"genesys\" or \"admin\".");
         RuleFor(c => c.Algorithm)
-            .Must(HawkAlgorithms.IsValid).WithMessage("algorithm must be \"sha256\" or \"sha1\".");
+            .Must(HawkAlgorithms.Names.IsValid).WithMessage("algorithm must be \"sha256\" or \"sha1\".");
     }
 }
