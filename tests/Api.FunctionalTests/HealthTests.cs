@@ -53,6 +53,14 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
             "/key-management/v1/request-log", "/key-management/v1/keypair/import", "/key-management/v1/keypair/{id}/disable"]);
         document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Hawk").GetProperty("scheme").GetString().Should().Be("Hawk");
         document.GetProperty("paths").GetProperty("/key-management/v1/decrypt").GetProperty("post").GetProperty("responses").TryGetProperty("401", out _).Should().BeTrue();
+
+        // Optional members are not listed as required (absent role means genesys, absent decryptType OAEP, ...).
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        string[] Required(string schema) => schemas.GetProperty(schema).TryGetProperty("required", out var r) ? [.. r.EnumerateArray().Select(e => e.GetString()!)] : [];
+        Required("RegisterCredentialRequest").Should().BeEquivalentTo(["id"]);
+        Required("DecryptRequest").Should().BeEquivalentTo(["keypairId", "body"]);
+        Required("ImportKeypairRequest").Should().BeEquivalentTo(["privateKey"]);
+        Required("ScheduleDestructionRequest").Should().BeEmpty();
     }
 
     [Theory]

@@ -7,7 +7,7 @@ namespace LocalKeyManager.Api.Contracts;
 public sealed record DecryptRequest(
     string? KeypairId,
     string? Body,
-    [property: JsonConverter(typeof(AnyValueAsStringConverter))] string? DecryptType);
+    [property: JsonConverter(typeof(AnyValueAsStringConverter))] string? DecryptType = null);
 
 /// <summary>
 /// Reads a JSON string as itself and any other value (a number, an object...) as its JSON text.
