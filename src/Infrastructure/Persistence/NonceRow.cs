@@ -22,9 +22,9 @@ public sealed class NonceRow
 
     /// <summary>
     /// The nonce as the client sent it, or, when it is longer than <see cref="KeptAsSentUpTo"/>,
-    /// <c>sha256:</c> and the base64 SHA-256 of it (51 characters). Hawk sets no limit of its own (the reference
-    /// accepts any nonce its 4096-character header can hold); the digest keeps such a nonce a
-    /// key of fixed length, the same on every database, and still seen once only.
+    /// <c>sha256:</c> and the base64 SHA-256 of it (51 characters). Hawk sets no limit of its own
+    /// (the reference accepts any nonce its 4096-character header can hold); the digest keeps such
+    /// a nonce a key of fixed length, the same on every database, and still seen once only.
     /// </summary>
     public required string Nonce { get; set => field = Stored(value); }
 
