@@ -2,7 +2,7 @@
 # End-to-end benchmark of the Local Key Manager on this machine.
 #
 #   bash bench/run.sh                          # ~8 minutes with the defaults below
-#   DURATION=3 WARMUP=1 CONCURRENCY=1,4,16 NOTE="short smoke run" bash bench/run.sh
+#   DURATION=3 WARMUP=1 CONCURRENCY=1,4,16 SOAK=0 SIDE_BY_SIDE=1 NOTE="short smoke run" bash bench/run.sh
 #
 # Builds the service (dotnet publish, Release) and bench/LoadGen, measures OpenSSL's RSA-3072
 # private-key rate on all cores, starts the service on a fresh database (SQLite in a temporary
