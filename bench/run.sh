@@ -280,7 +280,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
   echo "| ratio LKM / OpenSSL | $RATIO |"
   MEDIAN=$(value pairs_median_ratio)
   if [[ -n $MEDIAN ]]; then
-    echo "| ratio, side by side: median of $SIDE_BY_SIDE pairs of OpenSSL then concurrency 16, after the soak (see below) | $MEDIAN |"
+    echo "| ratio, side by side: median of $SIDE_BY_SIDE pair(s) of OpenSSL then concurrency 16, at the end of the load (see below) | $MEDIAN |"
   fi
   echo "| service RSS after start-up, idle | $(mb "$RSS_BEFORE") |"
   echo "| service RSS after the load | $(mb "$RSS_AFTER") |"
