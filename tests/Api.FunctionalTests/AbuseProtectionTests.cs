@@ -47,7 +47,7 @@ public sealed class AbuseProtectionTests
         await locked.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
         locked.Headers.WwwAuthenticate.ToString().Should().Be(badMac.Headers.WwwAuthenticate.ToString());
         using var anonymous = factory.CreateClient();
-        (await anonymous.GetStringAsync("/metrics", Ct)).Should().Contain("reason=\"locked_out\"");
+        (await MetricsScrape.ScrapeAsync(anonymous, "/metrics", "reason=\"locked_out\"")).Should().Contain("reason=\"locked_out\"");
     }
 
     [Fact]
