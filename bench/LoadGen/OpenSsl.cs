@@ -6,7 +6,7 @@ namespace LocalKeyManager.Bench.LoadGen;
 /// <summary><c>openssl speed</c>'s RSA-3072 private-key rate on every core, the ceiling a decrypt is measured against.</summary>
 internal static class OpenSsl
 {
-    public static async Task<double> SpeedAsync(double seconds)
+    public static async Task<double> SpeedAsync(int seconds)
     {
         var start = new ProcessStartInfo("openssl")
         {
@@ -14,7 +14,7 @@ internal static class OpenSsl
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "speed", "-seconds", ((int)seconds).ToString(CultureInfo.InvariantCulture), "-multi", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "rsa3072" })
+        foreach (var arg in new[] { "speed", "-seconds", seconds.ToString(CultureInfo.InvariantCulture), "-multi", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "rsa3072" })
         {
             start.ArgumentList.Add(arg);
         }

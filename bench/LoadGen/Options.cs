@@ -109,7 +109,7 @@ internal sealed class Options
 
     public int SideBySide { get; private set; }
 
-    public double OpenSslSeconds { get; private set; } = 5;
+    public int OpenSslSeconds { get; private set; } = 5;
 
     public double Wait { get; private set; } = 30;
 

@@ -12,7 +12,19 @@ public sealed class WireNames<T>(T absent, params (T Value, string Name)[] names
 
     public T Parse(string? value) => (string.IsNullOrEmpty(value) ? null : Find(value)) ?? absent;
 
-    public string ToWire(T value) => names.First(n => EqualityComparer<T>.Default.Equals(n.Value, value)).Name;
+    /// <summary>On every authenticated request (the role claim): a loop, no closure to allocate.</summary>
+    public string ToWire(T value)
+    {
+        foreach (var (candidate, name) in names)
+        {
+            if (EqualityComparer<T>.Default.Equals(candidate, value))
+            {
+                return name;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(value), value, "No wire name.");
+    }
 
     private T? Find(string value)
     {
