@@ -82,6 +82,23 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
     }
 
     [Fact]
+    public async Task Signed_metrics_are_not_compressed_so_the_server_signature_covers_what_the_client_reads()
+    {
+        // The exporter gzips when asked; Hawk's reference client verifies the payload hash over the
+        // decoded body, so a signed answer is never content-encoded.
+        var ct = TestContext.Current.CancellationToken;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/metrics");
+        request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+
+        var response = await service.AdminClient.SendAsync(request, ct);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentEncoding.Should().BeEmpty();
+        (await response.Content.ReadAsStringAsync(ct)).Should().Contain("lkm_");
+        (await HawkSigningHandler.VerifyServerAsync(response, service.Admin)).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Outside_development_the_openapi_document_needs_hawk_at_the_root_too()
     {
         using var anonymous = service.Factory.CreateClient();

@@ -6,6 +6,7 @@ using LocalKeyManager.Application.Telemetry;
 using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Infrastructure.Hawk;
 using LocalKeyManager.Infrastructure.Persistence;
+using Microsoft.Net.Http.Headers;
 using NodaTime;
 
 namespace LocalKeyManager.Api.Audit;
@@ -26,6 +27,11 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             await next(context);
             return;
         }
+
+        // Server-Authorization's payload hash is over the body as the client's application reads
+        // it (the reference client hashes the decoded payload), so a signed answer is never
+        // content-encoded: the Prometheus exporter would otherwise gzip for clients that ask.
+        context.Request.Headers.Remove(HeaderNames.AcceptEncoding);
 
         // The handler's own statements are waited for until StatementsWithin, which leaves the
         // request-log entry its time before the answer is due, even against a database that hangs.
