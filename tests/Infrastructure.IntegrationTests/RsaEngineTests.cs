@@ -97,9 +97,27 @@ public sealed class RsaEngineTests : IAsyncLifetime
         (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.Pkcs1), RsaPadding.OaepSha1, Ct)).Should().BeNull();
         (await _rsa.DecryptAsync(_keypair, _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.Pkcs1, Ct)).Should().BeNull();
         (await _rsa.DecryptAsync(_keypair, other.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, Ct)).Should().BeNull();
-        (await _rsa.DecryptAsync(_keypair, new byte[383], RsaPadding.OaepSha1, Ct)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, RandomNumberGenerator.GetBytes(383), RsaPadding.OaepSha1, Ct)).Should().BeNull();
         (await _rsa.DecryptAsync(_keypair, new byte[385], RsaPadding.Pkcs1, Ct)).Should().BeNull();
+        (await _rsa.DecryptAsync(_keypair, [], RsaPadding.Pkcs1, Ct)).Should().BeNull();
         (await _rsa.DecryptAsync(_keypair, RandomNumberGenerator.GetBytes(384), RsaPadding.OaepSha1, Ct)).Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData(RsaPadding.OaepSha1)]
+    [InlineData(RsaPadding.Pkcs1)]
+    public async Task A_ciphertext_sent_without_its_leading_zero_bytes_decrypts_as_the_original_did(RsaPadding padding)
+    {
+        // Senders that write the ciphertext as a big integer drop its leading zero byte; the
+        // original's BouncyCastle engine decrypted such input, so Genesys-era clients may send it.
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var framework = padding == RsaPadding.Pkcs1 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.OaepSHA1;
+        var ciphertext = Enumerable.Range(0, 20_000).Select(_ => _public.Encrypt(secret, framework)).First(c => c[0] == 0);
+
+        var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext[1..], padding, Ct);
+
+        plaintext.Should().Equal(secret);
+        ciphertext.Length.Should().Be(384);
     }
 
     [Fact]

@@ -45,10 +45,21 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
         var rsaPadding = padding == RsaPadding.Pkcs1 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.OaepSHA1;
         return cache.Use(keypair, rsa =>
         {
-            // A ciphertext is exactly as long as the modulus; anything else cannot decrypt.
-            if (ciphertext.Length != (rsa.KeySize + 7) / 8)
+            // RFC 8017 ciphertexts are exactly as long as the modulus. A shorter one is the same
+            // number without its leading zero bytes (about 1 in 256 ciphertexts starts with one):
+            // the original's BouncyCastle engine decrypted it, so it is restored here. Longer, or
+            // empty, cannot decrypt.
+            var modulusBytes = (rsa.KeySize + 7) / 8;
+            if (ciphertext.Length == 0 || ciphertext.Length > modulusBytes)
             {
                 return null;
+            }
+
+            if (ciphertext.Length < modulusBytes)
+            {
+                var full = new byte[modulusBytes];
+                ciphertext.CopyTo(full, modulusBytes - ciphertext.Length);
+                ciphertext = full;
             }
 
             try
