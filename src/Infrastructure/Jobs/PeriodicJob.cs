@@ -17,15 +17,23 @@ public abstract partial class PeriodicJob(IServiceScopeFactory scopes, TimeSpan 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (RunAtStart)
+        try
         {
-            await RunGuardedAsync(stoppingToken);
-        }
+            if (RunAtStart)
+            {
+                await RunGuardedAsync(stoppingToken);
+            }
 
-        using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+            using var timer = new PeriodicTimer(interval);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await RunGuardedAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await RunGuardedAsync(stoppingToken);
+            // Stopping is the normal end, also when the host stops because its start failed (a
+            // port in use): the host would log a job that ended cancelled as a Critical failure.
         }
     }
 
@@ -36,8 +44,10 @@ public abstract partial class PeriodicJob(IServiceScopeFactory scopes, TimeSpan 
             await using var scope = scopes.CreateAsyncScope();
             await RunOnceAsync(scope.ServiceProvider, stoppingToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
+            // Any failure while running, a timeout's cancellation included: an exception that
+            // left the job would stop the whole service (the host's default behaviour).
             LogFailed(logger, GetType().Name, e);
         }
     }
