@@ -4,7 +4,7 @@ using LocalKeyManager.Api.Http;
 namespace LocalKeyManager.Api;
 
 /// <summary>Builds the web service: configuration, services and the request pipeline.</summary>
-public static class ServiceHost
+public static partial class ServiceHost
 {
     public static WebApplication Build(string[] args)
     {
@@ -36,6 +36,14 @@ public static class ServiceHost
     /// </summary>
     private static void Configure(WebApplication app)
     {
+        var hawk = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Infrastructure.Hawk.HawkOptions>>().Value;
+        if ((hawk.PublicHost is null) != (hawk.PublicPort is null))
+        {
+            // Each overrides on its own; half of the public address is a common misconfiguration
+            // (every Genesys request then fails with 401), so say so at start-up.
+            LogHalfPublicAddress(app.Logger, hawk.PublicHost is null ? "Hawk:PublicPort" : "Hawk:PublicHost", hawk.PublicHost is null ? "Hawk:PublicHost" : "Hawk:PublicPort");
+        }
+
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         if (app.Environment.IsDevelopment())
@@ -75,4 +83,7 @@ public static class ServiceHost
             app.MapOpenApi().AllowAnonymous();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Set} is set but {Unset} is not: Hawk takes the {Unset} part of what clients sign from each request (a trusted proxy's X-Forwarded-* headers, else the Host header). Clients that sign the public URL (Genesys Cloud: https, port 443) fail with 401 unless both are set or the proxy is trusted")]
+    private static partial void LogHalfPublicAddress(ILogger logger, string set, string unset);
 }

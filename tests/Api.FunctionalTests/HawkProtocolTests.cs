@@ -122,6 +122,17 @@ public sealed class HawkProtocolTests(SqliteService service) : IClassFixture<Sql
     }
 
     [Fact]
+    public async Task A_public_host_without_a_public_port_is_taken_as_set_and_warned_about_at_start()
+    {
+        await using var factory = new LkmFactory(settings: new() { ["Hawk:PublicHost"] = "lkm.example.com" });
+        var credentials = await factory.CreateCredentialAsync("genesys-half");
+        using var asPort80 = factory.CreateDefaultClient(new Uri("http://lkm.example.com"), new HawkSigningHandler(credentials));
+
+        (await asPort80.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        factory.Logs.Lines.Should().ContainSingle(line => line.StartsWith("Warning") && line.Contains("Hawk:PublicHost is set but Hawk:PublicPort is not"));
+    }
+
+    [Fact]
     public async Task Forwarded_host_is_believed_only_from_a_configured_proxy()
     {
         await using var trusting = new LkmFactory(settings: new() { ["ForwardedHeaders:KnownNetworks:0"] = "0.0.0.0/0", ["ForwardedHeaders:KnownNetworks:1"] = "::/0" });
