@@ -129,6 +129,55 @@ public sealed class BackupCommandTests : IDisposable
         JsonSerializer.Deserialize<JsonElement>(restored.Stdout).GetProperty("restored").GetInt32().Should().Be(1);
     }
 
+    [Fact]
+    public async Task A_backup_is_not_made_under_an_empty_or_short_passphrase_or_a_weak_or_broken_recipient_key()
+    {
+        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);
+        var empty = Path.Combine(_files, "empty.txt");
+        await File.WriteAllTextAsync(empty, "\n", Ct);
+        using var weak = RSA.Create(2048);
+        var weakFile = Path.Combine(_files, "weak.pub.pem");
+        await File.WriteAllTextAsync(weakFile, weak.ExportSubjectPublicKeyInfoPem(), Ct);
+        var broken = Path.Combine(_files, "broken.pem");
+        await File.WriteAllTextAsync(broken, "-----BEGIN PUBLIC KEY-----\nAAECAwQFBgcICQ==\n-----END PUBLIC KEY-----\n", Ct);
+        var backup = Path.Combine(_files, "refused.lkmbackup");
+
+        var attempts = new[]
+        {
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-file", empty), 2, "is empty"),
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_WRONG_PASSPHRASE"), 2, "at least 16"),
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE", "--recipient", weakFile), 2, "only one of"),
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--recipient", weakFile), 1, "RSA-2048"),
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--recipient", broken), 1, "not an RSA key in PEM"),
+            (await RunAsync(_first, "keys", "verify-backup", "--in", backup, "--private-key", broken), 1, "not an RSA key in PEM"),
+        };
+
+        foreach (var (result, exitCode, says) in attempts)
+        {
+            result.ExitCode.Should().Be(exitCode, result.Stderr);
+            result.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ").And.Contain(says);
+        }
+
+        File.Exists(backup).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_backup_edited_to_an_absurd_iteration_count_is_refused_at_once()
+    {
+        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);
+        var backup = Path.Combine(_files, "keys.lkmbackup");
+        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        var edited = (await File.ReadAllTextAsync(backup, Ct)).Replace("600000", "2000000000");
+        var path = Path.Combine(_files, "edited.lkmbackup");
+        await File.WriteAllTextAsync(path, edited, Ct);
+
+        // Without the bound this derives a key for hours; the test's own timeout would end it.
+        var verify = await RunAsync(_first, "keys", "verify-backup", "--in", path, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        verify.ExitCode.Should().Be(1);
+        verify.Stderr.Should().Contain("2000000000 iterations").And.Contain("not one this version trusts");
+    }
+
     private async Task<string> KeyFileAsync()
     {
         using var key = RSA.Create(2048);

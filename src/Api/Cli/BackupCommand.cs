@@ -16,12 +16,11 @@ public static class BackupCommand
     {
         var export = subcommand == "export-backup";
         var path = options.TryGetValue(export ? "out" : "in", out var p) ? p : throw new UsageException($"--{(export ? "out" : "in")} FILE is required.");
-        var secret = await SecretAsync(options, export);
-
-        using var host = await CommandHost.StartAsync(rest);
-        var backup = host.Services.GetRequiredService<KeyBackup>();
         try
         {
+            var secret = await SecretAsync(options, export);
+            using var host = await CommandHost.StartAsync(rest);
+            var backup = host.Services.GetRequiredService<KeyBackup>();
             object answer = subcommand switch
             {
                 "export-backup" => new { exported = await backup.ExportAsync(path, secret, CancellationToken.None), file = path },
@@ -49,26 +48,52 @@ public static class BackupCommand
         return new RestoreSummary(restored, skipped, conflicts);
     }
 
+    /// <summary>
+    /// Exactly one secret. A new backup holds every private key, so its passphrase has at least
+    /// <see cref="BackupSecret.MinPassphraseLength"/> characters and its recipient key at least
+    /// <see cref="BackupSecret.MinRecipientBits"/> bits; opening an existing backup takes what made it.
+    /// </summary>
     private static async Task<BackupSecret> SecretAsync(Dictionary<string, string> options, bool export)
     {
+        var pemOption = export ? "recipient" : "private-key";
+        string[] sources = ["passphrase-env", "passphrase-file", pemOption];
+        if (sources.Count(options.ContainsKey) > 1)
+        {
+            throw new UsageException($"Give only one of --passphrase-env, --passphrase-file and --{pemOption}.");
+        }
+
+        string? passphrase = null;
         if (options.TryGetValue("passphrase-env", out var variable))
         {
-            var value = Environment.GetEnvironmentVariable(variable);
-            return string.IsNullOrEmpty(value) ? throw new UsageException($"The environment variable {variable} is empty.") : BackupSecret.FromPassphrase(value);
+            passphrase = Environment.GetEnvironmentVariable(variable);
+            if (string.IsNullOrEmpty(passphrase))
+            {
+                throw new UsageException($"The environment variable {variable} is empty or not set.");
+            }
         }
-
-        if (options.TryGetValue("passphrase-file", out var file))
+        else if (options.TryGetValue("passphrase-file", out var file))
         {
-            return BackupSecret.FromPassphrase((await File.ReadAllTextAsync(file)).TrimEnd('\r', '\n'));
+            passphrase = (await File.ReadAllTextAsync(file)).TrimEnd('\r', '\n');
+            if (passphrase.Length == 0)
+            {
+                throw new UsageException($"{file} is empty: it must hold the passphrase.");
+            }
         }
-
-        var pemOption = export ? "recipient" : "private-key";
-        if (options.TryGetValue(pemOption, out var pem))
+        else if (options.TryGetValue(pemOption, out var pem))
         {
-            return BackupSecret.FromRecipient(await File.ReadAllTextAsync(pem));
+            return BackupSecret.FromRecipient(await File.ReadAllTextAsync(pem), pem, export ? BackupSecret.MinRecipientBits : 0);
+        }
+        else
+        {
+            throw new UsageException($"Give --passphrase-env VAR, --passphrase-file FILE or --{pemOption} FILE.pem.");
         }
 
-        throw new UsageException($"Give --passphrase-env VAR, --passphrase-file FILE or --{pemOption} FILE.pem.");
+        if (export && passphrase.Length < BackupSecret.MinPassphraseLength)
+        {
+            throw new UsageException($"The passphrase has {passphrase.Length} characters; a backup of private keys needs at least {BackupSecret.MinPassphraseLength} (for example from 'openssl rand -base64 24').");
+        }
+
+        return BackupSecret.FromPassphrase(passphrase);
     }
 
     private sealed record RestoreSummary(int Restored, int AlreadyPresent, List<string> Conflicts);

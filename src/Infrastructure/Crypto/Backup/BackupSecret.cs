@@ -1,9 +1,36 @@
+using System.Security.Cryptography;
+
 namespace LocalKeyManager.Infrastructure.Crypto.Backup;
 
 /// <summary>What opens a backup: a passphrase, or (for recipient backups) an RSA key in PEM.</summary>
 public sealed record BackupSecret(string? Passphrase, string? RecipientPem)
 {
+    /// <summary>The shortest passphrase a new backup is made with (it protects every private key, offline).</summary>
+    public const int MinPassphraseLength = 16;
+
+    /// <summary>The smallest recipient key a new backup is made for: no weaker than the RSA-3072 keys it holds.</summary>
+    public const int MinRecipientBits = 3072;
+
     public static BackupSecret FromPassphrase(string passphrase) => new(passphrase, null);
 
-    public static BackupSecret FromRecipient(string pem) => new(null, pem);
+    /// <summary>A recipient key read from <paramref name="source"/>; refused when it is not an RSA key in PEM or is below <paramref name="minimumBits"/>.</summary>
+    public static BackupSecret FromRecipient(string pem, string source, int minimumBits)
+    {
+        using var key = RSA.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            throw new BackupException($"{source} is not an RSA key in PEM (SubjectPublicKeyInfo, PKCS#1 or PKCS#8).", e);
+        }
+
+        if (key.KeySize < minimumBits)
+        {
+            throw new BackupException($"{source} is RSA-{key.KeySize}; a backup is made only for a recipient key of at least {minimumBits} bits.");
+        }
+
+        return new BackupSecret(null, pem);
+    }
 }

@@ -18,6 +18,9 @@ namespace LocalKeyManager.Infrastructure.Crypto.Backup;
 public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protector, IRsaEngine rsa, IClock clock)
 {
     public const int Pbkdf2Iterations = 600_000;
+
+    /// <summary>More than this is refused when opening: a file edited to a huge count would otherwise run for hours.</summary>
+    public const int MaxPbkdf2Iterations = 10_000_000;
     private const int TagSize = 16;
 
     public async Task<int> ExportAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
@@ -191,7 +194,7 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
                 throw new BackupException("This backup is protected by a passphrase.");
             }
 
-            if (kdf.Name != "PBKDF2-SHA256" || kdf.Iterations < Pbkdf2Iterations)
+            if (kdf.Name != "PBKDF2-SHA256" || kdf.Iterations < Pbkdf2Iterations || kdf.Iterations > MaxPbkdf2Iterations)
             {
                 throw new BackupException($"The backup's key derivation ({kdf.Name}, {kdf.Iterations} iterations) is not one this version trusts.");
             }
@@ -218,7 +221,9 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
             }
         }
 
-        throw new BackupException("This backup is protected by a recipient RSA key: pass its private key.");
+        throw file.Recipient is null
+            ? new BackupException("The backup names neither a key derivation nor a recipient key: it was altered, or is not an LKM backup.")
+            : new BackupException("This backup is protected by a recipient RSA key: pass its private key.");
     }
 
     private BackupKeypair ToBackup(Keypair keypair)
