@@ -30,6 +30,18 @@ public sealed class Pkcs11KeyProtectorTests
         ["KeyProtection:Pkcs11:KeyLabel"] = keyLabel,
     };
 
+    [Fact]
+    public void A_library_that_is_not_a_pkcs11_module_is_refused_with_a_message_naming_it()
+    {
+        // The runtime's own native library loads, but has no C_GetFunctionList.
+        var notAModule = Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "libSystem.Native.so");
+        Assert.SkipUnless(File.Exists(notAModule), $"{notAModule} is not here (not Linux?)");
+
+        var open = () => Pkcs11Token.Open(notAModule, "any", "1234");
+
+        open.Should().Throw<MasterKeyException>().WithMessage($"{notAModule} could not be loaded as a PKCS#11 module*");
+    }
+
     private static string NewHsmKey()
     {
         var label = "lkm-test-" + Guid.NewGuid().ToString("N")[..8];

@@ -31,7 +31,17 @@ public sealed class Pkcs11Token : IDisposable
     public static Pkcs11Token Open(string modulePath, string tokenLabel, string pin)
     {
         MapLibdl();
-        var library = Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, modulePath, AppType.MultiThreaded);
+        IPkcs11Library library;
+        try
+        {
+            library = Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, modulePath, AppType.MultiThreaded);
+        }
+        catch (UnmanagedException e)
+        {
+            // A file that is not a PKCS#11 module (no C_GetFunctionList), or that does not load.
+            throw new MasterKeyException($"{modulePath} could not be loaded as a PKCS#11 module: {e.Message}", e);
+        }
+
         try
         {
             var slot = library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.GetTokenInfo().Label.Trim() == tokenLabel)
