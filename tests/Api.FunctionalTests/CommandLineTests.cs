@@ -127,6 +127,50 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task With_an_hsm_master_key_rotate_rewraps_under_the_new_key_label_and_status_shows_it()
+    {
+        var module = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_MODULE");
+        var token = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_TOKEN");
+        var pin = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_PIN");
+        Assert.SkipWhen(module is null || token is null || pin is null, "LKM_TEST_PKCS11_* are not set: run scripts/test.sh, which creates a SoftHSM2 token");
+        var (first, second) = ("lkm-cli-" + Guid.NewGuid().ToString("N")[..8], "lkm-cli-" + Guid.NewGuid().ToString("N")[..8]);
+        using (var hsm = Infrastructure.Crypto.KeyProtection.Pkcs11.Pkcs11Token.Open(module!, token!, pin!))
+        {
+            hsm.CreateAesKey(first);
+            hsm.CreateAesKey(second);
+        }
+
+        string[] Hsm(string label, params string[] previous) =>
+            [$"--KeyProtection:Provider=Pkcs11", $"--KeyProtection:Pkcs11:ModulePath={module}", $"--KeyProtection:Pkcs11:TokenLabel={token}",
+             $"--KeyProtection:Pkcs11:Pin={pin}", $"--KeyProtection:Pkcs11:KeyLabel={label}",
+             .. previous.Select((p, i) => $"--KeyProtection:Pkcs11:PreviousKeyLabels:{i}={p}")];
+        using var original = System.Security.Cryptography.RSA.Create(2048);
+        var file = Path.Combine(_directory, "key.pem");
+        await File.WriteAllTextAsync(file, original.ExportRSAPrivateKeyPem(), TestContext.Current.CancellationToken);
+        (await RunAsync(["keys", "import", "--file", file, .. Hsm(first)])).ExitCode.Should().Be(0);
+
+        var before = await RunAsync(["master-key", "status", .. Hsm(first)]);
+        var withoutPrevious = await RunAsync(["master-key", "status", .. Hsm(second)]);
+        var rotate = await RunAsync(["master-key", "rotate", .. Hsm(second, first)]);
+        var after = await RunAsync(["master-key", "status", .. Hsm(second)]);
+        var retire = await RunAsync(["master-key", "retire", "--version", "1", .. Hsm(second)]);
+
+        before.ExitCode.Should().Be(0, before.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(before.Stdout).GetProperty("activeKey").GetString().Should().Be("pkcs11:" + first);
+        withoutPrevious.ExitCode.Should().Be(1, "the stored key is wrapped under a label this configuration does not have");
+        withoutPrevious.Stderr.Should().Contain("PreviousKeyLabels");
+        rotate.ExitCode.Should().Be(0, rotate.Stderr);
+        var summary = JsonSerializer.Deserialize<JsonElement>(rotate.Stdout);
+        summary.GetProperty("rewrappedKeypairs").GetInt32().Should().Be(1);
+        summary.GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("pkcs11:" + second);
+        after.ExitCode.Should().Be(0, after.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(after.Stdout).GetProperty("usage").GetProperty("pkcs11:" + second).GetInt32().Should().Be(1);
+        retire.ExitCode.Should().Be(1);
+        retire.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Contain("remove it from KeyProtection:Pkcs11:PreviousKeyLabels");
+        File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Master_key_rotate_from_the_command_line_rewraps_and_the_service_still_decrypts()
     {
         using var original = System.Security.Cryptography.RSA.Create(2048);

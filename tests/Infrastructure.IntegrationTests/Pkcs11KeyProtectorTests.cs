@@ -95,6 +95,52 @@ public sealed class Pkcs11KeyProtectorTests
     }
 
     [Fact]
+    public async Task A_new_hsm_key_takes_over_online_old_blobs_unwrap_under_the_previous_label_until_rewrapped()
+    {
+        Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);
+        var (first, second) = (NewHsmKey(), NewHsmKey());
+        await using var before = await TestServices.StartAsync(Settings(first));
+        var (old, oldPublic) = await GenerateAsync(before);
+        var rotated = Settings(second);
+        rotated["KeyProtection:Pkcs11:PreviousKeyLabels:0"] = first;
+
+        await using var during = await TestServices.StartAsync(rotated, before.Directory);
+        (await DecryptsAsync(during, old, oldPublic)).Should().BeTrue("a blob under the previous label still unwraps");
+        var (fresh, freshPublic) = await GenerateAsync(during);
+        var (keypairs, _) = await during.Get<MasterKeyRotation>().RewrapAsync(1, _ => { }, Ct);
+        var usage = await during.Get<MasterKeyRotation>().UsageAsync(Ct);
+
+        fresh.PrivateKey!.KekId.Should().Be("pkcs11:" + second);
+        keypairs.Should().Be(1);
+        usage.Should().Equal(new Dictionary<string, int> { ["pkcs11:" + second] = 2 });
+        await using var after = await TestServices.StartAsync(Settings(second), before.Directory);
+        (await DecryptsAsync(after, old, oldPublic)).Should().BeTrue("re-wrapped, it needs the new key only");
+        (await DecryptsAsync(after, fresh, freshPublic)).Should().BeTrue();
+        var onlyTheOldKey = () => TestServices.StartAsync(Settings(first), before.Directory);
+        await onlyTheOldKey.Should().ThrowAsync<MasterKeyException>().WithMessage("*PreviousKeyLabels*");
+    }
+
+    private static async Task<(Keypair Keypair, byte[] PublicKey)> GenerateAsync(TestServices services)
+    {
+        await using var scope = services.Scope();
+        var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var created = await new GenerateKeypairHandler(services.Get<IRsaEngine>(), keypairs, services.Clock).Handle(new GenerateKeypair(), Ct);
+        var keypair = (await keypairs.FindAsync(created.Id, Ct))!;
+        return (keypair, keypair.PublicKey);
+    }
+
+    private static async Task<bool> DecryptsAsync(TestServices services, Keypair keypair, byte[] publicKey)
+    {
+        await using var scope = services.Scope();
+        var stored = (await scope.ServiceProvider.GetRequiredService<IKeypairRepository>().FindAsync(keypair.Id, Ct))!;
+        using var rsa = RSA.Create();
+        rsa.ImportRSAPublicKey(publicKey, out _);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var plaintext = await services.Get<IRsaEngine>().DecryptAsync(stored, rsa.Encrypt(secret, RSAEncryptionPadding.OaepSHA1), RsaPadding.OaepSha1, Ct);
+        return plaintext is not null && plaintext.AsSpan().SequenceEqual(secret);
+    }
+
+    [Fact]
     public async Task A_missing_hsm_key_stops_start_up_with_a_clear_message()
     {
         Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);

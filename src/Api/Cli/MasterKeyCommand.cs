@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
+using Microsoft.Extensions.Options;
 
 namespace LocalKeyManager.Api.Cli;
 
@@ -24,10 +25,25 @@ public static class MasterKeyCommand
         };
         var batch = (int)(CommandHost.WholeNumber(options, "batch", 1, int.MaxValue, "--batch must be a whole number above 0.") ?? 100);
 
+        object answer;
         using var host = await CommandHost.StartAsync(rest);
         var rotation = host.Services.GetRequiredService<MasterKeyRotation>();
+        var activeKey = host.Services.GetRequiredService<LocalKeyManager.Domain.Crypto.IKeyProtector>().ActiveKekId;
+        if (host.Services.GetRequiredService<IOptions<KeyProtectionOptions>>().Value.IsPkcs11)
+        {
+            // The HSM's keys are the operator's to create and delete: rotate re-wraps everything
+            // under KeyLabel (the earlier key listed in PreviousKeyLabels); status shows the usage.
+            answer = subcommand switch
+            {
+                "rotate" => await RewrapAsync(rotation, batch, activeKey, null),
+                "retire" => throw new MasterKeyException("With KeyProtection:Provider=Pkcs11 there is no key file to retire a version from: once 'master-key status' shows nothing under a label, remove it from KeyProtection:Pkcs11:PreviousKeyLabels on every instance and delete the key with the HSM's tools."),
+                _ => new { activeKey, usage = await rotation.UsageAsync(CancellationToken.None) },
+            };
+            Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
+            return 0;
+        }
+
         var holder = host.Services.GetRequiredService<MasterKeyHolder>();
-        object answer;
         switch (subcommand)
         {
             case "rotate":
@@ -37,8 +53,7 @@ public static class MasterKeyCommand
                     Console.Error.WriteLine($"lkm: master key version {rotation.AddActiveVersion()} is now active in {holder.KeyFile}");
                 }
 
-                var (keypairs, credentials) = await rotation.RewrapAsync(batch, line => Console.Error.WriteLine($"lkm: {line}"), CancellationToken.None);
-                answer = new { activeVersion = holder.Ring.ActiveVersion, rewrappedKeypairs = keypairs, rewrappedCredentials = credentials, usage = await rotation.UsageAsync(CancellationToken.None) };
+                answer = await RewrapAsync(rotation, batch, host.Services.GetRequiredService<LocalKeyManager.Domain.Crypto.IKeyProtector>().ActiveKekId, holder.Ring.ActiveVersion);
                 break;
             case "retire":
                 const string VersionUsage = "--version N is required.";
@@ -47,11 +62,20 @@ public static class MasterKeyCommand
                 answer = new { retiredVersion = version, versions = holder.Ring.Versions.Order().ToList() };
                 break;
             default:
-                answer = new { activeVersion = holder.Ring.ActiveVersion, versions = holder.Ring.Versions.Order().ToList(), usage = await rotation.UsageAsync(CancellationToken.None) };
+                answer = new { activeVersion = holder.Ring.ActiveVersion, activeKey, versions = holder.Ring.Versions.Order().ToList(), usage = await rotation.UsageAsync(CancellationToken.None) };
                 break;
         }
 
         Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
         return 0;
+    }
+
+    private static async Task<object> RewrapAsync(MasterKeyRotation rotation, int batch, string activeKey, int? activeVersion)
+    {
+        var (keypairs, credentials) = await rotation.RewrapAsync(batch, line => Console.Error.WriteLine($"lkm: {line}"), CancellationToken.None);
+        var usage = await rotation.UsageAsync(CancellationToken.None);
+        return activeVersion is { } version
+            ? new { activeVersion = version, activeKey, rewrappedKeypairs = keypairs, rewrappedCredentials = credentials, usage }
+            : new { activeKey, rewrappedKeypairs = keypairs, rewrappedCredentials = credentials, usage };
     }
 }

@@ -18,4 +18,7 @@ public interface IKeyProtector
 
     /// <summary>The longest plaintext a blob of this length can hold.</summary>
     int MaxPlaintextLength(WrappedKey wrapped);
+
+    /// <summary>The KEK id <see cref="Wrap"/> writes now (what a rotation re-wraps everything under).</summary>
+    string ActiveKekId { get; }
 }

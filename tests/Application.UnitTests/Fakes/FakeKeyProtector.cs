@@ -6,6 +6,8 @@ namespace LocalKeyManager.Application.UnitTests.Fakes;
 /// <summary>Not encryption: prefixes the context, so tests can see what was wrapped and under what context.</summary>
 internal sealed class FakeKeyProtector : IKeyProtector
 {
+    public string ActiveKekId => "fake:v1";
+
     public WrappedKey Wrap(ReadOnlySpan<byte> plaintext, string context) =>
         new("fake:v1", [.. Encoding.UTF8.GetBytes(context + "|"), .. plaintext]);
 

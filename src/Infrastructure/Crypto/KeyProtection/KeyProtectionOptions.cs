@@ -16,9 +16,10 @@ public sealed class KeyProtectionOptions
 }
 
 /// <summary>
-/// <c>KeyProtection:Pkcs11</c>: the PKCS#11 module, the token (by label), the user PIN, and the
-/// label of the AES-256 key in the token that wraps every stored key. The key is created with
-/// the HSM's own tools (or <c>master-key create-hsm-key</c>); LKM never sees its value.
+/// <c>KeyProtection:Pkcs11</c>: the PKCS#11 module, the token (by label), the user PIN, the
+/// label of the AES-256 key in the token that wraps every stored key, and the labels of earlier
+/// keys that still unwrap what they wrapped until <c>master-key rotate</c> has re-wrapped it.
+/// The keys are created with the HSM's own tools (docs/operations.md); LKM never sees their value.
 /// </summary>
 public sealed class Pkcs11Options
 {
@@ -30,6 +31,9 @@ public sealed class Pkcs11Options
     public string? Pin { get; set; }
 
     public string KeyLabel { get; set; } = "lkm-master";
+
+    /// <summary>Earlier wrapping keys, used to unwrap only (a rotation in progress).</summary>
+    public List<string> PreviousKeyLabels { get; set; } = [];
 }
 
 /// <summary>

@@ -18,6 +18,8 @@ public sealed class LocalKeyProtector(MasterKeyHolder keys) : IKeyProtector
     private const int Overhead = 1 + NonceSize + TagSize;
     private const string KekPrefix = "local:v";
 
+    public string ActiveKekId => KekPrefix + keys.Ring.ActiveVersion.ToString(CultureInfo.InvariantCulture);
+
     public WrappedKey Wrap(ReadOnlySpan<byte> plaintext, string context)
     {
         var ring = keys.Ring;

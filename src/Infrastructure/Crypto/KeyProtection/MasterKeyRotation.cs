@@ -15,6 +15,8 @@ namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 /// it still carries the version it was read with, so it is safe beside a running service and
 /// against a second run; a crashed run is resumed by running it again (it picks up the rows not
 /// yet on the active version). Old versions stay until <see cref="RetireAsync"/> finds them unused.
+/// With an HSM the operator adds the new key (KeyLabel, the old one under PreviousKeyLabels) and
+/// the re-wrap is the same.
 /// </summary>
 public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector protector, IServiceScopeFactory scopes)
 {
@@ -120,7 +122,7 @@ public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector prot
         holder.LoadFile(path);
     }
 
-    private string ActiveKekId() => "local:v" + holder.Ring.ActiveVersion.ToString(CultureInfo.InvariantCulture);
+    private string ActiveKekId() => protector.ActiveKekId;
 
     private WrappedKey Rewrap(WrappedKey old, string context)
     {

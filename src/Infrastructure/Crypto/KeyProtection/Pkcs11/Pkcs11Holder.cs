@@ -2,13 +2,20 @@ using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection.Pkcs11;
 
-/// <summary>The opened token and the handle of the wrapping key, set once at start-up.</summary>
+/// <summary>
+/// The opened token, the handle of the wrapping key, and the handles of the earlier keys that
+/// still unwrap (<see cref="Pkcs11Options.PreviousKeyLabels"/>), set once at start-up.
+/// </summary>
 public sealed class Pkcs11Holder : IDisposable
 {
     private (Pkcs11Token Token, string Label, IObjectHandle Key)? _current;
+    private Dictionary<string, IObjectHandle> _byLabel = [];
 
     public (Pkcs11Token Token, string Label, IObjectHandle Key) Current =>
         _current ?? throw new InvalidOperationException("The HSM key has not been opened; start-up did not run.");
+
+    /// <summary>The key with <paramref name="label"/>, if it is the wrapping key or a configured earlier one.</summary>
+    public IObjectHandle? Find(string label) => _byLabel.GetValueOrDefault(label);
 
     public void Open(Pkcs11Options options)
     {
@@ -23,14 +30,22 @@ public sealed class Pkcs11Holder : IDisposable
         }
 
         var token = Pkcs11Token.Open(options.ModulePath, options.TokenLabel, options.Pin);
-        var key = token.Use(session => token.FindSecretKey(session, options.KeyLabel));
-        if (key is null)
+        var byLabel = new Dictionary<string, IObjectHandle>(StringComparer.Ordinal);
+        foreach (var label in options.PreviousKeyLabels.Prepend(options.KeyLabel).Distinct(StringComparer.Ordinal))
         {
-            token.Dispose();
-            throw new MasterKeyException($"The PKCS#11 token '{options.TokenLabel}' has no secret key labelled '{options.KeyLabel}'. Create an AES-256 key with that label first.");
+            var key = token.Use(session => token.FindSecretKey(session, label));
+            if (key is null)
+            {
+                token.Dispose();
+                var setting = label == options.KeyLabel ? "KeyLabel" : "PreviousKeyLabels";
+                throw new MasterKeyException($"The PKCS#11 token '{options.TokenLabel}' has no secret key labelled '{label}' (KeyProtection:Pkcs11:{setting}). Create an AES-256 key with that label first (docs/operations.md).");
+            }
+
+            byLabel[label] = key;
         }
 
-        _current = (token, options.KeyLabel, key);
+        _byLabel = byLabel;
+        _current = (token, options.KeyLabel, byLabel[options.KeyLabel]);
     }
 
     public void Dispose() => _current?.Token.Dispose();

@@ -19,6 +19,8 @@ public sealed class Pkcs11KeyProtector(Pkcs11Holder holder) : IKeyProtector
     private const int Overhead = 1 + IvSize + TagSize;
     public const string KekPrefix = "pkcs11:";
 
+    public string ActiveKekId => KekPrefix + holder.Current.Label;
+
     public WrappedKey Wrap(ReadOnlySpan<byte> plaintext, string context)
     {
         var (token, label, key) = holder.Current;
@@ -42,10 +44,11 @@ public sealed class Pkcs11KeyProtector(Pkcs11Holder holder) : IKeyProtector
     public int Unwrap(WrappedKey wrapped, string context, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(wrapped);
-        var (token, label, key) = holder.Current;
-        if (wrapped.KekId != KekPrefix + label)
+        var (token, label, _) = holder.Current;
+        var key = wrapped.KekId.StartsWith(KekPrefix, StringComparison.Ordinal) ? holder.Find(wrapped.KekId[KekPrefix.Length..]) : null;
+        if (key is null)
         {
-            throw new KeyUnwrapException($"The key was wrapped by '{wrapped.KekId}', not by the configured HSM key '{label}'.");
+            throw new KeyUnwrapException($"The key was wrapped by '{wrapped.KekId}', which is neither the configured HSM key '{label}' nor one of KeyProtection:Pkcs11:PreviousKeyLabels.");
         }
 
         var blob = wrapped.Blob;

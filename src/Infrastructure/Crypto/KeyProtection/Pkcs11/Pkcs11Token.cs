@@ -102,15 +102,30 @@ public sealed class Pkcs11Token : IDisposable
             Factories.ObjectAttributeFactory.Create(CKA.CKA_EXTRACTABLE, false),
         ]));
 
+    /// <summary>
+    /// The module is initialized once per process: if another opening of it (a second token
+    /// object, as tests make) already finalized it, its sessions are gone, and that is no error.
+    /// </summary>
     public void Dispose()
     {
         while (_sessions.TryTake(out var session))
         {
-            session.Dispose();
+            Release(session.Dispose);
         }
 
-        _loginSession.Dispose();
-        _library.Dispose();
+        Release(_loginSession.Dispose);
+        Release(_library.Dispose);
+    }
+
+    private static void Release(Action dispose)
+    {
+        try
+        {
+            dispose();
+        }
+        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_CRYPTOKI_NOT_INITIALIZED)
+        {
+        }
     }
 
     /// <summary>
