@@ -29,6 +29,17 @@ public interface IDatabaseDialect
     bool IsRefusedStatement(Exception exception) => false;
 
     /// <summary>
+    /// After private material was erased: pushes what the database still keeps of the old row
+    /// outside its live pages out of its own files, where it can. SQLite: checkpoints the
+    /// write-ahead log into the file (whose freed content secure delete has zeroed) and truncates
+    /// the log, which held the page as it was. PostgreSQL and SQL Server keep old row versions
+    /// until their space is reused; docs/operations.md says how to make those unreadable.
+    /// </summary>
+    void FlushErasedContent(KeyManagerDbContext db)
+    {
+    }
+
+    /// <summary>
     /// Inserts the replay records whose (credential, nonce, ts) does not exist yet, in the current
     /// transaction and without an exception for duplicates; returns the triples it inserted.
     /// The rows are distinct.

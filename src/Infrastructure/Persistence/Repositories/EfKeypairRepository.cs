@@ -71,6 +71,11 @@ internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialec
                         .SetProperty(k => k.WrappedPrivateKey, blob)
                         .SetProperty(k => k.KekId, kekId)),
                 cancellationToken);
+            if (blob is null)
+            {
+                // Destroyed: the old blob must not stay behind in the database's files.
+                await database.RunAsync(db => { dialect.FlushErasedContent(db); return 0; }, cancellationToken);
+            }
         }
         finally
         {

@@ -16,6 +16,9 @@ internal sealed class SqliteDialect : IDatabaseDialect
 
     public bool GroupCommitInTransaction => true;
 
+    public void FlushErasedContent(KeyManagerDbContext db) =>
+        db.Database.ExecuteSqlRaw("PRAGMA wal_checkpoint(TRUNCATE);");
+
     /// <summary>SQLite has one writer at a time: the transaction's write lock is the lock.</summary>
     public string LockChainHeadSql => "SELECT id, seq, hash FROM request_log_chain WHERE id = 1";
 

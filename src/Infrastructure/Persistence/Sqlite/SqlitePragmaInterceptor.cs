@@ -10,13 +10,15 @@ namespace LocalKeyManager.Infrastructure.Persistence.Sqlite;
 /// request-log entry survives a power cut) and a busy timeout so that concurrent writers wait
 /// for each other instead of failing, and temporary tables and statement journals in memory (the
 /// group commit's multi-row inserts otherwise created and deleted a file under /var/tmp several
-/// times a second). They belong to the native connection, which the pool
+/// times a second), and secure delete: content a statement frees (a destroyed keypair's wrapped
+/// private key, a re-wrapped key's old blob) is overwritten with zeros, not left in free pages of
+/// the file. They belong to the native connection, which the pool
 /// reuses, so they are applied once per native connection, not on every open.
 /// (Write-ahead logging is a property of the file, set once at start-up by the dialect.)
 /// </summary>
 internal sealed class SqlitePragmaInterceptor(string synchronous) : DbConnectionInterceptor
 {
-    private readonly string _pragmas = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY;";
+    private readonly string _pragmas = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;";
     private readonly ConditionalWeakTable<object, object> _prepared = [];
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
