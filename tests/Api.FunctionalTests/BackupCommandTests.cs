@@ -85,6 +85,34 @@ public sealed class BackupCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_restore_does_not_bring_back_a_keypair_destroyed_since_the_backup_and_says_so()
+    {
+        var id = Guid.NewGuid().ToString();
+        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", id)).ExitCode.Should().Be(0);
+        var backup = Path.Combine(_files, "keys.lkmbackup");
+        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        // Its waiting period over, as the destruction job leaves it (the job itself is tested elsewhere).
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_first, "lkm.db")};Pooling=false"))
+        {
+            await db.OpenAsync(Ct);
+            await using var erase = db.CreateCommand();
+            erase.CommandText = "UPDATE keypairs SET state = 3, wrapped_private_key = NULL, kek_id = NULL WHERE id = $id";
+            erase.Parameters.AddWithValue("$id", id.ToUpperInvariant());
+            (await erase.ExecuteNonQueryAsync(Ct)).Should().Be(1);
+        }
+
+        var restore = await RunAsync(_first, "keys", "restore-backup", "--in", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        var summary = JsonSerializer.Deserialize<JsonElement>(restore.Stdout);
+        summary.GetProperty("restored").GetInt32().Should().Be(0);
+        summary.GetProperty("alreadyPresent").GetInt32().Should().Be(0);
+        summary.GetProperty("destroyed").EnumerateArray().Select(d => d.GetString()).Should().Equal(id);
+        restore.Stderr.Should().Contain("stay destroyed");
+        JsonSerializer.Deserialize<JsonElement[]>((await RunAsync(_first, "keys", "list")).Stdout)!.Single().GetProperty("state").GetString().Should().Be("destroyed");
+    }
+
+    [Fact]
     public async Task A_wrong_passphrase_or_an_altered_file_is_refused_in_one_line_and_restores_nothing()
     {
         (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);

@@ -104,6 +104,21 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Importing_the_key_of_a_destroyed_keypair_again_is_a_conflict_and_leaves_it_destroyed()
+    {
+        await Change(KeypairStateChange.ScheduleDestruction, 7);
+        _clock.Advance(Duration.FromDays(7));
+        (await new DestroyDueKeypairsHandler(_keypairs, _rsa, _clock).Handle(new DestroyDueKeypairs(), Ct)).Should().Be(1);
+        _rsa.Imported = new GeneratedKeypair([1], new WrappedKey("fake:v1", [2]));
+
+        var act = () => new ImportKeypairHandler(_rsa, _keypairs, _clock).Handle(new ImportKeypair("key", _keypair.Id.ToString(), null), Ct).AsTask();
+
+        (await act.Should().ThrowAsync<ConflictException>()).Which.Message.Should().Contain("was destroyed");
+        _keypairs.Stored[_keypair.Id].State.Should().Be(KeyState.Destroyed);
+        _keypairs.Stored[_keypair.Id].PrivateKey.Should().BeNull();
+    }
+
+    [Fact]
     public async Task Import_of_something_that_is_not_a_usable_key_is_a_validation_failure()
     {
         _rsa.Imported = null;

@@ -44,8 +44,13 @@ public static class BackupCommand
 
     private static async Task<RestoreSummary> RestoreAsync(KeyBackup backup, string path, BackupSecret secret)
     {
-        var (restored, skipped, conflicts) = await backup.RestoreAsync(path, secret, CancellationToken.None);
-        return new RestoreSummary(restored, skipped, conflicts);
+        var (restored, skipped, conflicts, destroyed) = await backup.RestoreAsync(path, secret, CancellationToken.None);
+        if (destroyed.Count > 0)
+        {
+            Console.Error.WriteLine($"lkm: {destroyed.Count} keypair(s) in the backup were destroyed in this database and stay destroyed (listed in \"destroyed\").");
+        }
+
+        return new RestoreSummary(restored, skipped, conflicts, destroyed);
     }
 
     /// <summary>
@@ -96,5 +101,5 @@ public static class BackupCommand
         return BackupSecret.FromPassphrase(passphrase);
     }
 
-    private sealed record RestoreSummary(int Restored, int AlreadyPresent, List<string> Conflicts);
+    private sealed record RestoreSummary(int Restored, int AlreadyPresent, List<string> Conflicts, List<string> Destroyed);
 }

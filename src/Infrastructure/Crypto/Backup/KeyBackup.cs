@@ -97,13 +97,17 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
         return content.Keypairs.Count;
     }
 
-    /// <summary>Restores what is missing; returns (restored, already present, conflicting ids).</summary>
-    public async Task<(int Restored, int Skipped, List<string> Conflicts)> RestoreAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// Restores what is missing; returns (restored, already present, conflicting ids, ids destroyed
+    /// here). A keypair destroyed in this database stays destroyed: a backup made before the
+    /// destruction does not undo it.
+    /// </summary>
+    public async Task<(int Restored, int Skipped, List<string> Conflicts, List<string> Destroyed)> RestoreAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
     {
         var content = await OpenAsync(path, secret, cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         var repository = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
-        var (restored, skipped, conflicts) = (0, 0, new List<string>());
+        var (restored, skipped, conflicts, destroyed) = (0, 0, new List<string>(), new List<string>());
         foreach (var entry in content.Keypairs)
         {
             if (!KeypairId.TryParse(entry.Id, out var id))
@@ -122,18 +126,25 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
             if (await repository.TryAddAsync(keypair, cancellationToken))
             {
                 restored++;
+                continue;
             }
-            else if ((await repository.FindAsync(id, cancellationToken))?.PublicKey.AsSpan().SequenceEqual(imported.PublicKey) == true)
-            {
-                skipped++;
-            }
-            else
+
+            var existing = await repository.FindAsync(id, cancellationToken);
+            if (existing?.PublicKey.AsSpan().SequenceEqual(imported.PublicKey) != true)
             {
                 conflicts.Add(entry.Id);
             }
+            else if (existing.State == KeyState.Destroyed)
+            {
+                destroyed.Add(entry.Id);
+            }
+            else
+            {
+                skipped++;
+            }
         }
 
-        return (restored, skipped, conflicts);
+        return (restored, skipped, conflicts, destroyed);
     }
 
     private static byte[] AssociatedData(BackupFile header) =>
