@@ -170,6 +170,19 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData("Postgres")]
+    [InlineData("SqlServer")]
+    public async Task A_server_database_without_a_connection_string_is_refused_naming_the_setting(string provider)
+    {
+        // The SQLite default must not reach another provider's driver (it said "Couldn't set data source").
+        var (exit, stdout, stderr) = await RunAsync("credentials", "list", $"--Database:Provider={provider}");
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Be($"lkm: ConnectionStrings:KeyManager is required with Database:Provider={provider}.");
+    }
+
     [Fact]
     public async Task Master_key_rotate_from_the_command_line_rewraps_and_the_service_still_decrypts()
     {
