@@ -51,11 +51,19 @@ public sealed class LifecycleTests
         (await Change(KeypairStateChange.CancelDestruction)).State.Should().Be(KeyState.Disabled);
         (await Change(KeypairStateChange.ScheduleDestruction)).DestroyAt.Should().Be(_clock.GetCurrentInstant() + Duration.FromDays(30));
 
-        var destroy = new DestroyDueKeypairsHandler(_keypairs, _rsa, _clock);
+        var log = new RecordingLog();
+        var destroy = new DestroyDueKeypairsHandler(_keypairs, _rsa, log, _clock);
         _clock.Advance(Duration.FromDays(29));
-        (await destroy.Handle(new DestroyDueKeypairs(), Ct)).Should().Be(0);
+        (await destroy.Handle(new DestroyDueKeypairs(), Ct)).Should().BeEmpty();
+        log.Appended.Should().BeEmpty();
         _clock.Advance(Duration.FromDays(1));
-        (await destroy.Handle(new DestroyDueKeypairs(), Ct)).Should().Be(1);
+        (await destroy.Handle(new DestroyDueKeypairs(), Ct)).Should().Equal(_keypair.Id);
+
+        var record = log.Appended.Should().ContainSingle().Subject;
+        record.CredentialId.Should().Be("system");
+        record.RequestMethod.Should().Be("DESTROY");
+        record.KeypairId.Should().Be(_keypair.Id.ToString());
+        record.Detail.Should().Contain("erased the private key").And.Contain("2026-12-29T12:00:00.000Z");
 
         var stored = _keypairs.Stored[_keypair.Id];
         stored.State.Should().Be(KeyState.Destroyed);
@@ -108,7 +116,7 @@ public sealed class LifecycleTests
     {
         await Change(KeypairStateChange.ScheduleDestruction, 7);
         _clock.Advance(Duration.FromDays(7));
-        (await new DestroyDueKeypairsHandler(_keypairs, _rsa, _clock).Handle(new DestroyDueKeypairs(), Ct)).Should().Be(1);
+        (await new DestroyDueKeypairsHandler(_keypairs, _rsa, new RecordingLog(), _clock).Handle(new DestroyDueKeypairs(), Ct)).Should().ContainSingle();
         _rsa.Imported = new GeneratedKeypair([1], new WrappedKey("fake:v1", [2]));
 
         var act = () => new ImportKeypairHandler(_rsa, _keypairs, _clock).Handle(new ImportKeypair("key", _keypair.Id.ToString(), null), Ct).AsTask();

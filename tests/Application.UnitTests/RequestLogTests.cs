@@ -1,6 +1,7 @@
 using LocalKeyManager.Application.Audit;
 using LocalKeyManager.Application.Audit.ClearRequestLog;
 using LocalKeyManager.Application.Audit.GetRequestLog;
+using LocalKeyManager.Application.UnitTests.Fakes;
 using LocalKeyManager.Domain.Audit;
 using NodaTime;
 using NodaTime.Testing;
@@ -120,34 +121,5 @@ public sealed class RequestLogTests
         entry.RequestUri.Should().HaveLength(RequestLogEntry.MaxRequestUriLength).And.StartWith("/key-management/v1/ppp");
         entry.CredentialId.Should().Be("genesys-prod", "a value within its column is kept as it is");
         (entry with { Detail = new string('d', 5000) }).Detail.Should().HaveLength(RequestLogEntry.MaxDetailLength);
-    }
-
-    private sealed class RecordingLog : IRequestLog
-    {
-        public (int, Instant, Instant)? Query { get; private set; }
-
-        public int ToPurge { get; init; }
-
-        public Instant? PurgedUpTo { get; private set; }
-
-        public RequestLogEntry? Record { get; private set; }
-
-        public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task<bool> AppendIfFirstUseAsync(RequestLogEntry entry, Domain.Credentials.NonceUse use, CancellationToken cancellationToken) =>
-            throw new NotSupportedException("Not used by the queries under test.");
-
-        public Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken)
-        {
-            Query = (maxEntries, earliest, latest);
-            return Task.FromResult<IReadOnlyList<RequestLogEntry>>([]);
-        }
-
-        public Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken)
-        {
-            PurgedUpTo = upTo;
-            Record = record(ToPurge);
-            return Task.FromResult(ToPurge);
-        }
     }
 }

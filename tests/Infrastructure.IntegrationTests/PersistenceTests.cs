@@ -384,7 +384,8 @@ public abstract class PersistenceTests : IAsyncLifetime
         (await keypairs.ListDueForDestructionAsync(_services.Clock.GetCurrentInstant(), Ct)).Should().BeEmpty();
         var due = await keypairs.ListDueForDestructionAsync(_services.Clock.GetCurrentInstant() + Duration.FromDays(7), Ct);
         due.Should().ContainSingle().Which.DestroyIfDue(_services.Clock.GetCurrentInstant() + Duration.FromDays(7)).Should().BeTrue();
-        await keypairs.UpdateLifecycleAsync(due[0], Ct);
+        (await keypairs.TryDestroyAsync(due[0], Ct)).Should().BeTrue();
+        (await keypairs.TryDestroyAsync(due[0], Ct)).Should().BeFalse("another instance's job, arriving second, neither destroys nor records it again");
 
         var stored = await keypairs.FindAsync(keypair.Id, Ct);
         stored!.State.Should().Be(KeyState.Destroyed);

@@ -13,13 +13,12 @@ public sealed partial class KeyDestructionJob(IServiceScopeFactory scopes, ILogg
 {
     protected override async Task RunOnceAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var destroyed = await services.GetRequiredService<ISender>().Send(new DestroyDueKeypairs(), cancellationToken);
-        if (destroyed > 0)
+        foreach (var id in await services.GetRequiredService<ISender>().Send(new DestroyDueKeypairs(), cancellationToken))
         {
-            LogDestroyed(logger, destroyed);
+            LogDestroyed(logger, id.ToString());
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Destroyed the private material of {Count} keypair(s) whose waiting period ended")]
-    private static partial void LogDestroyed(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destroyed the private key of keypair {KeypairId}: its waiting period ended (recorded in the request log)")]
+    private static partial void LogDestroyed(ILogger logger, string keypairId);
 }

@@ -27,6 +27,13 @@ public interface IKeypairRepository
     /// <summary>Commits a lifecycle change: state, destruction time, and the private key (null once destroyed).</summary>
     Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Commits the destruction of <paramref name="keypair"/> (already destroyed in memory) if its
+    /// row is still pending destruction, and leaves no copy of the erased key where the database
+    /// can help it. True when this call destroyed it; false when another instance did first.
+    /// </summary>
+    Task<bool> TryDestroyAsync(Keypair keypair, CancellationToken cancellationToken);
+
     /// <summary>Keypairs pending destruction whose waiting period ended at or before <paramref name="now"/>.</summary>
     Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken);
 }

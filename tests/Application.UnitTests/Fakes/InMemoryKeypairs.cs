@@ -7,6 +7,8 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
 {
     public Dictionary<KeypairId, Keypair> Stored { get; } = [];
 
+    private readonly HashSet<KeypairId> _destroyed = [];
+
     public int Updates { get; private set; }
 
     public Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken) =>
@@ -29,6 +31,14 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
         Updates++;
         Stored[keypair.Id] = keypair;
         return Task.CompletedTask;
+    }
+
+    public Task<bool> TryDestroyAsync(Keypair keypair, CancellationToken cancellationToken)
+    {
+        // The stored keypair is the instance the caller destroyed: the first call wins, as the
+        // database's conditional update decides.
+        Stored[keypair.Id] = keypair;
+        return Task.FromResult(_destroyed.Add(keypair.Id));
     }
 
     public Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken) =>

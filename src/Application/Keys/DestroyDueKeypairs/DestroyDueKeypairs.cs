@@ -1,3 +1,5 @@
+using LocalKeyManager.Application.Audit.GetRequestLog;
+using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Domain.Crypto;
 using LocalKeyManager.Domain.Keys;
 using Mediator;
@@ -5,23 +7,49 @@ using NodaTime;
 
 namespace LocalKeyManager.Application.Keys.DestroyDueKeypairs;
 
-/// <summary>Erases the private material of keypairs whose destruction waiting period is over; returns how many.</summary>
-public sealed record DestroyDueKeypairs : ICommand<int>;
+/// <summary>
+/// Erases the private material of keypairs whose destruction waiting period is over, and records
+/// each destruction in the request log (credential <c>system</c>, method <c>DESTROY</c>, the
+/// keypair's id); returns the ids it destroyed. Run by every instance: only the one whose update
+/// finds the row still pending destroys and records it.
+/// </summary>
+public sealed record DestroyDueKeypairs : ICommand<IReadOnlyList<KeypairId>>;
 
-public sealed class DestroyDueKeypairsHandler(IKeypairRepository keypairs, IRsaEngine rsa, IClock clock) : ICommandHandler<DestroyDueKeypairs, int>
+public sealed class DestroyDueKeypairsHandler(IKeypairRepository keypairs, IRsaEngine rsa, IRequestLog requestLog, IClock clock)
+    : ICommandHandler<DestroyDueKeypairs, IReadOnlyList<KeypairId>>
 {
-    public async ValueTask<int> Handle(DestroyDueKeypairs command, CancellationToken cancellationToken)
+    public const string Method = "DESTROY";
+
+    public async ValueTask<IReadOnlyList<KeypairId>> Handle(DestroyDueKeypairs command, CancellationToken cancellationToken)
     {
         var now = clock.GetCurrentInstant();
-        var destroyed = 0;
+        var destroyed = new List<KeypairId>();
         foreach (var keypair in await keypairs.ListDueForDestructionAsync(now, cancellationToken))
         {
-            if (keypair.DestroyIfDue(now))
+            var due = keypair.DestroyAt;
+            if (!keypair.DestroyIfDue(now) || !await keypairs.TryDestroyAsync(keypair, cancellationToken))
             {
-                await keypairs.UpdateLifecycleAsync(keypair, cancellationToken);
-                rsa.Forget(keypair.Id);
-                destroyed++;
+                continue;
             }
+
+            rsa.Forget(keypair.Id);
+            destroyed.Add(keypair.Id);
+            var at = RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant());
+            await requestLog.AppendAsync(
+                new RequestLogEntry
+                {
+                    Id = Guid.CreateVersion7(at.ToDateTimeOffset()),
+                    Timestamp = at,
+                    CredentialId = "system",
+                    UserId = RequestLogEntry.NoUserId,
+                    RequestMethod = Method,
+                    RequestUri = "destruction",
+                    Status = 200,
+                    KeypairId = keypair.Id.ToString(),
+                    DurationMs = 0,
+                    Detail = $"erased the private key of keypair {keypair.Id}: its destruction waiting period ended at {IsoInstant.ToIsoString(due!.Value)}",
+                },
+                cancellationToken);
         }
 
         return destroyed;

@@ -71,15 +71,39 @@ internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialec
                         .SetProperty(k => k.WrappedPrivateKey, blob)
                         .SetProperty(k => k.KekId, kekId)),
                 cancellationToken);
-            if (blob is null)
-            {
-                // Destroyed: the old blob must not stay behind in the database's files.
-                await database.RunAsync(db => { dialect.FlushErasedContent(db); return 0; }, cancellationToken);
-            }
         }
         finally
         {
             // Also when the outcome is unknown: the next read goes to the database.
+            recent.Forget(keypair.Id);
+        }
+    }
+
+    public async Task<bool> TryDestroyAsync(Keypair keypair, CancellationToken cancellationToken)
+    {
+        if (keypair.State != KeyState.Destroyed)
+        {
+            throw new InvalidOperationException($"Keypair {keypair.Id} is {keypair.State}, not destroyed.");
+        }
+
+        try
+        {
+            var destroyed = await database.RunAsync(
+                db => db.Keypairs
+                    .Where(k => k.Id == keypair.Id.Value && k.State == Pending)
+                    .ExecuteUpdate(s => s.SetProperty(k => k.State, (int)KeyState.Destroyed)
+                        .SetProperty(k => k.DestroyAt, (Instant?)null)
+                        .SetProperty(k => k.WrappedPrivateKey, (byte[]?)null)
+                        .SetProperty(k => k.KekId, (string?)null)),
+                cancellationToken) == 1;
+
+            // The old blob must not stay behind in the database's files (also when another
+            // instance erased it a moment ago and this one only arrives second).
+            await database.RunAsync(db => { dialect.FlushErasedContent(db); return 0; }, cancellationToken);
+            return destroyed;
+        }
+        finally
+        {
             recent.Forget(keypair.Id);
         }
     }

@@ -1,0 +1,40 @@
+using LocalKeyManager.Domain.Audit;
+using NodaTime;
+
+namespace LocalKeyManager.Application.UnitTests.Fakes;
+
+/// <summary>A request log that remembers what it was asked to do.</summary>
+internal sealed class RecordingLog : IRequestLog
+{
+    public (int, Instant, Instant)? Query { get; private set; }
+
+    public int ToPurge { get; init; }
+
+    public Instant? PurgedUpTo { get; private set; }
+
+    public RequestLogEntry? Record { get; private set; }
+
+    public List<RequestLogEntry> Appended { get; } = [];
+
+    public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken)
+    {
+        Appended.Add(entry);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> AppendIfFirstUseAsync(RequestLogEntry entry, Domain.Credentials.NonceUse use, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Not used by the queries under test.");
+
+    public Task<IReadOnlyList<RequestLogEntry>> QueryAsync(int maxEntries, Instant earliest, Instant latest, CancellationToken cancellationToken)
+    {
+        Query = (maxEntries, earliest, latest);
+        return Task.FromResult<IReadOnlyList<RequestLogEntry>>([]);
+    }
+
+    public Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken)
+    {
+        PurgedUpTo = upTo;
+        Record = record(ToPurge);
+        return Task.FromResult(ToPurge);
+    }
+}
