@@ -170,6 +170,28 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task A_master_key_file_others_may_read_is_warned_about_on_stderr_and_stdout_stays_clean()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only");
+            return;
+        }
+
+        (await RunAsync("credentials", "list")).ExitCode.Should().Be(0);
+        var keyFile = Path.Combine(_directory, "lkm.masterkey.json");
+        var quiet = await RunAsync("credentials", "list");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var (exit, stdout, stderr) = await RunAsync("credentials", "list");
+
+        quiet.Stderr.Should().NotContain("may be read by other users");
+        exit.Should().Be(0);
+        JsonSerializer.Deserialize<JsonElement[]>(stdout).Should().BeEmpty();
+        stderr.Should().Contain($"The master key file {keyFile} may be read by other users (mode 644)");
+    }
+
     [Theory]
     [InlineData("Postgres")]
     [InlineData("SqlServer")]

@@ -18,6 +18,14 @@ public sealed class MasterKeyInitializerTests
         if (!OperatingSystem.IsWindows())
         {
             File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // The database beside it holds the wrapped keys and the request log: owner-only too,
+            // and SQLite gives its write-ahead log and shared-memory files the same mode.
+            var files = Directory.EnumerateFiles(services.Directory, "lkm.db*").ToList();
+            files.Should().Contain(Path.Combine(services.Directory, "lkm.db"));
+            foreach (var file in files)
+            {
+                File.GetUnixFileMode(file).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, file);
+            }
         }
 
         MasterKeyRing.ReadFile(path).ActiveVersion.Should().Be(1);

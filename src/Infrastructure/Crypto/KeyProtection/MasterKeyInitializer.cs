@@ -49,6 +49,7 @@ public sealed partial class MasterKeyInitializer(
             }
 
             holder.LoadFile(path);
+            WarnIfOthersMayRead(path);
         }
 
         await VerifyAgainstStoredKeysAsync(cancellationToken);
@@ -117,6 +118,18 @@ public sealed partial class MasterKeyInitializer(
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
         }
     }
+
+    private void WarnIfOthersMayRead(string path)
+    {
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & others) != 0)
+        {
+            LogKeyFileOpen(logger, path, Convert.ToString((int)File.GetUnixFileMode(path), 8));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The master key file {Path} may be read by other users (mode {Mode}): anyone who reads it and the database can unwrap every key. Make it owner-only (chmod 600)")]
+    private static partial void LogKeyFileOpen(ILogger logger, string path, string mode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Created a new local master key file at {Path} (owner-only permissions). " +
         "Back it up: without it no stored key can be used. This is the embedded default for trying LKM out; " +

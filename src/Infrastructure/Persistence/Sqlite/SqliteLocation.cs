@@ -5,10 +5,13 @@ namespace LocalKeyManager.Infrastructure.Persistence.Sqlite;
 /// <summary>The SQLite file, made absolute against the working directory, and the folder it is in.</summary>
 internal sealed class SqliteLocation : IDatabaseLocation
 {
-    private SqliteLocation(string connectionString, string dataDirectory)
+    private readonly string _file;
+
+    private SqliteLocation(string connectionString, string dataDirectory, string file)
     {
         ConnectionString = connectionString;
         DataDirectory = dataDirectory;
+        _file = file;
     }
 
     public string ConnectionString { get; }
@@ -24,6 +27,25 @@ internal sealed class SqliteLocation : IDatabaseLocation
         }
 
         builder.DataSource = Path.GetFullPath(builder.DataSource);
-        return new SqliteLocation(builder.ToString(), Path.GetDirectoryName(builder.DataSource)!);
+        return new SqliteLocation(builder.ToString(), Path.GetDirectoryName(builder.DataSource)!, builder.DataSource);
+    }
+
+    public void CreateOwnerOnlyIfMissing()
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(_file))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        try
+        {
+            // SQLite takes an empty file for a new database.
+            using var created = new FileStream(_file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+        }
+        catch (IOException) when (File.Exists(_file))
+        {
+            // Another process (an instance starting beside a command) created it first.
+        }
     }
 }
