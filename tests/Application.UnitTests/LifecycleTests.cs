@@ -51,15 +51,14 @@ public sealed class LifecycleTests
         (await Change(KeypairStateChange.CancelDestruction)).State.Should().Be(KeyState.Disabled);
         (await Change(KeypairStateChange.ScheduleDestruction)).DestroyAt.Should().Be(_clock.GetCurrentInstant() + Duration.FromDays(30));
 
-        var log = new RecordingLog();
-        var destroy = new DestroyDueKeypairsHandler(_keypairs, _rsa, log, _clock);
+        var destroy = new DestroyDueKeypairsHandler(_keypairs, _rsa, _clock);
         _clock.Advance(Duration.FromDays(29));
         (await destroy.Handle(new DestroyDueKeypairs(), Ct)).Should().BeEmpty();
-        log.Appended.Should().BeEmpty();
+        _keypairs.DestructionRecords.Should().BeEmpty();
         _clock.Advance(Duration.FromDays(1));
         (await destroy.Handle(new DestroyDueKeypairs(), Ct)).Should().Equal(_keypair.Id);
 
-        var record = log.Appended.Should().ContainSingle().Subject;
+        var record = _keypairs.DestructionRecords.Should().ContainSingle().Subject;
         record.CredentialId.Should().Be("system");
         record.RequestMethod.Should().Be("DESTROY");
         record.KeypairId.Should().Be(_keypair.Id.ToString());
@@ -112,16 +111,17 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public async Task Importing_the_key_of_a_destroyed_keypair_again_is_a_conflict_and_leaves_it_destroyed()
+    public async Task Importing_the_key_of_a_destroyed_keypair_again_is_an_idempotent_answer_and_leaves_it_destroyed()
     {
         await Change(KeypairStateChange.ScheduleDestruction, 7);
         _clock.Advance(Duration.FromDays(7));
-        (await new DestroyDueKeypairsHandler(_keypairs, _rsa, new RecordingLog(), _clock).Handle(new DestroyDueKeypairs(), Ct)).Should().ContainSingle();
+        (await new DestroyDueKeypairsHandler(_keypairs, _rsa, _clock).Handle(new DestroyDueKeypairs(), Ct)).Should().ContainSingle();
         _rsa.Imported = new GeneratedKeypair([1], new WrappedKey("fake:v1", [2]));
 
-        var act = () => new ImportKeypairHandler(_rsa, _keypairs, _clock).Handle(new ImportKeypair("key", _keypair.Id.ToString(), null), Ct).AsTask();
+        var again = await new ImportKeypairHandler(_rsa, _keypairs, _clock).Handle(new ImportKeypair("key", _keypair.Id.ToString(), null), Ct);
 
-        (await act.Should().ThrowAsync<ConflictException>()).Which.Message.Should().Contain("was destroyed");
+        again.Created.Should().BeFalse();
+        again.Keypair.State.Should().Be(KeyState.Destroyed);
         _keypairs.Stored[_keypair.Id].State.Should().Be(KeyState.Destroyed);
         _keypairs.Stored[_keypair.Id].PrivateKey.Should().BeNull();
     }

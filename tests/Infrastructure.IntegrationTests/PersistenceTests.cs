@@ -382,10 +382,20 @@ public abstract class PersistenceTests : IAsyncLifetime
         keypair.ScheduleDestruction(_services.Clock.GetCurrentInstant(), 7);
         await keypairs.UpdateLifecycleAsync(keypair, Ct);
         (await keypairs.ListDueForDestructionAsync(_services.Clock.GetCurrentInstant(), Ct)).Should().BeEmpty();
-        var due = await keypairs.ListDueForDestructionAsync(_services.Clock.GetCurrentInstant() + Duration.FromDays(7), Ct);
-        due.Should().ContainSingle().Which.DestroyIfDue(_services.Clock.GetCurrentInstant() + Duration.FromDays(7)).Should().BeTrue();
-        (await keypairs.TryDestroyAsync(due[0], Ct)).Should().BeTrue();
-        (await keypairs.TryDestroyAsync(due[0], Ct)).Should().BeFalse("another instance's job, arriving second, neither destroys nor records it again");
+        var later = _services.Clock.GetCurrentInstant() + Duration.FromDays(7);
+        var due = await keypairs.ListDueForDestructionAsync(later, Ct);
+        var when = due.Should().ContainSingle().Subject.DestroyAt!.Value;
+        due[0].DestroyIfDue(later).Should().BeTrue();
+        var record = Entry(later) with { CredentialId = "system", RequestMethod = "DESTROY", KeypairId = keypair.Id.ToString() };
+
+        (await keypairs.TryDestroyAsync(due[0], when + Duration.FromSeconds(1), record with { Id = Guid.NewGuid() }, Ct)).Should().BeFalse("rescheduled meanwhile: not the destruction that was due");
+        (await keypairs.FindAsync(keypair.Id, Ct))!.PrivateKey.Should().NotBeNull();
+        (await keypairs.TryDestroyAsync(due[0], when, record, Ct)).Should().BeTrue();
+        (await keypairs.TryDestroyAsync(due[0], when, record with { Id = Guid.NewGuid() }, Ct)).Should().BeFalse("another instance's job, arriving second, neither destroys nor records it again");
+
+        var log = await scope.ServiceProvider.GetRequiredService<IRequestLog>().QueryAsync(100, later - Duration.FromDays(1), later + Duration.FromDays(1), Ct);
+        log.Should().ContainSingle(e => e.RequestMethod == "DESTROY").Which.Id.Should().Be(record.Id, "the record committed with the erase, once");
+        (await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct)).Intact.Should().BeTrue();
 
         var stored = await keypairs.FindAsync(keypair.Id, Ct);
         stored!.State.Should().Be(KeyState.Destroyed);

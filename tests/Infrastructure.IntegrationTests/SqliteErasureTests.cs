@@ -31,8 +31,9 @@ public sealed class SqliteErasureTests : IAsyncLifetime
 
         var later = _services.Clock.GetCurrentInstant() + Duration.FromDays(7);
         var due = await keypairs.ListDueForDestructionAsync(later, Ct);
-        due.Should().ContainSingle().Which.DestroyIfDue(later).Should().BeTrue();
-        (await keypairs.TryDestroyAsync(due[0], Ct)).Should().BeTrue();
+        var when = due.Should().ContainSingle().Subject.DestroyAt!.Value;
+        due[0].DestroyIfDue(later).Should().BeTrue();
+        (await keypairs.TryDestroyAsync(due[0], when, PersistenceTests.Entry(later) with { RequestMethod = "DESTROY" }, Ct)).Should().BeTrue();
 
         FilesContain(blob).Should().BeFalse("neither free pages of lkm.db nor frames of its write-ahead log may keep the erased key");
         (await keypairs.FindAsync(keypair.Id, Ct))!.PublicKey.Should().Equal(1, 2, 3);

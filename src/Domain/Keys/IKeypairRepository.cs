@@ -28,11 +28,13 @@ public interface IKeypairRepository
     Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Commits the destruction of <paramref name="keypair"/> (already destroyed in memory) if its
-    /// row is still pending destruction, and leaves no copy of the erased key where the database
-    /// can help it. True when this call destroyed it; false when another instance did first.
+    /// Commits the destruction of <paramref name="keypair"/> (already destroyed in memory) and its
+    /// request-log <paramref name="record"/> in one transaction, if the row is still pending
+    /// destruction at <paramref name="due"/> (not cancelled and rescheduled meanwhile); then leaves
+    /// no copy of the erased key where the database can help it. True when this call destroyed it;
+    /// false when another instance did first, or the schedule changed.
     /// </summary>
-    Task<bool> TryDestroyAsync(Keypair keypair, CancellationToken cancellationToken);
+    Task<bool> TryDestroyAsync(Keypair keypair, Instant due, Audit.RequestLogEntry record, CancellationToken cancellationToken);
 
     /// <summary>Keypairs pending destruction whose waiting period ended at or before <paramref name="now"/>.</summary>
     Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken);

@@ -34,10 +34,9 @@ public interface IDatabaseDialect
     /// write-ahead log into the file (whose freed content secure delete has zeroed) and truncates
     /// the log, which held the page as it was. PostgreSQL and SQL Server keep old row versions
     /// until their space is reused; docs/operations.md says how to make those unreadable.
+    /// False when it could not be done now (SQLite: readers kept the log busy).
     /// </summary>
-    void FlushErasedContent(KeyManagerDbContext db)
-    {
-    }
+    bool FlushErasedContent(KeyManagerDbContext db) => true;
 
     /// <summary>
     /// Inserts the replay records whose (credential, nonce, ts) does not exist yet, in the current

@@ -33,12 +33,21 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
         return Task.CompletedTask;
     }
 
-    public Task<bool> TryDestroyAsync(Keypair keypair, CancellationToken cancellationToken)
+    /// <summary>The request-log records committed with destructions.</summary>
+    public List<Domain.Audit.RequestLogEntry> DestructionRecords { get; } = [];
+
+    public Task<bool> TryDestroyAsync(Keypair keypair, Instant due, Domain.Audit.RequestLogEntry record, CancellationToken cancellationToken)
     {
         // The stored keypair is the instance the caller destroyed: the first call wins, as the
         // database's conditional update decides.
         Stored[keypair.Id] = keypair;
-        return Task.FromResult(_destroyed.Add(keypair.Id));
+        if (!_destroyed.Add(keypair.Id))
+        {
+            return Task.FromResult(false);
+        }
+
+        DestructionRecords.Add(record);
+        return Task.FromResult(true);
     }
 
     public Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken) =>

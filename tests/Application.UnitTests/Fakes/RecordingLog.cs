@@ -14,13 +14,7 @@ internal sealed class RecordingLog : IRequestLog
 
     public RequestLogEntry? Record { get; private set; }
 
-    public List<RequestLogEntry> Appended { get; } = [];
-
-    public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken)
-    {
-        Appended.Add(entry);
-        return Task.CompletedTask;
-    }
+    public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<bool> AppendIfFirstUseAsync(RequestLogEntry entry, Domain.Credentials.NonceUse use, CancellationToken cancellationToken) =>
         throw new NotSupportedException("Not used by the queries under test.");

@@ -33,16 +33,12 @@ public sealed class ImportKeypairHandler(IRsaEngine rsa, IKeypairRepository keyp
             return new ImportedKeypair(keypair.ToDto(), true);
         }
 
-        // The id exists: the same key again is a harmless repeat, another key is a conflict, and a
-        // destroyed keypair is not brought back by importing its key again.
+        // The id exists: the same key again is a harmless repeat (API.md: idempotent), answered
+        // with the keypair as stored; a destroyed keypair stays destroyed, its key not taken back.
+        // Another key is a conflict.
         var existing = await keypairs.FindAsync(id, cancellationToken);
-        if (existing is null || !existing.PublicKey.AsSpan().SequenceEqual(imported.PublicKey))
-        {
-            throw new ConflictException($"Keypair {id} exists with a different key.");
-        }
-
-        return existing.State == KeyState.Destroyed
-            ? throw new ConflictException($"Keypair {id} was destroyed; its key is not imported again under that id.")
-            : new ImportedKeypair(existing.ToDto(), false);
+        return existing is not null && existing.PublicKey.AsSpan().SequenceEqual(imported.PublicKey)
+            ? new ImportedKeypair(existing.ToDto(), false)
+            : throw new ConflictException($"Keypair {id} exists with a different key.");
     }
 }

@@ -1,11 +1,13 @@
+using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Domain.Crypto;
 using LocalKeyManager.Domain.Keys;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using NodaTime;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialect dialect, RecentReads<KeypairId, KeypairRow> recent) : IKeypairRepository
+internal sealed partial class EfKeypairRepository(DatabaseWork database, IDatabaseDialect dialect, RecentReads<KeypairId, KeypairRow> recent, ILogger<EfKeypairRepository> logger) : IKeypairRepository
 {
     /// <summary>How long a keypair read may be reused (disable must reach every instance within 5 s).</summary>
     public static readonly TimeSpan RecentLifetime = TimeSpan.FromSeconds(2);
@@ -79,7 +81,7 @@ internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialec
         }
     }
 
-    public async Task<bool> TryDestroyAsync(Keypair keypair, CancellationToken cancellationToken)
+    public async Task<bool> TryDestroyAsync(Keypair keypair, Instant due, RequestLogEntry record, CancellationToken cancellationToken)
     {
         if (keypair.State != KeyState.Destroyed)
         {
@@ -88,18 +90,12 @@ internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialec
 
         try
         {
-            var destroyed = await database.RunAsync(
-                db => db.Keypairs
-                    .Where(k => k.Id == keypair.Id.Value && k.State == Pending)
-                    .ExecuteUpdate(s => s.SetProperty(k => k.State, (int)KeyState.Destroyed)
-                        .SetProperty(k => k.DestroyAt, (Instant?)null)
-                        .SetProperty(k => k.WrappedPrivateKey, (byte[]?)null)
-                        .SetProperty(k => k.KekId, (string?)null)),
-                cancellationToken) == 1;
+            var destroyed = await database.RunAsync(db => db.Database.CreateExecutionStrategy().Execute(() => Destroy(db, keypair.Id.Value, due, record)), cancellationToken);
+            if (destroyed && !await database.RunAsync(db => dialect.FlushErasedContent(db), cancellationToken))
+            {
+                LogFlushDeferred(logger, keypair.Id.ToString());
+            }
 
-            // The old blob must not stay behind in the database's files (also when another
-            // instance erased it a moment ago and this one only arrives second).
-            await database.RunAsync(db => { dialect.FlushErasedContent(db); return 0; }, cancellationToken);
             return destroyed;
         }
         finally
@@ -107,6 +103,30 @@ internal sealed class EfKeypairRepository(DatabaseWork database, IDatabaseDialec
             recent.Forget(keypair.Id);
         }
     }
+
+    /// <summary>On <see cref="DatabaseWork"/>'s own thread, as the request-log purge: the erase and its record commit together.</summary>
+    private bool Destroy(KeyManagerDbContext db, Guid id, Instant due, RequestLogEntry record)
+    {
+        using var transaction = db.Database.BeginTransaction();
+        var erased = db.Keypairs
+            .Where(k => k.Id == id && k.State == Pending && k.DestroyAt == due)
+            .ExecuteUpdate(s => s.SetProperty(k => k.State, (int)KeyState.Destroyed)
+                .SetProperty(k => k.DestroyAt, (Instant?)null)
+                .SetProperty(k => k.WrappedPrivateKey, (byte[]?)null)
+                .SetProperty(k => k.KekId, (string?)null));
+        if (erased != 1)
+        {
+            return false;
+        }
+
+        // Kept to the log's precision, as every entry is: the chain hashes what the database stores.
+        AuditChain.ChainAppender.AppendAsync(db, dialect, [record with { Timestamp = RequestLogEntry.ToLogPrecision(record.Timestamp) }], CancellationToken.None).GetAwaiter().GetResult();
+        transaction.Commit();
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Keypair {KeypairId} is destroyed, but the database's log could not be truncated now (readers kept it busy): until SQLite's next full checkpoint its write-ahead log may still hold the erased key, wrapped")]
+    private static partial void LogFlushDeferred(ILogger logger, string keypairId);
 
     public async Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken)
     {

@@ -16,8 +16,40 @@ internal sealed class SqliteDialect : IDatabaseDialect
 
     public bool GroupCommitInTransaction => true;
 
-    public void FlushErasedContent(KeyManagerDbContext db) =>
-        db.Database.ExecuteSqlRaw("PRAGMA wal_checkpoint(TRUNCATE);");
+    /// <summary>
+    /// A truncating checkpoint waits for readers and holds writers back meanwhile, so it waits
+    /// 0.5 s at most instead of the connection's usual 5 s; SQLite reports "busy" in its result.
+    /// </summary>
+    public bool FlushErasedContent(KeyManagerDbContext db)
+    {
+        db.Database.OpenConnection();
+        try
+        {
+            var connection = db.Database.GetDbConnection();
+            var usual = Scalar(connection, "PRAGMA busy_timeout;");
+            Scalar(connection, "PRAGMA busy_timeout=500;");
+            try
+            {
+                // Columns: busy (0 when it completed), log frames, frames checkpointed.
+                return Scalar(connection, "PRAGMA wal_checkpoint(TRUNCATE);") == 0;
+            }
+            finally
+            {
+                Scalar(connection, $"PRAGMA busy_timeout={usual};");
+            }
+        }
+        finally
+        {
+            db.Database.CloseConnection();
+        }
+    }
+
+    private static long Scalar(System.Data.Common.DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>SQLite has one writer at a time: the transaction's write lock is the lock.</summary>
     public string LockChainHeadSql => "SELECT id, seq, hash FROM request_log_chain WHERE id = 1";
