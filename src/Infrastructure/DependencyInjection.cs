@@ -51,6 +51,7 @@ public static class DependencyInjection
         services.AddHostedService<NonceCleanupService>();
         services.AddHostedService<Jobs.KeypairCountJob>();
         services.AddHostedService<Jobs.NativeMemoryTrimJob>();
+        services.AddHostedService<Jobs.PrivateKeyCacheSweepJob>();
         return services;
     }
 }

@@ -220,4 +220,22 @@ public sealed class RsaEngineTests : IAsyncLifetime
         var plaintext = await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, Ct);
         plaintext.Should().Equal(secret);
     }
+
+    [Fact]
+    public async Task Keys_left_unused_for_the_idle_time_are_dropped_and_keys_in_use_are_kept()
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var ciphertext = _public.Encrypt(secret, RSAEncryptionPadding.OaepSHA1);
+        var cache = _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>();
+        (await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, Ct)).Should().Equal(secret);
+        var before = cache.Count;
+
+        cache.ForgetIdle(TimeSpan.FromMinutes(5)).Should().Be(0, "just used");
+        cache.Count.Should().Be(before);
+        await Task.Delay(50, Ct);
+        cache.ForgetIdle(TimeSpan.FromMilliseconds(10)).Should().Be(before);
+
+        cache.Count.Should().Be(0);
+        (await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, Ct)).Should().Equal(secret);
+    }
 }

@@ -89,6 +89,27 @@ public sealed class PrivateKeyCache(IKeyProtector protector, IOptions<KeyCacheOp
         }
     }
 
+    /// <summary>
+    /// Drops the parsed keys of keypairs not used for <paramref name="idle"/>. A keypair disabled
+    /// or destroyed through another instance is forgotten here this way: this instance's own
+    /// requests only stop using it (its row says so), and no parsed copy should outlive that long.
+    /// </summary>
+    public int ForgetIdle(TimeSpan idle)
+    {
+        var before = Environment.TickCount64 - (long)idle.TotalMilliseconds;
+        var forgotten = 0;
+        foreach (var (id, entry) in _entries)
+        {
+            if (entry.LastUsed < before && _entries.TryRemove(new KeyValuePair<KeypairId, Entry>(id, entry)))
+            {
+                entry.Retire();
+                forgotten++;
+            }
+        }
+
+        return forgotten;
+    }
+
     private void EvictLeastRecentlyUsed(KeypairId keep)
     {
         var victim = _entries.Where(e => !e.Key.Equals(keep)).MinBy(e => e.Value.LastUsed);
