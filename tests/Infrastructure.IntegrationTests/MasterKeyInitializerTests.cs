@@ -80,6 +80,37 @@ public sealed class MasterKeyInitializerTests
         File.Exists(Path.Combine(services.Directory, MasterKeyInitializer.DefaultKeyFileName)).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task Every_master_key_version_the_database_names_is_checked_not_only_the_oldest_rows()
+    {
+        // Version 1 wraps the first credential (the row checked before); version 2, active since, the
+        // next one. A configuration that has lost version 2 must not start.
+        var one = Convert.ToBase64String(new byte[32]);
+        var two = Convert.ToBase64String(Enumerable.Repeat((byte)9, 32).ToArray());
+        var directory = Directory.CreateTempSubdirectory("lkm-test-versions-").FullName;
+        foreach (var (active, id) in new[] { ("1", "admin-first"), ("2", "admin-second") })
+        {
+            await using var services = await TestServices.StartAsync(new() { ["KeyProtection:Local:Keys:1"] = one, ["KeyProtection:Local:Keys:2"] = two, ["KeyProtection:Local:ActiveVersion"] = active }, CopyOf(directory));
+            await using var scope = services.Scope();
+            await new RegisterHawkCredentialHandler(scope.ServiceProvider.GetRequiredService<ICredentialRepository>(), scope.ServiceProvider.GetRequiredService<IKeyProtector>(), services.Clock)
+                .Handle(new RegisterHawkCredential(id, "admin"), CancellationToken.None);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            CopyDirectory(services.Directory, directory, overwrite: true);
+        }
+
+        var withoutTwo = () => TestServices.StartAsync(new() { ["KeyProtection:Local:Keys:1"] = one, ["KeyProtection:Local:ActiveVersion"] = "1" }, CopyOf(directory));
+
+        await withoutTwo.Should().ThrowAsync<MasterKeyException>().WithMessage("*does not unwrap the stored keys*");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static string CopyOf(string directory)
+    {
+        var copy = Path.Combine(Path.GetTempPath(), "lkm-test-copy-" + Guid.NewGuid().ToString("N"));
+        CopyDirectory(directory, copy);
+        return copy;
+    }
+
     private static async Task<string> DirectoryWithOneCredentialAsync()
     {
         await using var services = await TestServices.StartAsync();
@@ -98,12 +129,12 @@ public sealed class MasterKeyInitializerTests
         return directory;
     }
 
-    private static void CopyDirectory(string from, string to)
+    private static void CopyDirectory(string from, string to, bool overwrite = false)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from))
         {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite);
         }
     }
 }

@@ -86,18 +86,23 @@ public sealed partial class MasterKeyInitializer(
         LogCreatedKeyFile(logger, path);
     }
 
+    /// <summary>
+    /// Unwraps one stored blob under each key-encryption key the database names (a rotation in
+    /// progress leaves two), so a configuration that lacks one of them stops here, not at the
+    /// first decrypt that needs it.
+    /// </summary>
     private async Task VerifyAgainstStoredKeysAsync(CancellationToken cancellationToken)
     {
-        var credential = await db.Credentials.AsNoTracking().OrderBy(c => c.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        if (credential is not null)
+        foreach (var kekId in await db.Credentials.AsNoTracking().Select(c => c.KekId).Distinct().ToListAsync(cancellationToken))
         {
+            var credential = await db.Credentials.AsNoTracking().Where(c => c.KekId == kekId).OrderBy(c => c.Id).FirstAsync(cancellationToken);
             Verify(new WrappedKey(credential.KekId, credential.WrappedKey), HawkCredential.WrappingContext(credential.Id));
-            return;
         }
 
-        var keypair = await db.Keypairs.AsNoTracking().Where(k => k.WrappedPrivateKey != null).OrderBy(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        if (keypair is not null)
+        var keypairKeks = await db.Keypairs.AsNoTracking().Where(k => k.WrappedPrivateKey != null).Select(k => k.KekId!).Distinct().ToListAsync(cancellationToken);
+        foreach (var kekId in keypairKeks)
         {
+            var keypair = await db.Keypairs.AsNoTracking().Where(k => k.KekId == kekId && k.WrappedPrivateKey != null).OrderBy(k => k.Id).FirstAsync(cancellationToken);
             Verify(new WrappedKey(keypair.KekId!, keypair.WrappedPrivateKey!), Keypair.WrappingContext(new KeypairId(keypair.Id)));
         }
     }
