@@ -16,9 +16,18 @@ public static class BackupCommand
     {
         var export = subcommand == "export-backup";
         var path = options.TryGetValue(export ? "out" : "in", out var p) ? p : throw new UsageException($"--{(export ? "out" : "in")} FILE is required.");
+        BackupSecret secret;
         try
         {
-            var secret = await SecretAsync(options, export);
+            secret = await SecretAsync(options, export);
+        }
+        catch (BackupException e)
+        {
+            return CommandLine.Fail(e.Message, 1);
+        }
+
+        try
+        {
             using var host = await CommandHost.StartAsync(rest);
             var backup = host.Services.GetRequiredService<KeyBackup>();
             object answer = subcommand switch

@@ -44,10 +44,10 @@ public abstract partial class PeriodicJob(IServiceScopeFactory scopes, TimeSpan 
             await using var scope = scopes.CreateAsyncScope();
             await RunOnceAsync(scope.ServiceProvider, stoppingToken);
         }
-        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            // Any failure while running, a timeout's cancellation included: an exception that
-            // left the job would stop the whole service (the host's default behaviour).
+            // Any failure, a timeout's cancellation included, except the cancellation of stopping:
+            // an exception that left the job would stop the whole service (the host's default).
             LogFailed(logger, GetType().Name, e);
         }
     }

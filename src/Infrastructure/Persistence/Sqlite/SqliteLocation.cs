@@ -6,12 +6,14 @@ namespace LocalKeyManager.Infrastructure.Persistence.Sqlite;
 internal sealed class SqliteLocation : IDatabaseLocation
 {
     private readonly string _file;
+    private readonly bool _mayCreate;
 
-    private SqliteLocation(string connectionString, string dataDirectory, string file)
+    private SqliteLocation(string connectionString, string dataDirectory, string file, bool mayCreate)
     {
         ConnectionString = connectionString;
         DataDirectory = dataDirectory;
         _file = file;
+        _mayCreate = mayCreate;
     }
 
     public string ConnectionString { get; }
@@ -27,17 +29,18 @@ internal sealed class SqliteLocation : IDatabaseLocation
         }
 
         builder.DataSource = Path.GetFullPath(builder.DataSource);
-        return new SqliteLocation(builder.ToString(), Path.GetDirectoryName(builder.DataSource)!, builder.DataSource);
+        return new SqliteLocation(builder.ToString(), Path.GetDirectoryName(builder.DataSource)!, builder.DataSource, builder.Mode == SqliteOpenMode.ReadWriteCreate);
     }
 
     public void CreateOwnerOnlyIfMissing()
     {
-        if (OperatingSystem.IsWindows() || File.Exists(_file))
+        // A missing folder stays an error (SQLite's own, at open): a mistyped or unmounted path
+        // must not start an empty installation.
+        if (OperatingSystem.IsWindows() || !_mayCreate || File.Exists(_file) || !Directory.Exists(DataDirectory))
         {
             return;
         }
 
-        Directory.CreateDirectory(DataDirectory);
         try
         {
             // SQLite takes an empty file for a new database.

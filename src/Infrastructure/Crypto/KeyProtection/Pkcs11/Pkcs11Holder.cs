@@ -33,7 +33,17 @@ public sealed class Pkcs11Holder : IDisposable
         var byLabel = new Dictionary<string, IObjectHandle>(StringComparer.Ordinal);
         foreach (var label in options.PreviousKeyLabels.Prepend(options.KeyLabel).Distinct(StringComparer.Ordinal))
         {
-            var key = token.Use(session => token.FindSecretKey(session, label));
+            IObjectHandle? key;
+            try
+            {
+                key = token.Use(session => token.FindSecretKey(session, label));
+            }
+            catch
+            {
+                token.Dispose();
+                throw;
+            }
+
             if (key is null)
             {
                 token.Dispose();

@@ -79,12 +79,18 @@ public sealed class Pkcs11Token : IDisposable
         }
     }
 
-    public IObjectHandle? FindSecretKey(ISession session, string label) =>
-        session.FindAllObjects(
+    /// <summary>The secret key with <paramref name="label"/>; two with one label are refused, since instances could pick different ones.</summary>
+    public IObjectHandle? FindSecretKey(ISession session, string label)
+    {
+        var found = session.FindAllObjects(
         [
             Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
             Factories.ObjectAttributeFactory.Create(CKA.CKA_LABEL, label),
-        ]).FirstOrDefault();
+        ]);
+        return found.Count > 1
+            ? throw new MasterKeyException($"The PKCS#11 token holds {found.Count} secret keys labelled '{label}'; give each key a label of its own.")
+            : found.FirstOrDefault();
+    }
 
     /// <summary>Creates a non-extractable AES-256 key in the token (for setting up a token, and tests).</summary>
     public IObjectHandle CreateAesKey(string label) => Use(session => session.GenerateKey(
