@@ -71,12 +71,14 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         var ct = TestContext.Current.CancellationToken;
         using var anonymous = service.Factory.CreateClient();
 
-        var asAdmin = await service.AdminClient.GetAsync(path, ct);
-        var asGenesys = await service.GenesysClient.GetAsync(path, ct);
+        // The refusals first: they are what puts lkm_ counters into the metrics on a fresh service.
         var unsigned = await anonymous.GetAsync(path, ct);
+        var asGenesys = await service.GenesysClient.GetAsync(path, ct);
+        var asAdmin = await service.AdminClient.GetAsync(path, ct);
 
         asAdmin.StatusCode.Should().Be(HttpStatusCode.OK);
-        (await asAdmin.Content.ReadAsStringAsync(ct)).Should().Contain(path.EndsWith("metrics") ? "lkm_" : "\"openapi\"");
+        var text = path.EndsWith("metrics") ? await MetricsScrape.ScrapeAsync(service.AdminClient, path, "lkm_") : await asAdmin.Content.ReadAsStringAsync(ct);
+        text.Should().Contain(path.EndsWith("metrics") ? "lkm_" : "\"openapi\"");
         await asGenesys.ShouldBeProblemAsync(HttpStatusCode.Forbidden);
         await unsigned.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
     }
@@ -87,6 +89,9 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         // The exporter gzips when asked; Hawk's reference client verifies the payload hash over the
         // decoded body, so a signed answer is never content-encoded.
         var ct = TestContext.Current.CancellationToken;
+        using var anonymous = service.Factory.CreateClient();
+        (await anonymous.GetAsync("/key-management/v1/keypair", ct)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "an lkm_ counter to scrape");
+        await MetricsScrape.ScrapeAsync(service.AdminClient, "/key-management/v1/metrics", "lkm_auth_failures_total");
         using var request = new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/metrics");
         request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
 
@@ -94,7 +99,7 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Content.Headers.ContentEncoding.Should().BeEmpty();
-        (await response.Content.ReadAsStringAsync(ct)).Should().Contain("lkm_");
+        (await response.Content.ReadAsStringAsync(ct)).Should().Contain("lkm_auth_failures_total");
         (await HawkSigningHandler.VerifyServerAsync(response, service.Admin)).Should().BeTrue();
     }
 

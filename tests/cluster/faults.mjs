@@ -230,10 +230,14 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
 // 3. kill -9 an instance while it creates keypairs.
 {
     const before = new Set((await call(lb, admin, 'GET', '/keypair')).json.map(k => k.id));
+    const stormAt = Date.now();
     const creations = keypairCreationsOn(3, 24);
     const settled = creations.results;
     await until('a keypair created', () => settled.length > 0, 30000, 5);
-    await killNine(3);
+    const killedAt = await killNine(3);
+    // The same starvation reaches decrypts the balancer sent instance 3 meanwhile: one may miss
+    // its request-log deadline and get the fail-closed 503 (CI saw two, answered 8 ms before the kill).
+    explained.push([e => e.kind === '5xx' && e.status === 503 && e.problem && e.server === 'i3' && e.start >= stormAt - 50 && e.start <= killedAt, 'instance 3 starved by 24 keypair generations']);
     await creations.done;
     const answered = settled.filter(s => s.status === 200).map(s => s.id);
     const cut = settled.filter(s => s.error);
