@@ -104,6 +104,36 @@ public sealed class MasterKeyInitializerTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task One_damaged_row_does_not_keep_the_service_from_starting_when_the_master_key_is_right()
+    {
+        var directory = await DirectoryWithOneCredentialAsync();
+        await using (var services = await TestServices.StartAsync(directory: CopyOf(directory)))
+        {
+            await using var scope = services.Scope();
+            await new RegisterHawkCredentialHandler(scope.ServiceProvider.GetRequiredService<ICredentialRepository>(), scope.ServiceProvider.GetRequiredService<IKeyProtector>(), services.Clock)
+                .Handle(new RegisterHawkCredential("admin-second", "admin"), CancellationToken.None);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            CopyDirectory(services.Directory, directory, overwrite: true);
+        }
+
+        // The oldest row, the one checked first, is damaged.
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "lkm.db")};Pooling=false"))
+        {
+            await db.OpenAsync(TestContext.Current.CancellationToken);
+            await using var damage = db.CreateCommand();
+            damage.CommandText = "UPDATE credentials SET wrapped_key = zeroblob(length(wrapped_key)) WHERE id = 'admin-first'";
+            (await damage.ExecuteNonQueryAsync(TestContext.Current.CancellationToken)).Should().Be(1);
+        }
+
+        await using var restarted = await TestServices.StartAsync(directory: CopyOf(directory));
+        var wrongKey = () => TestServices.StartAsync(new() { ["KeyProtection:Local:Keys:1"] = Convert.ToBase64String(new byte[32]), ["KeyProtection:Local:ActiveVersion"] = "1" }, CopyOf(directory));
+
+        restarted.Get<IKeyProtector>().Should().NotBeNull("it started");
+        await wrongKey.Should().ThrowAsync<MasterKeyException>("a wrong master key fails every row, the good one too");
+        Directory.Delete(directory, recursive: true);
+    }
+
     private static string CopyOf(string directory)
     {
         var copy = Path.Combine(Path.GetTempPath(), "lkm-test-copy-" + Guid.NewGuid().ToString("N"));

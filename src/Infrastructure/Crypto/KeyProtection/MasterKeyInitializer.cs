@@ -87,40 +87,54 @@ public sealed partial class MasterKeyInitializer(
     }
 
     /// <summary>
-    /// Unwraps one stored blob under each key-encryption key the database names (a rotation in
-    /// progress leaves two), so a configuration that lacks one of them stops here, not at the
-    /// first decrypt that needs it.
+    /// Proves the master key against the stored keys under each key-encryption key the database
+    /// names (a rotation in progress leaves two), so a configuration that lacks one of them stops
+    /// here, not at the first decrypt that needs it. A key is proven when one of the oldest few
+    /// blobs under it unwraps: a wrong key fails them all, while one damaged row must not keep the
+    /// whole service down (a decrypt that meets it fails and is logged as Critical).
     /// </summary>
     private async Task VerifyAgainstStoredKeysAsync(CancellationToken cancellationToken)
     {
         foreach (var kekId in await db.Credentials.AsNoTracking().Select(c => c.KekId).Distinct().ToListAsync(cancellationToken))
         {
-            var credential = await db.Credentials.AsNoTracking().Where(c => c.KekId == kekId).OrderBy(c => c.Id).FirstAsync(cancellationToken);
-            Verify(new WrappedKey(credential.KekId, credential.WrappedKey), HawkCredential.WrappingContext(credential.Id));
+            var rows = await db.Credentials.AsNoTracking().Where(c => c.KekId == kekId).OrderBy(c => c.CreatedAt).Take(SamplesPerKey).ToListAsync(cancellationToken);
+            VerifyAny(rows.Select(c => (new WrappedKey(c.KekId, c.WrappedKey), HawkCredential.WrappingContext(c.Id))));
         }
 
         var keypairKeks = await db.Keypairs.AsNoTracking().Where(k => k.WrappedPrivateKey != null).Select(k => k.KekId!).Distinct().ToListAsync(cancellationToken);
         foreach (var kekId in keypairKeks)
         {
-            var keypair = await db.Keypairs.AsNoTracking().Where(k => k.KekId == kekId && k.WrappedPrivateKey != null).OrderBy(k => k.Id).FirstAsync(cancellationToken);
-            Verify(new WrappedKey(keypair.KekId!, keypair.WrappedPrivateKey!), Keypair.WrappingContext(new KeypairId(keypair.Id)));
+            var rows = await db.Keypairs.AsNoTracking().Where(k => k.KekId == kekId && k.WrappedPrivateKey != null).OrderBy(k => k.CreatedAt).Take(SamplesPerKey).ToListAsync(cancellationToken);
+            VerifyAny(rows.Select(k => (new WrappedKey(k.KekId!, k.WrappedPrivateKey!), Keypair.WrappingContext(new KeypairId(k.Id)))));
         }
     }
 
-    private void Verify(WrappedKey wrapped, string context)
+    private const int SamplesPerKey = 5;
+
+    private void VerifyAny(IEnumerable<(WrappedKey Wrapped, string Context)> samples)
     {
-        var buffer = new byte[protector.MaxPlaintextLength(wrapped)];
-        try
+        KeyUnwrapException? first = null;
+        foreach (var (wrapped, context) in samples)
         {
-            protector.Unwrap(wrapped, context, buffer);
+            var buffer = new byte[protector.MaxPlaintextLength(wrapped)];
+            try
+            {
+                protector.Unwrap(wrapped, context, buffer);
+                return;
+            }
+            catch (KeyUnwrapException e)
+            {
+                first ??= e;
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+            }
         }
-        catch (KeyUnwrapException e)
+
+        if (first is not null)
         {
-            throw new MasterKeyException($"The configured master key does not unwrap the stored keys ({e.Message}). Refusing to start with the wrong master key.", e);
-        }
-        finally
-        {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+            throw new MasterKeyException($"The configured master key does not unwrap the stored keys ({first.Message}). Refusing to start with the wrong master key.", first);
         }
     }
 
