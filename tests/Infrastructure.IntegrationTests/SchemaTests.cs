@@ -66,6 +66,22 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task A_postgres_database_name_that_does_not_exist_is_named_as_such_not_as_a_schema_behind()
+    {
+        Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        var missing = new NpgsqlConnectionStringBuilder(TestDatabase.PostgresServer) { Database = "lkm_typo_" + Guid.NewGuid().ToString("N")[..8] };
+
+        var act = () => TestServices.StartAsync(new()
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:KeyManager"] = missing.ConnectionString,
+            ["Database:MigrateOnStartup"] = "false",
+        });
+
+        await act.Should().ThrowAsync<SchemaBehindException>().WithMessage("The database named in ConnectionStrings:KeyManager does not exist*db/postgres/migrations.sql*");
+    }
+
+    [Fact]
     public async Task The_postgres_script_applies_twice_and_a_data_only_role_runs_the_service()
     {
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);

@@ -12,7 +12,7 @@ namespace LocalKeyManager.Api.Cli;
 public static class CommandLine
 {
     public const string Usage =
-        "usage: lkm [serve] [--urls URL] | migrate | credentials create --id ID [--role admin|genesys] | credentials list | credentials revoke --id ID | keys list | keys import --file FILE [--id ID] [--date-created MS] | keys export-backup --out FILE | keys verify-backup --in FILE | keys restore-backup --in FILE (with --passphrase-env VAR, --passphrase-file F, --recipient PUB.pem or --private-key KEY.pem) | master-key rotate [--batch N] [--resume] | master-key status | master-key retire --version N | audit verify | schema-script --provider sqlite|postgres|sqlserver [--out FILE]";
+        "usage: lkm [serve] [--urls URL] | migrate | credentials create --id ID [--role admin|genesys] [--algorithm sha256|sha1] | credentials list | credentials revoke --id ID | keys list | keys import --file FILE [--id ID] [--date-created MS] | keys export-backup --out FILE | keys verify-backup --in FILE | keys restore-backup --in FILE (with --passphrase-env VAR, --passphrase-file F, --recipient PUB.pem or --private-key KEY.pem) | master-key rotate [--batch N] [--resume] | master-key status | master-key retire --version N | audit verify | schema-script --provider sqlite|postgres|sqlserver [--out FILE]";
 
     public static async Task<int> RunAsync(string[] args)
     {

@@ -15,7 +15,7 @@ public static class KeysCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var subcommand = args.Length > 0 ? args[0] : throw new UsageException("keys needs a subcommand: list or import.");
+        var subcommand = args.Length > 0 ? args[0] : throw new UsageException("keys needs a subcommand: list, import, export-backup, verify-backup or restore-backup.");
         var (options, rest) = CommandHost.Split(args[1..], (string[])(subcommand switch
         {
             "list" => [],
@@ -47,7 +47,7 @@ public static class KeysCommand
         var path = options.TryGetValue("file", out var file) ? file : throw new UsageException("--file is required.");
         if (!File.Exists(path))
         {
-            throw new UsageException($"{path} does not exist.");
+            throw new UsageException(Directory.Exists(path) ? $"{path} is a folder, not a key file." : $"{path} does not exist.");
         }
 
         return await File.ReadAllTextAsync(path);

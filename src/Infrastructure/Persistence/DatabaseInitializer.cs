@@ -20,6 +20,15 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
         }
         else
         {
+            // EF Core counts every migration as pending on a database that does not exist, which
+            // read as "the schema is behind" for a mistyped database name.
+            if (!await Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>(db).ExistsAsync(cancellationToken))
+            {
+                throw new SchemaBehindException(
+                    $"The database named in ConnectionStrings:KeyManager does not exist. Check the name; a new installation's DBA creates it, " +
+                    $"then applies db/{dialect.Name.ToLowerInvariant()}/migrations.sql.");
+            }
+
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             if (pending.Count > 0)
             {
