@@ -66,10 +66,7 @@ public sealed class BackupCommandTests : IDisposable
     [Fact]
     public async Task A_restore_that_meets_another_key_under_the_same_id_overwrites_nothing_and_says_so_in_one_line()
     {
-        var id = Guid.NewGuid().ToString();
-        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", id)).ExitCode.Should().Be(0);
-        var backup = Path.Combine(_files, "keys.lkmbackup");
-        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        var (id, backup) = await OneKeyBackedUpAsync();
         using var other = RSA.Create(2048);
         var otherFile = Path.Combine(_files, "other.pem");
         await File.WriteAllTextAsync(otherFile, other.ExportPkcs8PrivateKeyPem(), Ct);
@@ -87,10 +84,7 @@ public sealed class BackupCommandTests : IDisposable
     [Fact]
     public async Task A_restore_does_not_bring_back_a_keypair_destroyed_since_the_backup_and_says_so()
     {
-        var id = Guid.NewGuid().ToString();
-        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", id)).ExitCode.Should().Be(0);
-        var backup = Path.Combine(_files, "keys.lkmbackup");
-        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        var (id, backup) = await OneKeyBackedUpAsync();
         // Its waiting period over, as the destruction job leaves it (the job itself is tested elsewhere).
         await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_first, "lkm.db")};Pooling=false"))
         {
@@ -115,9 +109,7 @@ public sealed class BackupCommandTests : IDisposable
     [Fact]
     public async Task A_wrong_passphrase_or_an_altered_file_is_refused_in_one_line_and_restores_nothing()
     {
-        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);
-        var backup = Path.Combine(_files, "keys.lkmbackup");
-        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        var (_, backup) = await OneKeyBackedUpAsync();
 
         (await RunAsync(_second, "keys", "list")).ExitCode.Should().Be(0, "an existing installation, past its first-run warning");
         var wrong = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--passphrase-env", "LKM_WRONG_PASSPHRASE");
@@ -192,9 +184,7 @@ public sealed class BackupCommandTests : IDisposable
     [Fact]
     public async Task A_backup_edited_to_an_absurd_iteration_count_is_refused_at_once()
     {
-        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", Guid.NewGuid().ToString())).ExitCode.Should().Be(0);
-        var backup = Path.Combine(_files, "keys.lkmbackup");
-        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        var (_, backup) = await OneKeyBackedUpAsync();
         var edited = (await File.ReadAllTextAsync(backup, Ct)).Replace("600000", "2000000000");
         var path = Path.Combine(_files, "edited.lkmbackup");
         await File.WriteAllTextAsync(path, edited, Ct);
@@ -204,6 +194,16 @@ public sealed class BackupCommandTests : IDisposable
 
         verify.ExitCode.Should().Be(1);
         verify.Stderr.Should().Contain("2000000000 iterations").And.Contain("not one this version trusts");
+    }
+
+    /// <summary>A 2048-bit key imported into the first installation under a fresh id, and a passphrase backup of it.</summary>
+    private async Task<(string Id, string Backup)> OneKeyBackedUpAsync()
+    {
+        var id = Guid.NewGuid().ToString();
+        (await RunAsync(_first, "keys", "import", "--file", await KeyFileAsync(), "--id", id)).ExitCode.Should().Be(0);
+        var backup = Path.Combine(_files, "keys.lkmbackup");
+        (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE")).ExitCode.Should().Be(0);
+        return (id, backup);
     }
 
     private async Task<string> KeyFileAsync()
