@@ -20,6 +20,10 @@ public static partial class ServiceHost
             kestrel.Limits.MaxRequestLineSize = RequestLimits.ServerLimitFactor * RequestLimits.MaxTargetBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = RequestLimits.ServerLimitFactor * RequestLimits.MaxHeaderBytes;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            // Header values are UTF-8; bytes that are not (Latin-1 obs-text, which HTTP allows)
+            // become U+FFFD instead of Kestrel's bodiless 400, so the service answers with its
+            // own status and problem (a PureCloud-User-Id is then logged with the replacement).
+            kestrel.RequestHeaderEncodingSelector = static _ => LenientUtf8;
         });
         builder.Services.AddKeyManagerCore(builder.Configuration);
         builder.Services.AddApi(builder.Configuration);
@@ -83,6 +87,8 @@ public static partial class ServiceHost
             app.MapOpenApi().AllowAnonymous();
         }
     }
+
+    private static readonly System.Text.Encoding LenientUtf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Set} is set but {Unset} is not: Hawk takes the {Unset} part of what clients sign from each request (a trusted proxy's X-Forwarded-* headers, else the Host header). Clients that sign the public URL (Genesys Cloud: https, port 443) fail with 401 unless both are set or the proxy is trusted")]
     private static partial void LogHalfPublicAddress(ILogger logger, string set, string unset);

@@ -99,6 +99,24 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
     }
 
     [Fact]
+    public async Task A_header_value_that_is_not_utf8_reaches_the_service_instead_of_an_empty_kestrel_400()
+    {
+        // "J\xFCrgen" in Latin-1, legal HTTP obs-text: Kestrel refused it with a bodiless 400.
+        await using var factory = new LkmFactory(kestrel: true);
+        factory.StartServer();
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(factory.KestrelAddress.Host, factory.KestrelAddress.Port, Ct);
+        var stream = socket.GetStream();
+        byte[] request = [.. "GET /key-management/v1/keypair HTTP/1.1\r\nHost: 127.0.0.1\r\nPureCloud-User-Id: J"u8, 0xFC, .. "rgen\r\nConnection: close\r\n\r\n"u8];
+        await stream.WriteAsync(request, Ct);
+
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync(Ct);
+
+        answer.Should().StartWith("HTTP/1.1 401").And.Contain("application/problem+json").And.Contain("\"message\":\"Hawk authentication is required.\"");
+    }
+
+    [Fact]
     public async Task Metrics_asked_from_outside_the_allowed_networks_get_a_404_problem()
     {
         await using var factory = new LkmFactory(settings: new() { ["Metrics:AllowedNetworks:0"] = "10.0.0.0/8" }, kestrel: true);
