@@ -141,6 +141,21 @@ public sealed class Pkcs11KeyProtectorTests
     }
 
     [Fact]
+    public async Task An_hsm_key_that_is_not_aes_256_stops_start_up_with_a_clear_message()
+    {
+        Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);
+        var label = "lkm-test-short-" + Guid.NewGuid().ToString("N")[..8];
+        using (var token = Pkcs11Token.Open(Module!, Token!, Pin!))
+        {
+            token.CreateAesKey(label, bytes: 16);
+        }
+
+        var start = () => TestServices.StartAsync(Settings(label));
+
+        await start.Should().ThrowAsync<MasterKeyException>().WithMessage($"The PKCS#11 key '{label}' (KeyProtection:Pkcs11:KeyLabel) is AES, 16 bytes, not an AES key of 32 bytes*");
+    }
+
+    [Fact]
     public async Task A_missing_hsm_key_stops_start_up_with_a_clear_message()
     {
         Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);

@@ -53,6 +53,32 @@ public sealed partial class MasterKeyInitializer(
         }
 
         await VerifyAgainstStoredKeysAsync(cancellationToken);
+        ProveRoundTrip();
+    }
+
+    /// <summary>
+    /// Wraps and unwraps a throwaway value with the active key, so a key that cannot wrap (an HSM
+    /// key of another type or size, a token that refuses the mechanism) stops start-up with one
+    /// clear line, also on an empty database, instead of failing the first key or credential made.
+    /// </summary>
+    private void ProveRoundTrip()
+    {
+        Span<byte> probe = stackalloc byte[32];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(probe);
+        try
+        {
+            var wrapped = protector.Wrap(probe, "lkm/start-up");
+            var back = new byte[protector.MaxPlaintextLength(wrapped)];
+            var length = protector.Unwrap(wrapped, "lkm/start-up", back);
+            if (!back.AsSpan(0, length).SequenceEqual(probe))
+            {
+                throw new MasterKeyException("The master key did not give back what it wrapped. Refusing to start.");
+            }
+        }
+        catch (Exception e) when (e is not MasterKeyException)
+        {
+            throw new MasterKeyException($"The master key ({protector.ActiveKekId}) cannot wrap and unwrap: {e.Message}. Refusing to start.", e);
+        }
     }
 
     private string DefaultKeyFilePath()

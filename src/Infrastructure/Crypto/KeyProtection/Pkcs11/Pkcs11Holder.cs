@@ -44,11 +44,17 @@ public sealed class Pkcs11Holder : IDisposable
                 throw;
             }
 
+            var setting = label == options.KeyLabel ? "KeyLabel" : "PreviousKeyLabels";
             if (key is null)
             {
                 token.Dispose();
-                var setting = label == options.KeyLabel ? "KeyLabel" : "PreviousKeyLabels";
                 throw new MasterKeyException($"The PKCS#11 token '{options.TokenLabel}' has no secret key labelled '{label}' (KeyProtection:Pkcs11:{setting}). Create an AES-256 key with that label first (docs/operations.md).");
+            }
+
+            if (token.Use(session => token.DescribeIfNotAes256(session, key)) is { } what)
+            {
+                token.Dispose();
+                throw new MasterKeyException($"The PKCS#11 key '{label}' (KeyProtection:Pkcs11:{setting}) is {what}, not an AES key of 32 bytes: LKM wraps with AES-256-GCM.");
             }
 
             byLabel[label] = key;

@@ -92,13 +92,35 @@ public sealed class Pkcs11Token : IDisposable
             : found.FirstOrDefault();
     }
 
-    /// <summary>Creates a non-extractable AES-256 key in the token (for setting up a token, and tests).</summary>
-    public IObjectHandle CreateAesKey(string label) => Use(session => session.GenerateKey(
+    /// <summary>Null for an AES key of 32 bytes; otherwise what the key is (type and length), for the refusal.</summary>
+    public string? DescribeIfNotAes256(ISession session, IObjectHandle key)
+    {
+        var attributes = session.GetAttributeValue(key, [CKA.CKA_KEY_TYPE, CKA.CKA_VALUE_LEN]);
+        var type = attributes[0].CannotBeRead ? null : (ulong?)attributes[0].GetValueAsUlong();
+        var length = attributes[1].CannotBeRead ? null : (ulong?)attributes[1].GetValueAsUlong();
+        if (type == (ulong)CKK.CKK_AES && length == 32)
+        {
+            return null;
+        }
+
+        var typeName = type switch
+        {
+            (ulong)CKK.CKK_AES => "AES",
+            (ulong)CKK.CKK_GENERIC_SECRET => "a generic secret",
+            (ulong)CKK.CKK_DES3 => "DES3",
+            null => "of a type it does not show",
+            var other => $"of key type 0x{other:x}",
+        };
+        return length is { } bytes ? $"{typeName}, {bytes} bytes" : typeName;
+    }
+
+    /// <summary>Creates a non-extractable AES key in the token, 256-bit unless told (for setting up a token, and tests).</summary>
+    public IObjectHandle CreateAesKey(string label, int bytes = 32) => Use(session => session.GenerateKey(
         Factories.MechanismFactory.Create(CKM.CKM_AES_KEY_GEN),
         [
             Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
             Factories.ObjectAttributeFactory.Create(CKA.CKA_KEY_TYPE, CKK.CKK_AES),
-            Factories.ObjectAttributeFactory.Create(CKA.CKA_VALUE_LEN, 32),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_VALUE_LEN, (ulong)bytes),
             Factories.ObjectAttributeFactory.Create(CKA.CKA_TOKEN, true),
             Factories.ObjectAttributeFactory.Create(CKA.CKA_PRIVATE, true),
             Factories.ObjectAttributeFactory.Create(CKA.CKA_LABEL, label),
