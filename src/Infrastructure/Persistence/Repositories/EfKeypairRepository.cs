@@ -91,7 +91,7 @@ internal sealed partial class EfKeypairRepository(DatabaseWork database, IDataba
         try
         {
             var destroyed = await database.RunAsync(db => db.Database.CreateExecutionStrategy().Execute(() => Destroy(db, keypair.Id.Value, due, record)), cancellationToken);
-            if (destroyed && !await database.RunAsync(db => dialect.FlushErasedContent(db), cancellationToken))
+            if (destroyed && !await FlushAsync(cancellationToken))
             {
                 LogFlushDeferred(logger, keypair.Id.ToString());
             }
@@ -101,6 +101,19 @@ internal sealed partial class EfKeypairRepository(DatabaseWork database, IDataba
         finally
         {
             recent.Forget(keypair.Id);
+        }
+    }
+
+    /// <summary>Best effort, after the erase committed: a failure here must not read as a failed destruction.</summary>
+    private async Task<bool> FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await database.RunAsync(db => dialect.FlushErasedContent(db), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -125,7 +138,7 @@ internal sealed partial class EfKeypairRepository(DatabaseWork database, IDataba
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Keypair {KeypairId} is destroyed, but the database's log could not be truncated now (readers kept it busy): until SQLite's next full checkpoint its write-ahead log may still hold the erased key, wrapped")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Keypair {KeypairId} is destroyed, but the database's log could not be truncated now (readers kept it busy, or it failed): until SQLite's next full checkpoint its write-ahead log may still hold the erased key, wrapped")]
     private static partial void LogFlushDeferred(ILogger logger, string keypairId);
 
     public async Task<IReadOnlyList<Keypair>> ListDueForDestructionAsync(Instant now, CancellationToken cancellationToken)
