@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 using LocalKeyManager.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,20 +32,7 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
             return "database unreachable";
         }
 
-        try
-        {
-            Span<byte> probe = stackalloc byte[16];
-            RandomNumberGenerator.Fill(probe);
-            var wrapped = protector.Wrap(probe, "lkm/readiness");
-            Span<byte> back = stackalloc byte[protector.MaxPlaintextLength(wrapped)];
-            var length = protector.Unwrap(wrapped, "lkm/readiness", back);
-            return back[..length].SequenceEqual(probe) ? null : "key protector returned wrong data";
-        }
-        catch (Exception)
-        {
-            // Whatever the provider throws (an HSM's own exceptions too): the probe answers 503.
-            return "key protector unusable";
-        }
+        return KeyProtectorProbe.Fails(protector, "lkm/readiness") is null ? null : "key protector unusable";
     }
 
     /// <summary>

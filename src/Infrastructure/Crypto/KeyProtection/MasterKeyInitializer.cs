@@ -63,21 +63,9 @@ public sealed partial class MasterKeyInitializer(
     /// </summary>
     private void ProveRoundTrip()
     {
-        Span<byte> probe = stackalloc byte[32];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(probe);
-        try
+        if (KeyProtectorProbe.Fails(protector, "lkm/start-up") is { } why)
         {
-            var wrapped = protector.Wrap(probe, "lkm/start-up");
-            var back = new byte[protector.MaxPlaintextLength(wrapped)];
-            var length = protector.Unwrap(wrapped, "lkm/start-up", back);
-            if (!back.AsSpan(0, length).SequenceEqual(probe))
-            {
-                throw new MasterKeyException("The master key did not give back what it wrapped. Refusing to start.");
-            }
-        }
-        catch (Exception e) when (e is not MasterKeyException)
-        {
-            throw new MasterKeyException($"The master key ({protector.ActiveKekId}) cannot wrap and unwrap: {e.Message}. Refusing to start.", e);
+            throw new MasterKeyException($"The master key ({protector.ActiveKekId}) cannot wrap and unwrap: {why}. Refusing to start.");
         }
     }
 
