@@ -25,7 +25,6 @@ public sealed class StartupInitializer(IServiceScopeFactory scopes)
             }
 
             await using var scope = scopes.CreateAsyncScope();
-            scope.ServiceProvider.GetRequiredService<IDatabaseLocation>().CreateOwnerOnlyIfMissing();
             await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync(cancellationToken);
             await scope.ServiceProvider.GetRequiredService<MasterKeyInitializer>().InitializeAsync(cancellationToken);
             _done = true;

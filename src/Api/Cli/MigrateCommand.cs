@@ -10,7 +10,6 @@ public static class MigrateCommand
         var (_, configuration) = CommandHost.Split(args);
         using var host = await CommandHost.StartAsync(configuration, initialize: false);
         await using var scope = host.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<IDatabaseLocation>().CreateOwnerOnlyIfMissing();
         var applied = await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().MigrateAsync(CancellationToken.None);
         Console.WriteLine(applied == 0 ? "The schema is up to date." : $"Applied {applied} migration(s).");
         return 0;

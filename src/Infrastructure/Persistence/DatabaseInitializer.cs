@@ -9,10 +9,11 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// default on for SQLite only), and otherwise refuses to serve on a schema that is behind,
 /// naming the script a DBA should apply.
 /// </summary>
-public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabaseDialect dialect, IOptions<DatabaseOptions> options, ILogger<DatabaseInitializer> logger)
+public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabaseDialect dialect, IDatabaseLocation location, IOptions<DatabaseOptions> options, ILogger<DatabaseInitializer> logger)
 {
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        location.CreateOwnerOnlyIfMissing();
         var migrate = options.Value.MigrateOnStartup ?? dialect.Name == "Sqlite";
         if (migrate)
         {
@@ -44,6 +45,7 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
     /// <summary>Applies every pending migration; returns how many were applied.</summary>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
+        location.CreateOwnerOnlyIfMissing();
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {

@@ -6,7 +6,7 @@ public interface IDatabaseLocation
     string DataDirectory { get; }
 
     /// <summary>
-    /// Before the database is first opened: an embedded database file that does not exist yet is
+    /// Before the database is first opened (<see cref="DatabaseInitializer"/> calls it): an embedded database file that does not exist yet is
     /// created empty and readable by the service's user only (it holds the wrapped keys and the
     /// request log; SQLite gives its log files the same permissions).
     /// </summary>
