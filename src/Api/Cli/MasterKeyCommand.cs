@@ -28,7 +28,8 @@ public static class MasterKeyCommand
         object answer;
         using var host = await CommandHost.StartAsync(rest);
         var rotation = host.Services.GetRequiredService<MasterKeyRotation>();
-        var activeKey = host.Services.GetRequiredService<LocalKeyManager.Domain.Crypto.IKeyProtector>().ActiveKekId;
+        var protector = host.Services.GetRequiredService<LocalKeyManager.Domain.Crypto.IKeyProtector>();
+        var activeKey = protector.ActiveKekId;
         if (host.Services.GetRequiredService<IOptions<KeyProtectionOptions>>().Value.IsPkcs11)
         {
             // The HSM's keys are the operator's to create and delete: rotate re-wraps everything
@@ -53,7 +54,8 @@ public static class MasterKeyCommand
                     Console.Error.WriteLine($"lkm: master key version {rotation.AddActiveVersion()} is now active in {holder.KeyFile}");
                 }
 
-                answer = await RewrapAsync(rotation, batch, host.Services.GetRequiredService<LocalKeyManager.Domain.Crypto.IKeyProtector>().ActiveKekId, holder.Ring.ActiveVersion);
+                // Read again: the line above may have made a new version active.
+                answer = await RewrapAsync(rotation, batch, protector.ActiveKekId, holder.Ring.ActiveVersion);
                 break;
             case "retire":
                 const string VersionUsage = "--version N is required.";

@@ -24,7 +24,7 @@ public sealed class RequestLogRetentionJob(IServiceScopeFactory scopes, IConfigu
         }
 
         var now = clock.GetCurrentInstant();
-        var origin = new RequestOrigin("system", RequestLogEntry.NoUserId, "PURGE", "retention", null, now);
+        var origin = new RequestOrigin(RequestLogEntry.SystemCredentialId, RequestLogEntry.NoUserId, "PURGE", "retention", null, now);
         await services.GetRequiredService<ISender>().Send(new ClearRequestLog(origin, now - Duration.FromDays(days)), cancellationToken);
     }
 }

@@ -17,6 +17,9 @@ public sealed record RequestLogEntry
 {
     public const string NoUserId = "NO-USER-ID";
 
+    /// <summary>The credential id of what the service does by itself (retention purges, key destructions).</summary>
+    public const string SystemCredentialId = "system";
+
     public const int MaxCredentialIdLength = Credentials.CredentialId.MaxLength;
     public const int MaxUserIdLength = 256;
     public const int MaxRequestMethodLength = 16;

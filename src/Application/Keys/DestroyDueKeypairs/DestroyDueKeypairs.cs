@@ -39,7 +39,7 @@ public sealed class DestroyDueKeypairsHandler(IKeypairRepository keypairs, IRsaE
             {
                 Id = Guid.CreateVersion7(at.ToDateTimeOffset()),
                 Timestamp = at,
-                CredentialId = "system",
+                CredentialId = RequestLogEntry.SystemCredentialId,
                 UserId = RequestLogEntry.NoUserId,
                 RequestMethod = Method,
                 RequestUri = "destruction",

@@ -31,33 +31,25 @@ public sealed class Pkcs11Holder : IDisposable
 
         var token = Pkcs11Token.Open(options.ModulePath, options.TokenLabel, options.Pin);
         var byLabel = new Dictionary<string, IObjectHandle>(StringComparer.Ordinal);
-        foreach (var label in options.PreviousKeyLabels.Prepend(options.KeyLabel).Distinct(StringComparer.Ordinal))
+        try
         {
-            IObjectHandle? key;
-            try
+            foreach (var label in options.PreviousKeyLabels.Prepend(options.KeyLabel).Distinct(StringComparer.Ordinal))
             {
-                key = token.Use(session => token.FindSecretKey(session, label));
-            }
-            catch
-            {
-                token.Dispose();
-                throw;
-            }
+                var setting = label == options.KeyLabel ? "KeyLabel" : "PreviousKeyLabels";
+                var key = token.Use(session => token.FindSecretKey(session, label))
+                    ?? throw new MasterKeyException($"The PKCS#11 token '{options.TokenLabel}' has no secret key labelled '{label}' (KeyProtection:Pkcs11:{setting}). Create an AES-256 key with that label first (docs/operations.md).");
+                if (token.Use(session => token.DescribeIfNotAes256(session, key)) is { } what)
+                {
+                    throw new MasterKeyException($"The PKCS#11 key '{label}' (KeyProtection:Pkcs11:{setting}) is {what}, not an AES key of 32 bytes: LKM wraps with AES-256-GCM.");
+                }
 
-            var setting = label == options.KeyLabel ? "KeyLabel" : "PreviousKeyLabels";
-            if (key is null)
-            {
-                token.Dispose();
-                throw new MasterKeyException($"The PKCS#11 token '{options.TokenLabel}' has no secret key labelled '{label}' (KeyProtection:Pkcs11:{setting}). Create an AES-256 key with that label first (docs/operations.md).");
+                byLabel[label] = key;
             }
-
-            if (token.Use(session => token.DescribeIfNotAes256(session, key)) is { } what)
-            {
-                token.Dispose();
-                throw new MasterKeyException($"The PKCS#11 key '{label}' (KeyProtection:Pkcs11:{setting}) is {what}, not an AES key of 32 bytes: LKM wraps with AES-256-GCM.");
-            }
-
-            byLabel[label] = key;
+        }
+        catch
+        {
+            token.Dispose();
+            throw;
         }
 
         _byLabel = byLabel;
