@@ -37,6 +37,8 @@ public sealed class RequestLogTests
     [InlineData("2026-13-01T00:00:00Z", null)]
     [InlineData(null, "")]
     [InlineData("2026-11-29T15:00:00Z", "2026-11-29T14:00:00Z")]
+    [InlineData("9999-12-31T23:59:59-01:00", null)]
+    [InlineData(null, "9999-12-31T23:59:59.9999999-00:01")]
     public void GetRequestLog_refuses_unparsable_or_reversed_times(string? earliest, string? latest)
     {
         new GetRequestLogValidator().Validate(new GetRequestLog(null, earliest, latest)).IsValid.Should().BeFalse();
@@ -68,6 +70,13 @@ public sealed class RequestLogTests
         {
             instant.Should().Be(Instant.FromUtc(2026, 11, 29, 14, 51, 12) + Duration.FromMilliseconds(123));
         }
+    }
+
+    [Fact]
+    public void IsoInstant_reads_the_lowercase_t_and_z_that_RFC_3339_allows()
+    {
+        IsoInstant.TryParse("2026-11-29t14:51:12.123z", out var instant).Should().BeTrue();
+        instant.Should().Be(Instant.FromUtc(2026, 11, 29, 14, 51, 12) + Duration.FromMilliseconds(123));
     }
 
     [Fact]

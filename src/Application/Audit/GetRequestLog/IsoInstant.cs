@@ -32,7 +32,8 @@ public static class IsoInstant
             return false;
         }
 
-        text = text.Trim();
+        // RFC 3339 allows a lowercase 't' and 'z'; no other letter is valid in these forms.
+        text = text.Trim().ToUpperInvariant();
 
         // An offset's '+' sent unencoded in a query string arrives as a space (form decoding:
         // ?earliestTime=2026-11-30T13:54:00+01:00). No other space is valid in these forms.
@@ -47,8 +48,8 @@ public static class IsoInstant
             var result = pattern.Parse(text);
             if (result.Success)
             {
-                instant = result.Value.ToInstant();
-                return true;
+                // 9999-12-31T23:59:59-01:00 reads, but is past the last instant there is.
+                return TryToInstant(result.Value, out instant);
             }
         }
 
@@ -70,6 +71,20 @@ public static class IsoInstant
         }
 
         return false;
+    }
+
+    private static bool TryToInstant(OffsetDateTime time, out Instant instant)
+    {
+        try
+        {
+            instant = time.ToInstant();
+            return true;
+        }
+        catch (OverflowException)
+        {
+            instant = default;
+            return false;
+        }
     }
 
     /// <summary>The zone-less UTC form the original service used: <c>2026-11-29T14:51:12.123</c>.</summary>
