@@ -206,6 +206,60 @@ public sealed class RsaEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_multi_prime_key_is_refused_with_a_reason_instead_of_failing_when_wrapped()
+    {
+        var pkcs1 = Pkcs1Pem(ThreePrimeKeyPem);
+        var forms = new[] { ThreePrimeKeyPem, pkcs1, string.Concat(pkcs1.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal))) };
+        foreach (var form in forms)
+        {
+            _rsa.TryImport(KeypairId.New(), form, 2048, out var error).Should().BeNull();
+            error.Should().Contain("multi-prime");
+        }
+    }
+
+    /// <summary>The PKCS#1 PEM of a PKCS#8 PEM: the RSAPrivateKey inside the PrivateKeyInfo.</summary>
+    private static string Pkcs1Pem(string pkcs8Pem)
+    {
+        var info = new System.Formats.Asn1.AsnReader(Convert.FromBase64String(string.Concat(pkcs8Pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)))), System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+        info.ReadInteger();
+        info.ReadSequence();
+        return PemEncoding.WriteString("RSA PRIVATE KEY", info.ReadOctetString());
+    }
+
+    /// <summary>A three-prime RSA-2048 key (<c>openssl genrsa -primes 3 2048</c>), made for this test only.</summary>
+    private const string ThreePrimeKeyPem = """
+        -----BEGIN PRIVATE KEY-----
+        MIIE8gIBADANBgkqhkiG9w0BAQEFAASCBNwwggTYAgEBAoIBAQDCu9myCLomzcXC
+        BMvuvj8JO2+6ZvquRLB7Hsf+SWfgYZDQL9xh1kOc+vu6sakQj8MPzA+2+He5fyYc
+        7IdAk1VMecDN3e6X50Z/4nQtiG6nB7qLNjju4PxDjqH+VeV/OOXHLuqRKp9mJakj
+        5KMUsDAjyuD5jjJAAqX+OWLygIMtXdHOi08YqGV8uAUBG1QH/Me2R7FZYVhMYies
+        VY95rgVR4DEXPc9QXCLJB6bSISTaBytTczH3DopXCEcPsN5RpyD0FD9Stkpk0xzh
+        VBqowveSZQ8g1ioKX6AIbnmJDqRsfEeXmfhqTCmD3RqCN5xqJVAghHbGDnXPk8+w
+        BFBFESzHAgMBAAECggEAOXUF2aL7kgF7DTEvHuVhYg74e25xHsRDskA10FDGZo1D
+        FjpY80EuN/5SEhbjhHB2pI2YQWt0n/XlP/mGOsZ+D4+JFPUbthRWV9twXhL4Wy5L
+        m1HHYI00QAjDVL36ZeBt8iucddJlGjwJLto7ChR0ZIkkS7dkfAc+L0f1rjqQvNyf
+        0fBoQh1Kh+hYM/ueoJrC6C3HNLG7Hzv4lFTEhln3RLDH/GC+lr1A7vXzLeoMc6SH
+        1TNLA79WcIH4RrYK1udkFBsHM+pAKPUpJMHaMrK+ySuo5tOikFiNRgOKWsk/F4L9
+        j9+50hSZReMP2AwBsRwq2ivDUlbYTp3sszhjHyMbQQJWB3c9NNUZLBjBWuxBxuIz
+        cIyAtpe4HuIJEZAcqdH66WCn8VdfOv3OTEHbh5ShxIDcvF74iMSVjJpGB6mpuGjK
+        a0TpR41NlIOgIX/zyrycpYE7thvMPNUCVgbYnTYeODJrWztSBPLldzNwzlcxLh2m
+        kjaqLLkWOsJ6u/BWQdaLZ9sl8qnGfQr+O/vMqvJ8OGb2JorF1M1AsEGmigEtTIrE
+        wdnFvUxVmbHdV1krgf7TAlYCDkzVgqUW5o5AOnT2jo25vYcoQOlb38S9iGDMRt2A
+        bLRymivIM+IeT7hjQoO1eALRAJoSF4hTGpyUOZ1aAclT9rsCkB+/+Oscrn504rGE
+        Re0qfcclLQJWANRccENHIezaOBzfFqNxRx1jEzOVV+hoDRGfq6mi4w/GGAALqDhq
+        FCbL+YBghGV71S3ehNVCbE9lKimAeIJfGQVZ8XyQqrvelUmdf1Nb9S5RuC9KaBsC
+        VgHIdAYLaEBwEm9sZf6WeVixuP6DmOo+kXZpBVg+ow12Dt+SfzK++3od+rECUIOL
+        mQLcJNUqpDVfI4Tsm00AR88BLAe7arsmVTdkOzlDUcZ0jRmU/Zx6MIIBCzCCAQcC
+        VgPPWUHI4cf55MSRiVc2v9VCiVpBfC43qV7Ct34v2xH8W5ZY+qnVCTFyVDDEHsvK
+        23/ZC/DFUX2J4Aw/8bPxtgIZuM/+o4lkj5GSUqHu9zIxAQsfj81JAlUBUxS0yiG0
+        ZCwkKnSU3XPTsE4QErQZXUCEsS0ZsYl3t0QgAM8kO+v2RMkAKy6JqvykddCw4+hw
+        vH4nxBNDe8TK9iZKKTyxh0RiV3xiz7Egweia9V4JAlYCxUNkPjkjVkpr4FVvFMEF
+        5XH8XL6MqhQvULkqyv1DPEb7zzBrpXj1B58WDJuRqL+wLgkEXBpt/0ydWoeO2Hwv
+        0PDgH8Q+HKI96bk3QwTvcjADom0mng==
+        -----END PRIVATE KEY-----
+        """;
+
+    [Fact]
     public async Task Forget_drops_the_parsed_key_and_a_later_decrypt_parses_it_again()
     {
         var secret = RandomNumberGenerator.GetBytes(32);

@@ -56,6 +56,12 @@ public static class CommandLine
         {
             return Fail(e.Message, 1);
         }
+        catch (Exception e) when (args is [var command, ..] && !command.StartsWith('-') && command != "serve")
+        {
+            // A command the code did not foresee failing this way: still one line and exit code 1,
+            // never an abort with a trace (no exception message here carries key material).
+            return Fail($"The command failed unexpectedly ({e.GetType().Name}): {e.Message}", 1);
+        }
     }
 
     /// <summary>Writes one line to stderr and returns the exit code.</summary>

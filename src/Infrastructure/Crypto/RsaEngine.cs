@@ -34,6 +34,12 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
             return null;
         }
 
+        if (!HasTwoPrimePrivateKey(rsa))
+        {
+            error = "privateKey is a multi-prime RSA key (more than two primes), which is not supported; only two-prime RSA keys can be imported.";
+            return null;
+        }
+
         error = string.Empty;
         return Wrap(id, rsa);
     }
@@ -71,6 +77,29 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
                 return null;
             }
         });
+    }
+
+    /// <summary>
+    /// The framework reads a multi-prime key (OpenSSL's <c>genrsa -primes 3</c>) but cannot export
+    /// its private half, which wrapping needs; asked here, before anything else uses the key.
+    /// </summary>
+    private static bool HasTwoPrimePrivateKey(RSA rsa)
+    {
+        try
+        {
+            var parameters = rsa.ExportParameters(includePrivateParameters: true);
+            CryptographicOperations.ZeroMemory(parameters.D);
+            CryptographicOperations.ZeroMemory(parameters.P);
+            CryptographicOperations.ZeroMemory(parameters.Q);
+            CryptographicOperations.ZeroMemory(parameters.DP);
+            CryptographicOperations.ZeroMemory(parameters.DQ);
+            CryptographicOperations.ZeroMemory(parameters.InverseQ);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
     }
 
     private GeneratedKeypair Wrap(KeypairId id, RSA rsa)
