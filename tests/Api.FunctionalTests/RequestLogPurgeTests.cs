@@ -25,6 +25,29 @@ public abstract class RequestLogPurgeTests(ServiceFixture fixture) : ServiceTest
         entries.Should().NotContain(e => e.GetProperty("credentialId").GetString() == "genesys-fixture");
         entries.Should().ContainSingle("the GET that read the log is recorded after it answered");
     }
+
+    [Fact]
+    public async Task Delete_with_a_query_or_a_body_is_refused_and_deletes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await service.GenesysClient.GetAsync("/key-management/v1/keypair", ct);
+        var before = await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=10000", ct);
+
+        var withQuery = await service.AdminClient.DeleteAsync("/key-management/v1/request-log?latestTime=2000-01-01T00:00:00Z", ct);
+        using var withBody = new HttpRequestMessage(HttpMethod.Delete, "/key-management/v1/request-log") { Content = JsonContent.Create(new { latestTime = "2000-01-01T00:00:00Z" }) };
+        var bodied = await service.AdminClient.SendAsync(withBody, ct);
+
+        foreach (var refused in new[] { withQuery, bodied })
+        {
+            refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+            refused.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+            (await refused.Content.ReadAsStringAsync(ct)).Should().Contain("Nothing was deleted");
+        }
+
+        var after = (await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=10000", ct))!;
+        after.Select(e => e.GetProperty("id").GetString()).Should().Contain(before!.Select(e => e.GetProperty("id").GetString()), "nothing was purged");
+        after.Count(e => e.GetProperty("requestMethod").GetString() == "DELETE" && e.GetProperty("status").GetInt32() == 400).Should().Be(2, "each refusal is on record");
+    }
 }
 
 public sealed class SqliteRequestLogPurgeTests(SqliteService service) : RequestLogPurgeTests(service), IClassFixture<SqliteService>;

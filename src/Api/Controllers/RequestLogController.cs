@@ -2,6 +2,7 @@ using LocalKeyManager.Api.Audit;
 using LocalKeyManager.Api.Authentication;
 using LocalKeyManager.Api.Contracts;
 using LocalKeyManager.Api.Contracts.Mapping;
+using LocalKeyManager.Api.ErrorHandling;
 using LocalKeyManager.Application.Audit.ClearRequestLog;
 using LocalKeyManager.Application.Audit.GetRequestLog;
 using Mediator;
@@ -24,10 +25,22 @@ public sealed class RequestLogController(ISender sender) : ControllerBase
         CancellationToken cancellationToken) =>
         (await sender.Send(new GetRequestLog(maxEntries, earliestTime, latestTime), cancellationToken)).Select(e => e.ToResponse());
 
-    /// <summary>Empties the log; the purge is recorded (who, how many) in the same transaction.</summary>
+    /// <summary>
+    /// Empties the log; the purge is recorded (who, how many) in the same transaction. It takes
+    /// nothing narrower: a query or a body (a time bound, say) is refused rather than ignored, since
+    /// the caller would otherwise believe it asked for less than everything.
+    /// </summary>
     [HttpDelete]
     public async Task<IActionResult> Clear(CancellationToken cancellationToken)
     {
+        if (Request.QueryString.HasValue || Request.ContentLength > 0 || Request.Headers.TransferEncoding.Count > 0)
+        {
+            return new ProblemResult(
+                StatusCodes.Status400BadRequest,
+                "Invalid request",
+                "DELETE /request-log takes no query parameters and no body: it deletes every entry up to now, and nothing narrower. Nothing was deleted.");
+        }
+
         var origin = HttpContext.Features.Get<RequestOriginFeature>()!.Origin;
         await sender.Send(new ClearRequestLog(origin), cancellationToken);
         HttpContext.Features.Get<RequestAuditFeature>()!.RecordedByHandler = true;
