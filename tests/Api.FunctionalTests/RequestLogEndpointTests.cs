@@ -36,6 +36,22 @@ public abstract class RequestLogEndpointTests(ServiceFixture fixture) : ServiceT
     }
 
     [Fact]
+    public async Task The_keypair_a_request_named_is_recorded_in_canonical_form_even_when_refused_before_the_action()
+    {
+        var upper = service.KeypairId.ToUpperInvariant();
+        (await service.GenesysClient.GetAsync($"/key-management/v1/keypair/{upper}", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await service.GenesysClient.PostAsync($"/key-management/v1/keypair/{upper}/schedule-destruction", null, Ct)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await service.GenesysClient.GetAsync("/key-management/v1/keypair/not-a-uuid", Ct)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var entries = (await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", Ct))!;
+
+        string? KeypairOf(string uri) => entries.First(e => e.GetProperty("requestUri").GetString() == uri).GetProperty("keypairId").GetString();
+        KeypairOf($"/key-management/v1/keypair/{upper}").Should().Be(service.KeypairId);
+        KeypairOf($"/key-management/v1/keypair/{upper}/schedule-destruction").Should().Be(service.KeypairId, "a 403 for the role still names the keypair it was about");
+        KeypairOf("/key-management/v1/keypair/not-a-uuid").Should().Be("not-a-uuid", "what was asked for, as sent, when it is no UUID");
+    }
+
+    [Fact]
     public async Task A_decrypt_header_used_again_gets_401_without_the_plaintext_and_only_its_first_use_is_logged()
     {
         var marker = "replay-" + Guid.NewGuid().ToString("N");

@@ -157,9 +157,31 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             RequestMethod = origin.RequestMethod,
             RequestUri = origin.RequestUri,
             Status = context.Response.StatusCode,
-            KeypairId = audit.KeypairId,
+            KeypairId = KeypairIdOf(context, audit),
             ClientAddress = origin.ClientAddress,
             DurationMs = elapsed.TotalMilliseconds,
+        };
+    }
+
+    /// <summary>
+    /// The keypair the request named, as the action recorded it or else from the route: a UUID in
+    /// its canonical lowercase form (so one keypair has one spelling in the log, whatever case the
+    /// caller sent), anything else as sent, up to 64 characters.
+    /// </summary>
+    private static string? KeypairIdOf(HttpContext context, RequestAuditFeature audit)
+    {
+        var named = audit.KeypairId;
+        if (named is null && context.GetEndpoint()?.Metadata.GetMetadata<AuditedKeypairRouteValueAttribute>() is { } fromRoute)
+        {
+            named = context.GetRouteValue(fromRoute.Name) as string;
+        }
+
+        return named switch
+        {
+            null => null,
+            _ when Guid.TryParseExact(named, "D", out var id) => id.ToString("D"),
+            { Length: <= 64 } => named,
+            _ => null,
         };
     }
 

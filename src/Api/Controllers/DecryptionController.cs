@@ -25,7 +25,7 @@ public sealed class DecryptionController(ISender sender) : ControllerBase
         CancellationToken cancellationToken)
     {
         var decryptType = Request.Query.TryGetValue("decryptType", out var fromQuery) ? fromQuery.ToString() : request?.DecryptType;
-        HttpContext.Features.Get<RequestAuditFeature>()?.KeypairId = request?.KeypairId is { Length: <= 64 } id ? id : null;
+        HttpContext.Features.Get<RequestAuditFeature>()?.KeypairId = request?.KeypairId;
         var result = await sender.Send(new Decrypt(request?.KeypairId, request?.Body, decryptType), cancellationToken);
         return new DecryptResponse(Convert.ToBase64String(result.Plaintext));
     }

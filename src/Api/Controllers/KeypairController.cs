@@ -18,6 +18,7 @@ namespace LocalKeyManager.Api.Controllers;
 [ApiController]
 [Route("key-management/v1/keypair")]
 [Authorize(Policy = HawkDefaults.GenesysPolicy)]
+[AuditedKeypairRouteValue("id")]
 public sealed class KeypairController(ISender sender) : ControllerBase
 {
     [HttpPost]
@@ -45,6 +46,8 @@ public sealed class KeypairController(ISender sender) : ControllerBase
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ImportKeypairRequest? request,
         CancellationToken cancellationToken)
     {
+        // The id asked for, so a refusal (409: another key under this id) records it too.
+        Audit(request?.Id);
         var imported = await sender.Send(new ImportKeypair(request?.PrivateKey, request?.Id, request?.DateCreated), cancellationToken);
         Audit(imported.Keypair.Id.ToString());
         return imported.Keypair.ToResponse();
@@ -79,6 +82,7 @@ public sealed class KeypairController(ISender sender) : ControllerBase
         return (await sender.Send(change, cancellationToken)).ToResponse();
     }
 
-    private void Audit(string keypairId) =>
-        HttpContext.Features.Get<RequestAuditFeature>()?.KeypairId = keypairId.Length <= 64 ? keypairId : null;
+    /// <summary>The keypair for the request log (<see cref="AuthenticatedResponseMiddleware"/> puts it in canonical form).</summary>
+    private void Audit(string? keypairId) =>
+        HttpContext.Features.Get<RequestAuditFeature>()?.KeypairId = keypairId;
 }
