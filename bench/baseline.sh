@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The service against its floor: LKM (SQLite, synchronous=FULL) and bench/Baseline (Kestrel and
+# RSA only: no Hawk check, no replay record, no request log, no database) driven by the same
+# LoadGen, in alternating rounds, each round measured side by side with `openssl speed`.
+#
+#   bash bench/baseline.sh                     # ~6 minutes with the defaults below
+#   ROUNDS=2 DURATION=5 bash bench/baseline.sh
+#
+# What it answers: how close HTTP plus RSA alone gets to OpenSSL's private-key rate on this
+# machine, and how much of the gap between that and LKM is the service's own work (Hawk, the
+# durable request log, replay records, MVC, validation, telemetry). For LKM it also splits the
+# service's CPU between its RSA threads (lkm-rsa-*) and everything else, per decrypt.
+#
+# Settings (environment variables):
+#   ROUNDS=3          rounds; each runs Baseline, then LKM (or the other way round on even rounds)
+#   DURATION=10       measured seconds at concurrency 16, right after `openssl speed`
+#   WARMUP=2          unmeasured seconds before each measured part
+#   START_WARMUP=20   unmeasured seconds at concurrency 16 the first time each server is driven
+#   OPENSSL_SECONDS=5 per `openssl speed -multi <cores> rsa3072`
+#   OUT=bench/results/<yyyy-mm-dd>-baseline.md
+#   NOTE=             a line put at the top of the results
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+START_WARMUP=${START_WARMUP:-20}
+OPENSSL_SECONDS=${OPENSSL_SECONDS:-5}
+NOTE=${NOTE:-}
+DATE=$(date +%F)
+OUT=${OUT:-$BENCH/results/$DATE-baseline.md}
+
+log() { printf '%s baseline.sh: %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "$*"; exit 1; }
+command -v dotnet >/dev/null || die "dotnet is not on PATH"
+command -v openssl >/dev/null || die "openssl is not on PATH (apt-get install openssl)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lkm-bench.XXXXXX")
+APP=$WORK/app
+RUN=$WORK/run
+mkdir -p "$APP" "$RUN" "$(dirname "$OUT")"
+PIDS=()
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [[ $status != 0 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+log "publishing src/Api and building bench/Baseline and bench/LoadGen (Release)"
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" status --porcelain --untracked-files=no -- src 2>/dev/null | wc -l)
+dotnet publish "$ROOT/src/Api" -c Release -o "$APP" --artifacts-path "$BENCH/.artifacts" -nologo -v q >"$WORK/publish.log" 2>&1 \
+  || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
+for project in Baseline LoadGen; do
+  dotnet build "$BENCH/$project" -c Release -nologo -v q >"$WORK/$project-build.log" 2>&1 \
+    || { cat "$WORK/$project-build.log" >&2; die "$project build failed"; }
+done
+LOADGEN=$BENCH/LoadGen/bin/Release/net10.0/lkm-loadgen.dll
+BASELINE=$BENCH/Baseline/bin/Release/net10.0/lkm-baseline.dll
+
+# Starts "$@" with Kestrel on a free loopback port; sets STARTED_PID and STARTED_URL.
+start() {
+  local logfile=$1; shift
+  (cd "$RUN" && exec "$@" --urls "http://127.0.0.1:0") >"$logfile" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  local port=
+  for _ in $(seq 1 300); do
+    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$logfile" >&2; die "$1 exited during start-up"; }
+    port=$(sed -n 's#.*Now listening on: http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$logfile" | head -n1)
+    [[ -n $port ]] && break
+    sleep 0.1
+  done
+  [[ -n $port ]] || { cat "$logfile" >&2; die "no port announced within 30 s"; }
+  STARTED_URL=http://127.0.0.1:$port
+}
+
+ADMIN_JSON=$(cd "$RUN" && dotnet "$APP/lkm.dll" credentials create --id bench-admin --role admin 2>"$WORK/credentials.err") \
+  || { cat "$WORK/credentials.err" >&2; die "lkm credentials create failed"; }
+ADMIN_KEY=$(sed -n 's/.*"authKey":"\([^"]*\)".*/\1/p' <<<"$ADMIN_JSON")
+[[ -n $ADMIN_KEY ]] || die "no authKey in: $ADMIN_JSON"
+start "$RUN/lkm.log" dotnet "$APP/lkm.dll"; LKM_PID=$STARTED_PID; LKM_URL=$STARTED_URL
+start "$RUN/baseline.log" dotnet "$BASELINE"; BASE_PID=$STARTED_PID; BASE_URL=$STARTED_URL
+log "LKM pid $LKM_PID at $LKM_URL; Baseline pid $BASE_PID at $BASE_URL"
+
+# CPU ticks of the service's RSA threads (they live as long as the service) and of everything
+# else: the process's total, which keeps the time of thread-pool threads that have ended, less those.
+thread_ticks() {
+  local rsa=0 total f
+  for task in /proc/"$1"/task/*; do
+    [[ $(cat "$task/comm" 2>/dev/null) == lkm-rsa-* ]] || continue
+    read -r -a f <<<"$(sed 's/^.*) //' "$task/stat")"
+    rsa=$((rsa + f[11] + f[12]))
+  done
+  read -r -a f <<<"$(sed 's/^.*) //' "/proc/$1/stat")"
+  total=$((f[11] + f[12]))
+  echo "$rsa $((total - rsa))"
+}
+
+ROWS=()
+declare -A WARMED=()
+for round in $(seq 1 "$ROUNDS"); do
+  order=(baseline lkm)
+  (( round % 2 == 0 )) && order=(lkm baseline)
+  for target in "${order[@]}"; do
+    if [[ $target == lkm ]]; then url=$LKM_URL; pid=$LKM_PID; else url=$BASE_URL; pid=$BASE_PID; fi
+    warm=0; [[ -z ${WARMED[$target]:-} ]] && warm=$START_WARMUP; WARMED[$target]=1
+    summary=$WORK/$round-$target.txt
+    before=$(thread_ticks "$pid")
+    log "round $round: $target"
+    LKM_BENCH_ADMIN_KEY=$ADMIN_KEY dotnet "$LOADGEN" --url "$url" --admin-id bench-admin --genesys-id "bench-$target-$round" \
+      --keypairs 4 --duration "$DURATION" --warmup "$WARMUP" --start-warmup "$warm" --concurrency 16 --rate 0 --soak 0 \
+      --keygen-seconds 0 --list-keys 0 --list-seconds 0 --server-pid "$pid" --side-by-side 1 --openssl-seconds "$OPENSSL_SECONDS" \
+      --out "$WORK/$round-$target.md" --summary "$summary" >/dev/null 2>"$WORK/$round-$target.err" \
+      || { cat "$WORK/$round-$target.err" >&2; die "LoadGen failed against $target"; }
+    after=$(thread_ticks "$pid")
+    value() { sed -n "s/^$1=//p" "$summary" | head -n1; }
+    split=
+    if [[ $target == lkm ]]; then
+      split=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); r = y[1] - x[1]; o = y[2] - x[2]; if (r + o > 0) printf "%.0f%%", 100 * r / (r + o) }')
+    fi
+    ROWS+=("| $round | $target | $(value pair_1_openssl_per_s) | $(value pair_1_c16_per_s) | $(value pair_1_errors) | $(awk -v a="$(value pair_1_c16_per_s)" -v b="$(value pair_1_openssl_per_s)" 'BEGIN { printf "%.2f", a / b }') | ${split:-—} |")
+    log "${ROWS[-1]}"
+  done
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio_of() { printf '%s\n' "${ROWS[@]}" | awk -F'|' -v t=" $1 " '$3 == t { gsub(/ /, "", $7); print $7 }' | median; }
+{
+  echo "# LKM against its floor (HTTP and RSA only), $DATE"
+  echo
+  [[ -n $NOTE ]] && { echo "> **$NOTE**"; echo; }
+  echo "Made by \`bench/baseline.sh\`; see \`bench/README.md\`."
+  echo
+  echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) logical cores; $(uname -sr); .NET SDK $(dotnet --version); $(openssl version)"
+  echo "- commit $COMMIT$( [[ $DIRTY != 0 ]] && echo " with $DIRTY uncommitted change(s) under src/")"
+  echo "- LKM: SQLite (synchronous=FULL) in a temporary directory, Hawk sha256, replay records and request log on, defaults otherwise"
+  echo "- Baseline (\`bench/Baseline\`): the same JSON over Kestrel, RSA inline with one parsed key per thread, nothing else"
+  echo "- each row: \`openssl speed -seconds $OPENSSL_SECONDS -multi $(nproc) rsa3072\` with both servers idle, then ${WARMUP} s warm-up and ${DURATION} s at concurrency 16 (OAEP, 4 keypairs); the first run against each server starts with ${START_WARMUP} s at concurrency 16"
+  echo
+  echo "| round | server | OpenSSL private ops/s | decrypts/s | errors | ratio | LKM CPU on its RSA threads |"
+  echo "|---:|---|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "Median ratio: Baseline **$(ratio_of baseline)**, LKM **$(ratio_of lkm)**."
+} >"$OUT"
+log "wrote $OUT"
+cat "$OUT"
