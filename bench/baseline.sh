@@ -34,6 +34,8 @@ OUT=${OUT:-$BENCH/results/$DATE-baseline.md}
 
 log() { printf '%s baseline.sh: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 command -v dotnet >/dev/null || die "dotnet is not on PATH"
 command -v openssl >/dev/null || die "openssl is not on PATH (apt-get install openssl)"
 
@@ -49,41 +51,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "publishing src/Api and building bench/Baseline and bench/LoadGen (Release)"
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" status --porcelain --untracked-files=no -- src 2>/dev/null | wc -l)
-dotnet publish "$ROOT/src/Api" -c Release -o "$APP" --artifacts-path "$BENCH/.artifacts" -nologo -v q >"$WORK/publish.log" 2>&1 \
-  || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
-for project in Baseline LoadGen; do
-  dotnet build "$BENCH/$project" -c Release -nologo -v q >"$WORK/$project-build.log" 2>&1 \
-    || { cat "$WORK/$project-build.log" >&2; die "$project build failed"; }
-done
+bench_build Baseline LoadGen
 LOADGEN=$BENCH/LoadGen/bin/Release/net10.0/lkm-loadgen.dll
 BASELINE=$BENCH/Baseline/bin/Release/net10.0/lkm-baseline.dll
 
-# Starts "$@" with Kestrel on a free loopback port; sets STARTED_PID and STARTED_URL.
-start() {
-  local logfile=$1; shift
-  (cd "$RUN" && exec "$@" --urls "http://127.0.0.1:0") >"$logfile" 2>&1 &
-  STARTED_PID=$!
-  PIDS+=("$STARTED_PID")
-  local port=
-  for _ in $(seq 1 300); do
-    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$logfile" >&2; die "$1 exited during start-up"; }
-    port=$(sed -n 's#.*Now listening on: http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$logfile" | head -n1)
-    [[ -n $port ]] && break
-    sleep 0.1
-  done
-  [[ -n $port ]] || { cat "$logfile" >&2; die "no port announced within 30 s"; }
-  STARTED_URL=http://127.0.0.1:$port
-}
-
-ADMIN_JSON=$(cd "$RUN" && dotnet "$APP/lkm.dll" credentials create --id bench-admin --role admin 2>"$WORK/credentials.err") \
-  || { cat "$WORK/credentials.err" >&2; die "lkm credentials create failed"; }
-ADMIN_KEY=$(sed -n 's/.*"authKey":"\([^"]*\)".*/\1/p' <<<"$ADMIN_JSON")
-[[ -n $ADMIN_KEY ]] || die "no authKey in: $ADMIN_JSON"
-start "$RUN/lkm.log" dotnet "$APP/lkm.dll"; LKM_PID=$STARTED_PID; LKM_URL=$STARTED_URL
-start "$RUN/baseline.log" dotnet "$BASELINE"; BASE_PID=$STARTED_PID; BASE_URL=$STARTED_URL
+ADMIN_KEY=$(bench_admin_key)
+bench_start "$RUN/lkm.log" dotnet "$APP/lkm.dll"; LKM_PID=$STARTED_PID; LKM_URL=$STARTED_URL; PIDS+=("$LKM_PID")
+bench_start "$RUN/baseline.log" dotnet "$BASELINE"; BASE_PID=$STARTED_PID; BASE_URL=$STARTED_URL; PIDS+=("$BASE_PID")
 log "LKM pid $LKM_PID at $LKM_URL; Baseline pid $BASE_PID at $BASE_URL"
 
 # CPU ticks of the service's RSA threads (they live as long as the service) and of everything

@@ -77,6 +77,8 @@ OUT=${OUT:-$BENCH/results/$DATE-$PROVIDER.md}
 
 log() { printf '%s run.sh: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 
 case $PROVIDER in
   sqlite) ;;
@@ -110,17 +112,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build -----------------------------------------------------------------------------------
-# Intermediate files go to bench/.artifacts, not src/*/obj, so a benchmark does not disturb
-# (or get disturbed by) a build of the solution running at the same time.
-log "publishing src/Api (Release) to $APP"
-# The commit and uncommitted changes of what is published (not of the tree when the report is written).
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" status --porcelain --untracked-files=no -- src 2>/dev/null | wc -l)
-dotnet publish "$ROOT/src/Api" -c Release -o "$APP" --artifacts-path "$BENCH/.artifacts" -nologo -v q >"$WORK/publish.log" 2>&1 \
-  || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
-log "building bench/LoadGen (Release)"
-dotnet build "$BENCH/LoadGen" -c Release -nologo -v q >"$WORK/loadgen-build.log" 2>&1 \
-  || { cat "$WORK/loadgen-build.log" >&2; die "LoadGen build failed"; }
+bench_build LoadGen
 LOADGEN=$BENCH/LoadGen/bin/Release/net10.0/lkm-loadgen.dll
 
 # --- OpenSSL baseline, before the service runs so nothing competes --------------------------
@@ -161,10 +153,7 @@ fi
 
 # --- service --------------------------------------------------------------------------------
 log "bootstrapping admin credential in $RUN"
-ADMIN_JSON=$(cd "$RUN" && dotnet "$APP/lkm.dll" credentials create --id bench-admin --role admin 2>"$WORK/credentials.err") \
-  || { cat "$WORK/credentials.err" >&2; die "lkm credentials create failed"; }
-ADMIN_KEY=$(sed -n 's/.*"authKey":"\([^"]*\)".*/\1/p' <<<"$ADMIN_JSON")
-[[ -n $ADMIN_KEY ]] || die "no authKey in: $ADMIN_JSON"
+ADMIN_KEY=$(bench_admin_key)
 
 # Port 0: Kestrel takes a free loopback port and logs it; no race with a port picked beforehand.
 if [[ $LIST_FILL == clone && $LIST_KEYS -gt 1 && $LIST_SECONDS != 0 ]]; then
@@ -191,17 +180,8 @@ PY
 fi
 
 log "starting the service ($DB_NOTE)"
-(cd "$RUN" && exec dotnet "$APP/lkm.dll" --urls "http://127.0.0.1:0") >"$RUN/server.log" 2>&1 &
-SERVER_PID=$!
-PORT=
-for _ in $(seq 1 300); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN/server.log" >&2; die "the service exited during start-up"; }
-  PORT=$(sed -n 's#.*Now listening on: http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$RUN/server.log" | head -n1)
-  [[ -n $PORT ]] && break
-  sleep 0.1
-done
-[[ -n $PORT ]] || { cat "$RUN/server.log" >&2; die "the service did not say which port it listens on within 30 s"; }
-URL=http://127.0.0.1:$PORT
+bench_start "$RUN/server.log" dotnet "$APP/lkm.dll"
+SERVER_PID=$STARTED_PID URL=$STARTED_URL PORT=${STARTED_URL##*:}
 health() {
   (exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf 'GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && head -n1 <&3) 2>/dev/null | grep -q ' 200'
 }
