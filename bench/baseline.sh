@@ -36,13 +36,7 @@ log() { printf '%s baseline.sh: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "$*"; exit 1; }
 # shellcheck source=bench/lib.sh
 . "$BENCH/lib.sh"
-command -v dotnet >/dev/null || die "dotnet is not on PATH"
-command -v openssl >/dev/null || die "openssl is not on PATH (apt-get install openssl)"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lkm-bench.XXXXXX")
-APP=$WORK/app
-RUN=$WORK/run
-mkdir -p "$APP" "$RUN" "$(dirname "$OUT")"
+bench_workdir
 PIDS=()
 cleanup() {
   local status=$?

@@ -1,5 +1,16 @@
-# Shared by bench/run.sh and bench/baseline.sh (sourced, not run). They set ROOT, BENCH, WORK,
-# APP and RUN, and define log and die, before calling these.
+# Shared by bench/run.sh and bench/baseline.sh (sourced, not run). They set ROOT, BENCH and OUT,
+# and define log and die, before calling these.
+
+# Checks the tools and makes a temporary WORK directory with APP (the published service) and RUN
+# (its working directory: database, master key file, logs) in it.
+bench_workdir() {
+  command -v dotnet >/dev/null || die "dotnet is not on PATH"
+  command -v openssl >/dev/null || die "openssl is not on PATH (apt-get install openssl)"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/lkm-bench.XXXXXX")
+  APP=$WORK/app
+  RUN=$WORK/run
+  mkdir -p "$APP" "$RUN" "$(dirname "$OUT")"
+}
 
 # Publishes src/Api (Release) to $APP and builds the named bench/ projects (Release).
 # Sets COMMIT and DIRTY: the commit and the uncommitted changes under src/ of what is published.

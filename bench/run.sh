@@ -86,13 +86,7 @@ case $PROVIDER in
   *) die "PROVIDER must be sqlite or postgres, not '$PROVIDER'" ;;
 esac
 
-command -v dotnet >/dev/null || die "dotnet is not on PATH"
-command -v openssl >/dev/null || die "openssl is not on PATH (apt-get install openssl)"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lkm-bench.XXXXXX")
-APP=$WORK/app
-RUN=$WORK/run
-mkdir -p "$APP" "$RUN" "$(dirname "$OUT")"
+bench_workdir
 SERVER_PID=
 
 PG_DIR=
