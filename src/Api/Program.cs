@@ -11,6 +11,12 @@ public partial class Program
 {
     public static Task<int> Main(string[] args)
     {
+        // ICU is loaded for SQL Server's client (Directory.Build.props); what the service writes and
+        // reads stays independent of the machine's locale, as it was in invariant mode.
+        System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        System.Globalization.CultureInfo.DefaultThreadCurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
         GlibcMalloc.LimitArenas();
         return CommandLine.RunAsync(args);
     }

@@ -393,4 +393,24 @@ public sealed class CommandLineTests : IDisposable
         stderr.TrimEnd().Split('\n').Should().ContainSingle();
         stderr.Should().NotContain("not-logged").And.NotContain(masterKey);
     }
+
+    /// <summary>
+    /// SQL Server's client refuses to open any connection in globalization-invariant mode, with an
+    /// abort and a trace: this gets past that check to the network (a closed port), so SqlServer
+    /// is usable with this build even though no SQL Server runs here.
+    /// </summary>
+    [Fact]
+    public async Task The_SqlServer_provider_reaches_the_network_and_an_unreachable_server_is_one_line()
+    {
+        var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+        var (exit, stdout, stderr) = await RunAsync("keys", "list", "--Database:Provider=SqlServer",
+            "--ConnectionStrings:KeyManager=Server=tcp:127.0.0.1,1;User ID=lkm;Password=not-logged;Encrypt=false;Connect Timeout=3", $"--KeyProtection:Local:Keys:1={masterKey}");
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.Should().StartWith("lkm: The database could not be used: ").And.NotContain("Invariant");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle();
+        stderr.Should().NotContain("not-logged").And.NotContain(masterKey);
+    }
 }
