@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using LocalKeyManager.Infrastructure.Persistence;
 using LocalKeyManager.Infrastructure.Persistence.Postgres;
 using LocalKeyManager.Infrastructure.Persistence.Sqlite;
@@ -108,6 +109,15 @@ public sealed class SchemaTests
             var guard = scope.ServiceProvider.GetService(typeof(Domain.Credentials.IReplayGuard)) as Domain.Credentials.IReplayGuard;
             (await guard!.TryRecordAsync("genesys-prod", "nonce", 1, services.Clock.GetCurrentInstant(), Ct)).Should().BeTrue();
             await guard.ForgetBeforeAsync(services.Clock.GetCurrentInstant(), Ct);
+
+            // Every request's entry goes through the request log and its chain head: the role must
+            // be able to append (twice: the first and a later writer pass), read and purge.
+            var log = scope.ServiceProvider.GetRequiredService<Domain.Audit.IRequestLog>();
+            var now = services.Clock.GetCurrentInstant();
+            await log.AppendAsync(PersistenceTests.Entry(now), Ct);
+            await log.AppendAsync(PersistenceTests.Entry(now), Ct);
+            (await log.QueryAsync(10, now, now, Ct)).Should().HaveCount(2);
+            (await log.PurgeAsync(now, count => PersistenceTests.Entry(now) with { Detail = $"Purged {count}" }, Ct)).Should().Be(2);
         }
 
         await using var app = new NpgsqlConnection(settings["ConnectionStrings:KeyManager"]);
