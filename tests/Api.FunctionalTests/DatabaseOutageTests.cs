@@ -172,7 +172,8 @@ public sealed class DatabaseOutageTests
         await ExecuteAsync(owner, $"GRANT INSERT ON request_log TO {role}");
         var answered = await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct);
 
-        await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
+        (await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString()
+            .Should().Contain("could not be recorded").And.Contain("check before you repeat it", "the work may be done although the answer was thrown away");
         text.Should().NotContain(Convert.ToBase64String(secret));
         answered.StatusCode.Should().Be(HttpStatusCode.OK);
         Convert.FromBase64String((await answered.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);

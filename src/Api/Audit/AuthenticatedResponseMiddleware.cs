@@ -81,7 +81,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                     buffer.SetLength(0);
                     response.Headers.Clear();
                     response.Headers.RetryAfter = "1";
-                    await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The request could not be recorded in the request log, so it was not answered. Retry shortly.");
+                    await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", NotRecorded);
                 }
 
                 // Recorded as the first use, refused below as a replay, or answered 503: settled.
@@ -128,6 +128,13 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
     private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan StatementsWithin = TimeSpan.FromSeconds(3.25);
     private static readonly TimeSpan MinLogWait = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The answer was thrown away, not necessarily the work: a keypair may have been created, a
+    /// credential registered, a purge done before the entry failed (seen with a database that hung).
+    /// </summary>
+    private const string NotRecorded = "The request could not be recorded in the request log, so it was not answered. "
+        + "A change it asked for may still have been made: check before you repeat it. A decrypt or a read can simply be retried.";
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
