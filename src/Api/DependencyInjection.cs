@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LocalKeyManager.Api;
@@ -50,6 +51,10 @@ public static class DependencyInjection
                 // result, whose output formatter adds "; charset=utf-8" to the content type.
                 options.SuppressMapClientErrors = true;
             });
+        // Numbers are JSON numbers (API.md): "7" for waitingPeriodDays or dateCreated is refused like
+        // any other wrong shape, and the OpenAPI document types them as integers only.
+        services.Configure<JsonOptions>(options => options.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemWriter.Customize);
         // MVC's writer answers only inside an action (with "; charset=utf-8"), the default one
         // everywhere else (without): one writer, so every problem has the same content type.

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,6 +62,18 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         Required("DecryptRequest").Should().BeEquivalentTo(["keypairId", "body"]);
         Required("ImportKeypairRequest").Should().BeEquivalentTo(["privateKey"]);
         Required("ScheduleDestructionRequest").Should().BeEmpty();
+        Required("KeypairResponse").Should().BeEquivalentTo(["id", "publicKey", "dateCreated", "state"], "destroyAt is there only while a destruction is scheduled");
+        schemas.GetProperty("KeypairResponse").GetProperty("properties").GetProperty("dateCreated").GetProperty("type").GetString().Should().Be("integer", "a JSON number, never a string");
+        Required("Problem").Should().BeEquivalentTo(["status", "title", "detail", "message"]);
+
+        JsonElement Operation(string path, string method) => document.GetProperty("paths").GetProperty(path).GetProperty(method);
+        Operation("/key-management/v1/decrypt", "post").GetProperty("parameters").EnumerateArray()
+            .Should().ContainSingle(p => p.GetProperty("name").GetString() == "decryptType" && p.GetProperty("in").GetString() == "query");
+        Operation("/key-management/v1/keypair/{id}", "get").GetProperty("responses").TryGetProperty("404", out _).Should().BeTrue();
+        Operation("/key-management/v1/auth", "post").GetProperty("responses").TryGetProperty("409", out _).Should().BeTrue();
+        Operation("/key-management/v1/keypair/import", "post").GetProperty("responses").TryGetProperty("409", out _).Should().BeTrue();
+        Operation("/key-management/v1/decrypt", "post").GetProperty("responses").GetProperty("400").GetProperty("content").GetProperty("application/problem+json")
+            .GetProperty("schema").GetProperty("$ref").GetString().Should().Be("#/components/schemas/Problem");
     }
 
     [Theory]

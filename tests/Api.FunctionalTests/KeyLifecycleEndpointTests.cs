@@ -116,6 +116,8 @@ public abstract class KeyLifecycleEndpointTests(ServiceFixture fixture) : Servic
         var cancelled = await service.AdminClient.PostAsync($"/key-management/v1/keypair/{id}/cancel-destruction", null, Ct);
         (await cancelled.JsonAsync()).GetProperty("state").GetString().Should().Be("disabled");
         await (await service.AdminClient.PostAsJsonAsync($"/key-management/v1/keypair/{id}/schedule-destruction", new { waitingPeriodDays = 1 }, Ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await service.AdminClient.PostAsJsonAsync($"/key-management/v1/keypair/{id}/schedule-destruction", new { waitingPeriodDays = "7" }, Ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        (await service.AdminClient.GetFromJsonAsync<JsonElement>($"/key-management/v1/keypair/{id}", Ct)).GetProperty("state").GetString().Should().Be("disabled", "a number sent as a string schedules nothing");
         await (await service.AdminClient.PostAsync($"/key-management/v1/keypair/{id}/cancel-destruction", null, Ct)).ShouldBeProblemAsync(HttpStatusCode.Conflict);
     }
 
