@@ -105,6 +105,25 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_import_of_a_multi_prime_key_is_one_line_and_exit_code_1_and_stores_nothing()
+    {
+        var file = Path.Combine(_directory, "three-primes.pem");
+        var openssl = Process.Start(new ProcessStartInfo("openssl", ["genrsa", "-primes", "3", "-out", file, "2048"]) { RedirectStandardError = true })!;
+        await openssl.WaitForExitAsync(TestContext.Current.CancellationToken);
+        openssl.ExitCode.Should().Be(0, "openssl makes the three-prime key");
+
+        (await RunAsync("keys", "list")).ExitCode.Should().Be(0, "the first run makes the database and its master key file, with a warning");
+        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", file);
+        var (_, list, _) = await RunAsync("keys", "list");
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.Should().StartWith("lkm: ").And.Contain("multi-prime");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle();
+        JsonSerializer.Deserialize<JsonElement[]>(list).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Keys_import_takes_a_file_as_the_original_stored_it_and_keys_list_shows_it()
     {
         using var original = System.Security.Cryptography.RSA.Create(3072);

@@ -39,6 +39,8 @@ public sealed class RequestLogTests
     [InlineData("2026-11-29T15:00:00Z", "2026-11-29T14:00:00Z")]
     [InlineData("9999-12-31T23:59:59-01:00", null)]
     [InlineData(null, "9999-12-31T23:59:59.9999999-00:01")]
+    [InlineData("0000-06-01", null)]
+    [InlineData("0001-01-01T00:00:00+01:00", null)]
     public void GetRequestLog_refuses_unparsable_or_reversed_times(string? earliest, string? latest)
     {
         new GetRequestLogValidator().Validate(new GetRequestLog(null, earliest, latest)).IsValid.Should().BeFalse();
@@ -70,6 +72,14 @@ public sealed class RequestLogTests
         {
             instant.Should().Be(Instant.FromUtc(2026, 11, 29, 14, 51, 12) + Duration.FromMilliseconds(123));
         }
+    }
+
+    [Fact]
+    public void IsoInstant_reads_times_from_the_first_instant_every_database_holds()
+    {
+        IsoInstant.TryParse("0001-01-01T00:00:00Z", out var first).Should().BeTrue();
+        first.Should().Be(IsoInstant.Earliest);
+        IsoInstant.TryParse("0000-12-31T23:59:59.999Z", out _).Should().BeFalse();
     }
 
     [Fact]

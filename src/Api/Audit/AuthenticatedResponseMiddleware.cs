@@ -186,7 +186,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
         return named switch
         {
             null => null,
-            _ when Guid.TryParseExact(named, "D", out var id) => id.ToString("D"),
+            _ when Domain.Keys.KeypairId.TryParse(named, out var id) => id.ToString(),
             { Length: <= 64 } => named,
             _ => null,
         };

@@ -33,7 +33,7 @@ public sealed class RequestLogController(ISender sender) : ControllerBase
     [HttpDelete]
     public async Task<IActionResult> Clear(CancellationToken cancellationToken)
     {
-        if (Request.QueryString.HasValue || Request.ContentLength > 0 || Request.Headers.TransferEncoding.Count > 0)
+        if (Request.Query.Count > 0 || HasBody())
         {
             return new ProblemResult(
                 StatusCodes.Status400BadRequest,
@@ -46,4 +46,9 @@ public sealed class RequestLogController(ISender sender) : ControllerBase
         HttpContext.Features.Get<RequestAuditFeature>()!.RecordedByHandler = true;
         return Ok();
     }
+
+    /// <summary>Any body at all: a length, chunks, or (HTTP/2 and 3) data frames without a length.</summary>
+    private bool HasBody() =>
+        HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody
+            ?? (Request.ContentLength > 0 || Request.Headers.TransferEncoding.Count > 0);
 }

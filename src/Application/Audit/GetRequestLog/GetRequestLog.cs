@@ -17,7 +17,7 @@ public sealed record GetRequestLog(string? MaxEntries, string? EarliestTime, str
 public sealed class GetRequestLogHandler(IRequestLog log) : IQueryHandler<GetRequestLog, IReadOnlyList<RequestLogEntry>>
 {
     // Open bounds, within every database's timestamp range.
-    private static readonly Instant Beginning = Instant.FromUtc(1, 1, 1, 0, 0);
+    private static readonly Instant Beginning = IsoInstant.Earliest;
     private static readonly Instant End = Instant.FromUtc(9999, 12, 31, 23, 59, 59);
 
     public async ValueTask<IReadOnlyList<RequestLogEntry>> Handle(GetRequestLog query, CancellationToken cancellationToken)

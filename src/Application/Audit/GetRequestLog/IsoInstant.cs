@@ -24,7 +24,25 @@ public static class IsoInstant
         LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFF"),
     ];
 
+    /// <summary>
+    /// The first instant a time may name: 0001-01-01T00:00:00Z. Earlier ones read (NodaTime has
+    /// year 0 and before) but no database's date type holds them (SQL Server's datetime2 starts
+    /// here), so they are refused like any other time out of range.
+    /// </summary>
+    public static readonly Instant Earliest = Instant.FromUtc(1, 1, 1, 0, 0);
+
     public static bool TryParse(string? text, out Instant instant)
+    {
+        if (TryParseAny(text, out instant) && instant >= Earliest)
+        {
+            return true;
+        }
+
+        instant = default;
+        return false;
+    }
+
+    private static bool TryParseAny(string? text, out Instant instant)
     {
         instant = default;
         if (string.IsNullOrWhiteSpace(text))
