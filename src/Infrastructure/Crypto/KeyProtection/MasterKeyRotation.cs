@@ -66,8 +66,10 @@ public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector prot
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+#pragma warning disable CA1309 // Translated to SQL (the column's own collation, the one ORDER BY uses), never run in .NET; EF Core translates only this overload.
             var rows = await db.Credentials.AsNoTracking()
                 .Where(c => c.KekId != active && string.Compare(c.Id, lastCredential) > 0)
+#pragma warning restore CA1309
                 .OrderBy(c => c.Id).Take(batchSize).ToListAsync(cancellationToken);
             if (rows.Count == 0)
             {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -53,7 +54,7 @@ internal static class NonceInsert
         var sql = new StringBuilder("INSERT INTO hawk_nonces (credential_id, nonce, ts, seen_at) VALUES ");
         for (var i = 0; i < rows.Count; i++)
         {
-            sql.Append(i == 0 ? string.Empty : ", ").Append($"(@c{i}, @n{i}, @t{i}, @s{i})");
+            sql.Append(i == 0 ? string.Empty : ", ").Append(CultureInfo.InvariantCulture, $"(@c{i}, @n{i}, @t{i}, @s{i})");
             command.AddParameter($"@c{i}", rows[i].CredentialId);
             command.AddParameter($"@n{i}", rows[i].Nonce);
             command.AddParameter($"@t{i}", rows[i].Ts);
