@@ -37,10 +37,9 @@ die() { log "$*"; exit 1; }
 # shellcheck source=bench/lib.sh
 . "$BENCH/lib.sh"
 bench_workdir
-PIDS=()
 cleanup() {
   local status=$?
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  bench_stop_all
   if [[ $status != 0 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -50,8 +49,8 @@ LOADGEN=$BENCH/LoadGen/bin/Release/net10.0/lkm-loadgen.dll
 BASELINE=$BENCH/Baseline/bin/Release/net10.0/lkm-baseline.dll
 
 ADMIN_KEY=$(bench_admin_key)
-bench_start "$RUN/lkm.log" dotnet "$APP/lkm.dll"; LKM_PID=$STARTED_PID; LKM_URL=$STARTED_URL; PIDS+=("$LKM_PID")
-bench_start "$RUN/baseline.log" dotnet "$BASELINE"; BASE_PID=$STARTED_PID; BASE_URL=$STARTED_URL; PIDS+=("$BASE_PID")
+bench_start "$RUN/lkm.log" dotnet "$APP/lkm.dll"; LKM_PID=$STARTED_PID; LKM_URL=$STARTED_URL
+bench_start "$RUN/baseline.log" dotnet "$BASELINE"; BASE_PID=$STARTED_PID; BASE_URL=$STARTED_URL
 log "LKM pid $LKM_PID at $LKM_URL; Baseline pid $BASE_PID at $BASE_URL"
 
 # CPU ticks of the service's RSA threads (they live as long as the service) and of everything
@@ -90,7 +89,7 @@ for round in $(seq 1 "$ROUNDS"); do
     if [[ $target == lkm ]]; then
       split=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); r = y[1] - x[1]; o = y[2] - x[2]; if (r + o > 0) printf "%.0f%%", 100 * r / (r + o) }')
     fi
-    ROWS+=("| $round | $target | $(value pair_1_openssl_per_s) | $(value pair_1_c16_per_s) | $(value pair_1_errors) | $(awk -v a="$(value pair_1_c16_per_s)" -v b="$(value pair_1_openssl_per_s)" 'BEGIN { printf "%.2f", a / b }') | ${split:-—} |")
+    ROWS+=("| $round | $target | $(value pair_1_openssl_per_s) | $(value pair_1_c16_per_s) | $(value pair_1_errors) | $(awk -v a="$(value pair_1_c16_per_s)" -v b="$(value pair_1_openssl_per_s)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }') | ${split:-—} |")
     log "${ROWS[-1]}"
   done
 done

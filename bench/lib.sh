@@ -40,6 +40,10 @@ bench_admin_key() {
   printf '%s\n' "$key"
 }
 
+# Every server bench_start started, for bench_stop_all (the scripts' exit trap): also one that
+# was interrupted before it announced its port.
+BENCH_PIDS=()
+
 # Starts "$@" in $RUN with Kestrel on port 0 (a free loopback port it picks and logs: no race with
 # a port chosen beforehand), output to LOGFILE (the first argument). Sets STARTED_PID and
 # STARTED_URL once the port is announced.
@@ -48,6 +52,7 @@ bench_start() {
   shift
   (cd "$RUN" && exec "$@" --urls "http://127.0.0.1:0") >"$logfile" 2>&1 &
   STARTED_PID=$!
+  BENCH_PIDS+=("$STARTED_PID")
   for _ in $(seq 1 300); do
     kill -0 "$STARTED_PID" 2>/dev/null || { cat "$logfile" >&2; die "$* exited during start-up"; }
     port=$(sed -n 's#.*Now listening on: http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$logfile" | head -n1)
@@ -56,4 +61,13 @@ bench_start() {
   done
   [[ -n $port ]] || { kill "$STARTED_PID" 2>/dev/null; cat "$logfile" >&2; die "$* did not say which port it listens on within 30 s"; }
   STARTED_URL=http://127.0.0.1:$port
+}
+
+# Stops every server bench_start started.
+bench_stop_all() {
+  local pid
+  for pid in "${BENCH_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
 }

@@ -87,15 +87,10 @@ case $PROVIDER in
 esac
 
 bench_workdir
-SERVER_PID=
-
 PG_DIR=
 cleanup() {
   local status=$?
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  bench_stop_all
   [[ -n $PG_DIR ]] && bash "$ROOT/scripts/postgres-cluster.sh" stop "$PG_DIR" >/dev/null 2>&1
   if [[ $KEEP == 1 || $status != 0 ]]; then
     log "kept $WORK (server log: $RUN/server.log)"
