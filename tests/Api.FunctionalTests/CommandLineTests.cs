@@ -398,33 +398,20 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_directory, "lkm.db")).Should().BeFalse();
     }
 
-    [Fact]
-    public async Task A_database_that_does_not_answer_is_one_line_and_exit_code_1_not_a_crash()
-    {
-        var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-
-        var (exit, stdout, stderr) = await RunAsync("credentials", "list", "--Database:Provider=Postgres",
-            "--ConnectionStrings:KeyManager=Host=127.0.0.1;Port=1;Username=lkm;Password=not-logged;Timeout=3", $"--KeyProtection:Local:Keys:1={masterKey}");
-
-        exit.Should().Be(1);
-        stdout.Should().BeEmpty();
-        stderr.Should().StartWith("lkm: The database could not be used: ");
-        stderr.TrimEnd().Split('\n').Should().ContainSingle();
-        stderr.Should().NotContain("not-logged").And.NotContain(masterKey);
-    }
-
     /// <summary>
-    /// SQL Server's client refuses to open any connection in globalization-invariant mode, with an
-    /// abort and a trace: this gets past that check to the network (a closed port), so SqlServer
-    /// is usable with this build even though no SQL Server runs here.
+    /// A server database that does not answer (a closed port). For SqlServer this also shows the
+    /// client gets past its globalization check to the network: in globalization-invariant mode
+    /// SQL Server's client refuses every connection with an abort and a trace.
     /// </summary>
-    [Fact]
-    public async Task The_SqlServer_provider_reaches_the_network_and_an_unreachable_server_is_one_line()
+    [Theory]
+    [InlineData("Postgres", "Host=127.0.0.1;Port=1;Username=lkm;Password=not-logged;Timeout=3")]
+    [InlineData("SqlServer", "Server=tcp:127.0.0.1,1;User ID=lkm;Password=not-logged;Encrypt=false;Connect Timeout=3")]
+    public async Task A_database_that_does_not_answer_is_one_line_and_exit_code_1_not_a_crash(string provider, string connectionString)
     {
         var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-        var (exit, stdout, stderr) = await RunAsync("keys", "list", "--Database:Provider=SqlServer",
-            "--ConnectionStrings:KeyManager=Server=tcp:127.0.0.1,1;User ID=lkm;Password=not-logged;Encrypt=false;Connect Timeout=3", $"--KeyProtection:Local:Keys:1={masterKey}");
+        var (exit, stdout, stderr) = await RunAsync("credentials", "list", $"--Database:Provider={provider}",
+            $"--ConnectionStrings:KeyManager={connectionString}", $"--KeyProtection:Local:Keys:1={masterKey}");
 
         exit.Should().Be(1);
         stdout.Should().BeEmpty();
