@@ -61,9 +61,11 @@ public sealed class SchemaTests
     [Fact]
     public async Task Start_up_on_a_schema_that_is_behind_names_the_script_to_run()
     {
-        var act = () => TestServices.StartAsync(new() { ["Database:MigrateOnStartup"] = "false" });
+        var directory = Directory.CreateTempSubdirectory("lkm-behind-").FullName;
+        var act = () => TestServices.StartAsync(new() { ["Database:MigrateOnStartup"] = "false" }, directory);
 
         await act.Should().ThrowAsync<SchemaBehindException>().WithMessage("*db/sqlite/migrations.sql*");
+        File.Exists(Path.Combine(directory, "lkm.db")).Should().BeFalse("a refused start leaves no empty database behind");
     }
 
     [Fact]

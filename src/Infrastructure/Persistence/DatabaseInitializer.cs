@@ -13,7 +13,8 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
 {
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        location.CreateOwnerOnlyIfMissing();
+        // The owner-only file is made only when migrating (MigrateAsync): a start refused for a
+        // missing schema leaves no empty database behind.
         var migrate = options.Value.MigrateOnStartup ?? dialect.Name == "Sqlite";
         if (migrate)
         {
