@@ -18,6 +18,7 @@ public abstract class AuthEndpointTests(ServiceFixture fixture) : ServiceTests(f
         var json = await response.JsonAsync();
         json.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("id", "authKey", "algorithm");
         json.GetProperty("algorithm").GetString().Should().Be("sha256");
+        response.Headers.CacheControl!.NoStore.Should().BeTrue("the answer carries the credential's key, shown once");
         var created = new HawkCredentials("genesys-new-1", json.GetProperty("authKey").GetString()!);
         using var client = service.Factory.CreateHawkClient(created);
         (await client.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);

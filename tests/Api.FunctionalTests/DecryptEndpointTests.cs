@@ -28,6 +28,7 @@ public abstract class DecryptEndpointTests(ServiceFixture fixture) : ServiceTest
         json.EnumerateObject().Select(p => p.Name).Should().Equal("body");
         Convert.FromBase64String(json.GetProperty("body").GetString()!).Should().Equal(secret);
         (await HawkSigningHandler.VerifyServerAsync(response, service.Genesys)).Should().BeTrue();
+        response.Headers.CacheControl!.NoStore.Should().BeTrue("the answer carries a plaintext key");
     }
 
     [Fact]

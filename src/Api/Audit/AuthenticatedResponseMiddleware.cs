@@ -104,6 +104,13 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                 // The payload hash covers the body the client receives: none at all for HEAD.
                 var sent = HttpMethods.IsHead(context.Request.Method) ? [] : buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
                 response.Headers["Server-Authorization"] = hawk.ServerAuthorization(sent, response.ContentType);
+
+                // An authenticated answer may carry a plaintext key or a one-time authKey: no
+                // cache on the way (a proxy, the client's HTTP stack) may keep it.
+                if (string.IsNullOrEmpty(response.Headers.CacheControl))
+                {
+                    response.Headers.CacheControl = "no-store";
+                }
             }
         }
         finally
