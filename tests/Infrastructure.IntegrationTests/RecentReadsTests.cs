@@ -59,6 +59,40 @@ public sealed class RecentReadsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_remembered_absence_is_read_again_in_the_background_so_a_row_created_elsewhere_is_found_at_once()
+    {
+        var reads = new RecentReads<string, string>(_services.Get<IServiceScopeFactory>(), TimeSpan.FromMinutes(1), rememberAbsence: true);
+        string? row = null;
+        var calls = 0;
+        string? Read(KeyManagerDbContext db, string key)
+        {
+            Interlocked.Increment(ref calls);
+            return Volatile.Read(ref row);
+        }
+
+        (await reads.GetAsync("new-credential", Read, Ct)).Should().BeNull("the id does not exist yet");
+        Volatile.Write(ref row, "created through another instance");
+
+        // The remembered absence answers at once (no read on the caller's time) and starts a read.
+        (await reads.GetAsync("new-credential", Read, Ct)).Should().BeNull();
+        var found = await PollAsync(() => reads.GetAsync("new-credential", Read, Ct), TimeSpan.FromSeconds(5));
+        found.Should().Be("created through another instance", "long before the one-minute lifetime of the absence");
+        calls.Should().BeLessThan(100);
+    }
+
+    private static async Task<string?> PollAsync(Func<Task<string?>> get, TimeSpan within)
+    {
+        var until = Stopwatch.StartNew();
+        string? value;
+        while ((value = await get()) is null && until.Elapsed < within)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        return value;
+    }
+
+    [Fact]
     public async Task A_row_forgotten_while_it_is_being_read_is_read_again_next_time()
     {
         var reads = NewReads();

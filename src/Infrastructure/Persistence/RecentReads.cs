@@ -16,7 +16,9 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// </para>
 /// <para>
 /// A row in use is read again before it runs out: a caller that finds it in its last quarter gets
-/// it as it is and starts the next read, which nobody waits for. So under steady traffic no
+/// it as it is and starts the next read, which nobody waits for. A remembered absence is read
+/// again that way on every use (one read at a time), so a row created through another instance
+/// is found as soon as that read ends, not when the absence runs out. So under steady traffic no
 /// request waits for a read (each one had cost the requests behind it 1-4 ms, sometimes tens, and
 /// a few per second of them made the open-loop p99). The bound is unchanged: a row is given out at
 /// most <c>lifetime</c> after its read began.
@@ -45,7 +47,10 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
     {
         if (TryRecent(key, out var value, out var left))
         {
-            if (left <= _refreshWithin && !_reading.ContainsKey(key))
+            // A remembered absence is read again at once, in the background: the id may just have
+            // been created through another instance, and API.md 7 has it usable everywhere at once.
+            // This caller still gets the answer from memory, so an unknown id costs what a known one does.
+            if ((left <= _refreshWithin || value is null) && !_reading.ContainsKey(key))
             {
                 _ = Reading(key, read, refresh: true);
             }
