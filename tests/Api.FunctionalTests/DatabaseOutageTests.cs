@@ -34,14 +34,19 @@ public sealed class DatabaseOutageTests
         var watch = Stopwatch.StartNew();
         var during = await client.PostAsJsonAsync("/key-management/v1/keypair", new { }, ct);
         var answeredIn = watch.Elapsed;
+        var listed = await client.GetAsync("/key-management/v1/keypair", ct);
         var ready = await anonymous.GetAsync("/health/ready", ct);
         var live = await anonymous.GetAsync("/health", ct);
 
         (await during.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().NotContain("Npgsql");
         during.Headers.RetryAfter.Should().NotBeNull();
+        await listed.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
         answeredIn.Should().BeLessThan(TimeSpan.FromSeconds(5));
         (await ready.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("database");
         live.StatusCode.Should().Be(HttpStatusCode.OK, "liveness checks nothing outside the process");
+        factory.Logs.Lines.Where(l => l.StartsWith("Error Microsoft.EntityFrameworkCore", StringComparison.Ordinal))
+            .Should().BeEmpty("a failed request is logged once, by the service's own handler, not again by EF Core");
+        factory.Logs.Lines.Should().Contain(l => l.StartsWith("Error LocalKeyManager", StringComparison.Ordinal) || l.StartsWith("Warning LocalKeyManager", StringComparison.Ordinal));
 
         await ExecuteAsync(owner, $"ALTER ROLE {role} CONNECTION LIMIT -1");
         var recovered = await client.GetAsync("/key-management/v1/keypair", ct);

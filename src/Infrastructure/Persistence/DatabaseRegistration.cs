@@ -129,11 +129,16 @@ internal static class DatabaseRegistration
     }
 
     /// <summary>
-    /// A duplicate id is an expected answer (409), and a database outage is logged once by the
-    /// exception handler: EF's own error lines for them would only flood the log.
+    /// A duplicate id is an expected answer (409), and a failed statement, connection or query is
+    /// logged once by whoever handles it (a request's 503, a job's retry): EF Core's own error lines
+    /// for them only flooded the log (during an outage, about 1,000 a second for two instances).
     /// </summary>
     private static void QuietExpectedFailures(WarningsConfigurationBuilder warnings) =>
-        warnings.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug));
+        warnings.Log(
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.ConnectionError, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug));
 
     private sealed class ServerDatabaseLocation : IDatabaseLocation
     {
