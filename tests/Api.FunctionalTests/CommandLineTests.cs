@@ -105,6 +105,20 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_refused_for_its_master_key_is_one_line_on_stderr_and_no_exception_on_the_log()
+    {
+        (await RunAsync("credentials", "create", "--id", "genesys-wrapped")).ExitCode.Should().Be(0, "a credential wrapped under the key file");
+        File.Delete(Path.Combine(_directory, "lkm.masterkey.json"));
+
+        var (exit, stdout, stderr) = await RunAsync("serve", "--urls", "http://127.0.0.1:0");
+
+        exit.Should().Be(1);
+        stderr.Should().StartWith("lkm: Master key file ");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle();
+        stdout.Should().NotContain("Exception").And.NotContain("Hosting failed to start", "the refusal is the one line on stderr, not also a trace on the log");
+    }
+
+    [Fact]
     public async Task Keys_import_of_a_multi_prime_key_is_one_line_and_exit_code_1_and_stores_nothing()
     {
         var file = Path.Combine(_directory, "three-primes.pem");

@@ -81,6 +81,12 @@ public static class CommandLine
         }
 
         var app = ServiceHost.Build(args);
+
+        // The start-up checks (schema, master key, HSM) before the host starts: a refusal is then
+        // only the one line on stderr (below), not also the host's "Hosting failed to start" error
+        // with the whole exception chain on the console log. StartupHostedService runs them (once
+        // only) for hosts started otherwise, such as the test host.
+        await app.Services.GetRequiredService<Infrastructure.StartupInitializer>().InitializeAsync(CancellationToken.None);
         await app.RunAsync();
         return 0;
     }
