@@ -156,6 +156,24 @@ public sealed class Pkcs11KeyProtectorTests
     }
 
     [Fact]
+    public void A_key_the_token_would_let_out_is_named_for_a_warning_and_a_proper_one_is_not()
+    {
+        Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var (proper, extractable) = ("lkm-test-proper-" + suffix, "lkm-test-extractable-" + suffix);
+        using (var token = Pkcs11Token.Open(Module!, Token!, Pin!))
+        {
+            token.CreateAesKey(proper);
+            token.CreateAesKey(extractable, extractable: true);
+        }
+
+        using var holder = new Pkcs11Holder();
+        var canLeave = holder.Open(new Pkcs11Options { ModulePath = Module, TokenLabel = Token, Pin = Pin, KeyLabel = proper, PreviousKeyLabels = [extractable] });
+
+        canLeave.Should().Equal(extractable);
+    }
+
+    [Fact]
     public async Task A_missing_hsm_key_stops_start_up_with_a_clear_message()
     {
         Assert.SkipWhen(Module is null || Token is null || Pin is null, SkipReason);

@@ -30,7 +30,10 @@ public sealed partial class MasterKeyInitializer(
         var local = options.Value.Local;
         if (options.Value.IsPkcs11)
         {
-            pkcs11.Open(options.Value.Pkcs11);
+            foreach (var label in pkcs11.Open(options.Value.Pkcs11))
+            {
+                LogHsmKeyCanLeave(logger, label);
+            }
         }
         else if (!string.Equals(options.Value.Provider, "Local", StringComparison.OrdinalIgnoreCase))
         {
@@ -160,6 +163,9 @@ public sealed partial class MasterKeyInitializer(
             LogKeyFileOpen(logger, path, Convert.ToString((int)File.GetUnixFileMode(path), 8));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The PKCS#11 key '{Label}' can leave the HSM (CKA_EXTRACTABLE true or CKA_SENSITIVE false): whoever holds the PIN can read it out, and with it every wrapped key. Make a key that is sensitive and not extractable and rotate to it (docs/operations.md)")]
+    private static partial void LogHsmKeyCanLeave(ILogger logger, string label);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The master key file {Path} may be read by other users (mode {Mode}): anyone who reads it and the database can unwrap every key. Make it owner-only (chmod 600)")]
     private static partial void LogKeyFileOpen(ILogger logger, string path, string mode);

@@ -17,7 +17,8 @@ public sealed class Pkcs11Holder : IDisposable
     /// <summary>The key with <paramref name="label"/>, if it is the wrapping key or a configured earlier one.</summary>
     public IObjectHandle? Find(string label) => _byLabel.GetValueOrDefault(label);
 
-    public void Open(Pkcs11Options options)
+    /// <summary>Opens the token and its keys; returns the labels of those the token would let out (extractable or not sensitive).</summary>
+    public IReadOnlyList<string> Open(Pkcs11Options options)
     {
         if (string.IsNullOrWhiteSpace(options.ModulePath) || string.IsNullOrWhiteSpace(options.TokenLabel) || string.IsNullOrEmpty(options.Pin))
         {
@@ -31,6 +32,7 @@ public sealed class Pkcs11Holder : IDisposable
 
         var token = Pkcs11Token.Open(options.ModulePath, options.TokenLabel, options.Pin);
         var byLabel = new Dictionary<string, IObjectHandle>(StringComparer.Ordinal);
+        var canLeave = new List<string>();
         try
         {
             foreach (var label in options.PreviousKeyLabels.Prepend(options.KeyLabel).Distinct(StringComparer.Ordinal))
@@ -44,6 +46,10 @@ public sealed class Pkcs11Holder : IDisposable
                 }
 
                 byLabel[label] = key;
+                if (token.Use(session => Pkcs11Token.CanLeaveToken(session, key)))
+                {
+                    canLeave.Add(label);
+                }
             }
         }
         catch
@@ -54,6 +60,7 @@ public sealed class Pkcs11Holder : IDisposable
 
         _byLabel = byLabel;
         _current = (token, options.KeyLabel, byLabel[options.KeyLabel]);
+        return canLeave;
     }
 
     public void Dispose() => _current?.Token.Dispose();

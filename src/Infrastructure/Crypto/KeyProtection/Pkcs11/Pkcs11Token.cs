@@ -114,8 +114,20 @@ public sealed class Pkcs11Token : IDisposable
         return length is { } bytes ? $"{typeName}, {bytes} bytes" : typeName;
     }
 
+    /// <summary>
+    /// True when the token would hand the key's value out: extractable (it can be wrapped out) or
+    /// not sensitive (its value can be read). An attribute the token does not show counts as safe.
+    /// </summary>
+    public static bool CanLeaveToken(ISession session, IObjectHandle key)
+    {
+        var attributes = session.GetAttributeValue(key, [CKA.CKA_EXTRACTABLE, CKA.CKA_SENSITIVE]);
+        var extractable = !attributes[0].CannotBeRead && attributes[0].GetValueAsBool();
+        var notSensitive = !attributes[1].CannotBeRead && !attributes[1].GetValueAsBool();
+        return extractable || notSensitive;
+    }
+
     /// <summary>Creates a non-extractable AES key in the token, 256-bit unless told (for setting up a token, and tests).</summary>
-    public IObjectHandle CreateAesKey(string label, int bytes = 32) => Use(session => session.GenerateKey(
+    public IObjectHandle CreateAesKey(string label, int bytes = 32, bool extractable = false) => Use(session => session.GenerateKey(
         Factories.MechanismFactory.Create(CKM.CKM_AES_KEY_GEN),
         [
             Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
@@ -127,7 +139,7 @@ public sealed class Pkcs11Token : IDisposable
             Factories.ObjectAttributeFactory.Create(CKA.CKA_ENCRYPT, true),
             Factories.ObjectAttributeFactory.Create(CKA.CKA_DECRYPT, true),
             Factories.ObjectAttributeFactory.Create(CKA.CKA_SENSITIVE, true),
-            Factories.ObjectAttributeFactory.Create(CKA.CKA_EXTRACTABLE, false),
+            Factories.ObjectAttributeFactory.Create(CKA.CKA_EXTRACTABLE, extractable),
         ]));
 
     /// <summary>
