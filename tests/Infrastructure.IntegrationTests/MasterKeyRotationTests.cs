@@ -83,6 +83,6 @@ public sealed class MasterKeyRotationTests
         var rotation = instance.Get<MasterKeyRotation>();
         rotation.AddActiveVersion();
 
-        await FluentActions.Awaiting(() => rotation.RetireAsync(1, Ct)).Should().ThrowAsync<MasterKeyException>().WithMessage("*still wrapped*");
+        await FluentActions.Awaiting(() => rotation.RetireAsync(1, Ct)).Should().ThrowAsync<MasterKeyException>().WithMessage("*still wrapped under version 1: run 'master-key rotate --resume' first*");
     }
 }

@@ -117,7 +117,7 @@ public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector prot
 
         if ((await UsageAsync(cancellationToken)).GetValueOrDefault(kekId) is var used and > 0)
         {
-            throw new MasterKeyException($"{used} key(s) are still wrapped under version {version}: run 'master-key rotate' first.");
+            throw new MasterKeyException($"{used} key(s) are still wrapped under version {version}: run 'master-key rotate --resume' first (it re-wraps them under the active version {holder.Ring.ActiveVersion}, adding no new one).");
         }
 
         MasterKeyRing.ReadFile(path).Without(version).ReplaceFile(path);
