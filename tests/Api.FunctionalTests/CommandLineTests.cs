@@ -119,6 +119,18 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Master_key_rotate_with_keys_in_configuration_says_it_added_no_version()
+    {
+        var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+        var (exit, stdout, stderr) = await RunAsync("master-key", "rotate", $"--KeyProtection:Local:Keys:1={masterKey}");
+
+        exit.Should().Be(0, stderr);
+        JsonSerializer.Deserialize<JsonElement>(stdout).GetProperty("activeVersion").GetInt32().Should().Be(1);
+        stderr.Should().Contain("no version was added").And.Contain("KeyProtection:Local:ActiveVersion").And.NotContain(masterKey);
+    }
+
+    [Fact]
     public async Task Keys_import_of_a_multi_prime_key_is_one_line_and_exit_code_1_and_stores_nothing()
     {
         var file = Path.Combine(_directory, "three-primes.pem");

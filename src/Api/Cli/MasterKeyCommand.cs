@@ -53,6 +53,11 @@ public static class MasterKeyCommand
                 {
                     Console.Error.WriteLine($"lkm: master key version {rotation.AddActiveVersion()} is now active in {holder.KeyFile}");
                 }
+                else if (holder.KeyFile is null && !options.ContainsKey("resume"))
+                {
+                    // Keys from configuration: the new version is the operator's to add there.
+                    Console.Error.WriteLine($"lkm: the master keys come from configuration, so no version was added: re-wrapping under the configured active version {holder.Ring.ActiveVersion} (add a new version and KeyProtection:Local:ActiveVersion there first to rotate)");
+                }
 
                 // Read again: the line above may have made a new version active.
                 answer = await RewrapAsync(rotation, batch, protector.ActiveKekId, holder.Ring.ActiveVersion);
