@@ -193,7 +193,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
         return named switch
         {
             null => null,
-            _ when Domain.Keys.KeypairId.TryParse(named, out var id) => id.ToString(),
+            _ when Domain.Keys.KeypairId.TryParse(named, out var id) => named.AsSpan().ContainsAnyInRange('A', 'F') ? id.ToString() : named,
             { Length: <= 64 } => named,
             _ => null,
         };

@@ -49,14 +49,12 @@ public static class MasterKeyCommand
         {
             case "rotate":
                 // --resume finishes an interrupted run without adding yet another version.
-                if (holder.KeyFile is not null && !options.ContainsKey("resume"))
+                if (!options.ContainsKey("resume"))
                 {
-                    Console.Error.WriteLine($"lkm: master key version {rotation.AddActiveVersion()} is now active in {holder.KeyFile}");
-                }
-                else if (holder.KeyFile is null && !options.ContainsKey("resume"))
-                {
-                    // Keys from configuration: the new version is the operator's to add there.
-                    Console.Error.WriteLine($"lkm: the master keys come from configuration, so no version was added: re-wrapping under the configured active version {holder.Ring.ActiveVersion} (add a new version and KeyProtection:Local:ActiveVersion there first to rotate)");
+                    // A key file gets a new version; with keys from configuration, adding one is the operator's to do there.
+                    Console.Error.WriteLine(holder.KeyFile is not null
+                        ? $"lkm: master key version {rotation.AddActiveVersion()} is now active in {holder.KeyFile}"
+                        : $"lkm: the master keys come from configuration, so no version was added: re-wrapping under the configured active version {holder.Ring.ActiveVersion} (add a new version and KeyProtection:Local:ActiveVersion there first to rotate)");
                 }
 
                 // Read again: the line above may have made a new version active.

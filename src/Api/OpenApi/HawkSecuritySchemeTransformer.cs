@@ -57,8 +57,7 @@ internal sealed class HawkSecuritySchemeTransformer : IOpenApiDocumentTransforme
                     AddProblem(document, operation, "404", "No keypair (or credential) has this id");
                 }
 
-                if (method == HttpMethod.Post && (path.EndsWith("/auth", StringComparison.Ordinal) || path.EndsWith("/import", StringComparison.Ordinal)
-                    || path.EndsWith("able", StringComparison.Ordinal) || path.EndsWith("-destruction", StringComparison.Ordinal)))
+                if (method == HttpMethod.Post && ConflictingPosts.Any(end => path.EndsWith(end, StringComparison.Ordinal)))
                 {
                     AddProblem(document, operation, "409", "The id is taken, or the keypair's state does not allow this change");
                 }
@@ -90,6 +89,9 @@ internal sealed class HawkSecuritySchemeTransformer : IOpenApiDocumentTransforme
 
         return Task.CompletedTask;
     }
+
+    /// <summary>The POSTs that can answer 409: an id that is taken, a keypair whose state refuses the change.</summary>
+    private static readonly string[] ConflictingPosts = ["/auth", "/import", "/disable", "/enable", "/schedule-destruction", "/cancel-destruction"];
 
     private static void AddProblem(OpenApiDocument document, OpenApiOperation operation, string status, string description)
     {

@@ -12,7 +12,7 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
     public GeneratedKeypair Generate(KeypairId id)
     {
         using var rsa = RSA.Create(KeySizeBits);
-        return Wrap(id, rsa);
+        return Wrap(id, rsa.ExportRSAPublicKey(), rsa.ExportRSAPrivateKey());
     }
 
     /// <summary>On <see cref="RsaWorkers"/>, with a parsed key from <see cref="PrivateKeyCache"/>.</summary>
@@ -34,14 +34,21 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
             return null;
         }
 
-        if (!HasTwoPrimePrivateKey(rsa))
+        // The framework reads a multi-prime key (OpenSSL's genrsa -primes 3) but cannot export its
+        // private half, which wrapping needs.
+        byte[] privateDer;
+        try
+        {
+            privateDer = rsa.ExportRSAPrivateKey();
+        }
+        catch (CryptographicException)
         {
             error = "privateKey is a multi-prime RSA key (more than two primes), which is not supported; only two-prime RSA keys can be imported.";
             return null;
         }
 
         error = string.Empty;
-        return Wrap(id, rsa);
+        return Wrap(id, rsa.ExportRSAPublicKey(), privateDer);
     }
 
     public void Forget(KeypairId id) => cache.Forget(id);
@@ -79,33 +86,9 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
         });
     }
 
-    /// <summary>
-    /// The framework reads a multi-prime key (OpenSSL's <c>genrsa -primes 3</c>) but cannot export
-    /// its private half, which wrapping needs; asked here, before anything else uses the key.
-    /// </summary>
-    private static bool HasTwoPrimePrivateKey(RSA rsa)
+    /// <summary>Wraps <paramref name="privateKey"/> (DER PKCS#1) under the master key, then zeroes it.</summary>
+    private GeneratedKeypair Wrap(KeypairId id, byte[] publicKey, byte[] privateKey)
     {
-        try
-        {
-            var parameters = rsa.ExportParameters(includePrivateParameters: true);
-            CryptographicOperations.ZeroMemory(parameters.D);
-            CryptographicOperations.ZeroMemory(parameters.P);
-            CryptographicOperations.ZeroMemory(parameters.Q);
-            CryptographicOperations.ZeroMemory(parameters.DP);
-            CryptographicOperations.ZeroMemory(parameters.DQ);
-            CryptographicOperations.ZeroMemory(parameters.InverseQ);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
-
-    private GeneratedKeypair Wrap(KeypairId id, RSA rsa)
-    {
-        var publicKey = rsa.ExportRSAPublicKey();
-        var privateKey = rsa.ExportRSAPrivateKey();
         try
         {
             return new GeneratedKeypair(publicKey, protector.Wrap(privateKey, Keypair.WrappingContext(id)));
