@@ -32,6 +32,8 @@ public static class DependencyInjection
             : sp.GetRequiredService<LocalKeyProtector>());
         services.AddSingleton<PrivateKeyCache>();
         services.AddSingleton<RsaWorkers>();
+        services.AddSingleton<Persistence.GroupCommit.IProcessorBacklog>(sp => sp.GetRequiredService<RsaWorkers>());
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IRsaEngine, RsaEngine>();
         services.AddScoped<MasterKeyInitializer>();
         services.AddSingleton<MasterKeyRotation>();

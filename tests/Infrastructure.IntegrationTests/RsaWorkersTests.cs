@@ -57,6 +57,31 @@ public sealed class RsaWorkersTests
     }
 
     [Fact]
+    public async Task It_is_backlogged_while_every_thread_has_another_item_waiting_behind_its_own()
+    {
+        using var workers = new RsaWorkers(2);
+        using var gate = new ManualResetEventSlim();
+        using var twoRunning = new CountdownEvent(2);
+        var running = Enumerable.Range(0, 2).Select(i => workers.RunAsync(i, n =>
+        {
+            twoRunning.Signal();
+            gate.Wait(Patience);
+            return n;
+        }, Ct)).ToArray();
+        twoRunning.Wait(Patience, Ct).Should().BeTrue();
+        workers.IsBacklogged.Should().BeFalse("both threads are busy but nothing waits");
+
+        var waiting = new[] { workers.RunAsync(2, n => n, Ct) };
+        workers.IsBacklogged.Should().BeFalse("one thread has nothing behind its item");
+        waiting = [.. waiting, workers.RunAsync(3, n => n, Ct)];
+        workers.IsBacklogged.Should().BeTrue();
+
+        gate.Set();
+        (await Task.WhenAll(running.Concat(waiting))).Should().Equal(0, 1, 2, 3);
+        workers.IsBacklogged.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Work_whose_caller_stopped_waiting_before_it_started_is_not_run()
     {
         using var workers = new RsaWorkers(1);

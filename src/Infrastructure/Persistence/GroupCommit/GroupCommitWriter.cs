@@ -13,6 +13,12 @@ namespace LocalKeyManager.Infrastructure.Persistence.GroupCommit;
 /// transaction (one fsync on SQLite, one round trip per kind of row on a server database), then
 /// releases every waiting request together. A request is answered only after its writes commit,
 /// so durability is unchanged; throughput no longer pays one transaction per write.
+/// <para>
+/// While the processors are backlogged (<see cref="IProcessorBacklog"/>), the writer waits
+/// <see cref="CoalescingWait"/> before it takes the next group, so that more requests share each
+/// commit (docs/decisions/ADR-010). Otherwise it takes what is queued at once: a lone request
+/// never waits for company.
+/// </para>
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
 {
@@ -32,6 +38,15 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan MaxNonceWait = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long the writer lets writes gather before the next group while the processors are
+    /// backlogged. Each commit costs processor time of its own (its statements, the pages every
+    /// commit rewrites, an fsync); on 2 cores at full load, groups of about 5 grew to about 9 and
+    /// decrypts/s rose by about 5%. The wait is short against the queueing it happens in: with
+    /// a backlog, each request already waits several milliseconds for a processor.
+    /// </summary>
+    public static readonly TimeSpan CoalescingWait = TimeSpan.FromMilliseconds(2);
+
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly IDatabaseDialect _dialect;
@@ -43,8 +58,14 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// <summary>The chain head as this writer last left it (only the writer loop touches it).</summary>
     private AuditChain.ChainHeadRow? _knownHead;
 
-    public GroupCommitWriter(IServiceScopeFactory scopes, IDatabaseDialect dialect, KeyManagerMetrics metrics, ILogger<GroupCommitWriter> logger)
+    private readonly IProcessorBacklog _backlog;
+    private readonly TimeProvider _time;
+
+    public GroupCommitWriter(
+        IServiceScopeFactory scopes, IDatabaseDialect dialect, KeyManagerMetrics metrics, IProcessorBacklog backlog, TimeProvider time, ILogger<GroupCommitWriter> logger)
     {
+        _backlog = backlog;
+        _time = time;
         _metrics = metrics;
         _scopes = scopes;
         _dialect = dialect;
@@ -87,6 +108,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         var batch = new List<PendingWrite>(MaxBatch);
         while (await _queue.Reader.WaitToReadAsync())
         {
+            if (_backlog.IsBacklogged)
+            {
+                await Task.Delay(CoalescingWait, _time);
+            }
+
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
             {
                 batch.Add(write);

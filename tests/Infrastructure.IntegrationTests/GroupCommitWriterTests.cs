@@ -1,0 +1,128 @@
+using System.Diagnostics.Metrics;
+using FluentAssertions;
+using LocalKeyManager.Application.Telemetry;
+using LocalKeyManager.Domain.Audit;
+using LocalKeyManager.Infrastructure.Persistence;
+using LocalKeyManager.Infrastructure.Persistence.GroupCommit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using NodaTime;
+
+namespace LocalKeyManager.Infrastructure.IntegrationTests;
+
+/// <summary>
+/// When the group-commit writer waits for company (docs/decisions/ADR-010): on SQLite, with a
+/// backlog signal and a clock the test moves by hand.
+/// </summary>
+public sealed class GroupCommitWriterTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly Instant T0 = Instant.FromUtc(2026, 11, 30, 12, 0);
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly Backlog _backlog = new();
+    private TestServices _services = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _services = await TestServices.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task While_the_processors_are_backlogged_writes_gather_for_the_coalescing_wait_and_share_one_commit()
+    {
+        _backlog.IsBacklogged = true;
+        using var commits = new CommitSizes(_services.Get<IMeterFactory>());
+        await using var writer = Writer();
+
+        var first = writer.AppendAsync(PersistenceTests.Entry(T0), Ct);
+        await Task.Delay(300, Ct);
+        first.IsCompleted.Should().BeFalse("the writer lets writes gather before it commits while the processors are backlogged");
+        var second = writer.AppendAsync(PersistenceTests.Entry(T0 + Duration.FromSeconds(1)), Ct);
+        _time.Advance(GroupCommitWriter.CoalescingWait);
+        await Task.WhenAll(first, second).WaitAsync(Patience, Ct);
+
+        commits.Sizes.Should().Equal(["2-16"], "both writes went in one commit");
+        (await LoggedAsync()).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Without_a_backlog_a_write_commits_at_once()
+    {
+        _backlog.IsBacklogged = false;
+        using var commits = new CommitSizes(_services.Get<IMeterFactory>());
+        await using var writer = Writer();
+
+        // The test's clock never moves: a wait on it would never end.
+        await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
+
+        commits.Sizes.Should().Equal(["1"]);
+        (await LoggedAsync()).Should().ContainSingle();
+    }
+
+    private GroupCommitWriter Writer() => new(
+        _services.Get<IServiceScopeFactory>(),
+        _services.Get<IDatabaseDialect>(),
+        _services.Get<KeyManagerMetrics>(),
+        _backlog,
+        _time,
+        NullLogger<GroupCommitWriter>.Instance);
+
+    private async Task<IReadOnlyList<RequestLogEntry>> LoggedAsync()
+    {
+        await using var scope = _services.Scope();
+        return await scope.ServiceProvider.GetRequiredService<IRequestLog>().QueryAsync(100, T0, T0 + Duration.FromMinutes(1), Ct);
+    }
+
+    private sealed class Backlog : IProcessorBacklog
+    {
+        public bool IsBacklogged { get; set; }
+    }
+
+    /// <summary>The <c>batch</c> tag of each commit this test's services record.</summary>
+    private sealed class CommitSizes : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<string> _sizes = [];
+
+        public CommitSizes(IMeterFactory factory)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "lkm.request_log.write.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "batch")
+                    {
+                        lock (_sizes)
+                        {
+                            _sizes.Add((string)tag.Value!);
+                        }
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public IReadOnlyList<string> Sizes
+        {
+            get
+            {
+                lock (_sizes)
+                {
+                    return [.. _sizes];
+                }
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
