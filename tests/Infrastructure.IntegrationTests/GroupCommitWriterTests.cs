@@ -20,7 +20,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private static readonly Instant T0 = Instant.FromUtc(2026, 11, 30, 12, 0);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly SignallingTime _time = new();
     private readonly Backlog _backlog = new();
     private TestServices _services = null!;
 
@@ -38,7 +38,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         await using var writer = Writer();
 
         var first = writer.AppendAsync(PersistenceTests.Entry(T0), Ct);
-        await Task.Delay(300, Ct);
+        await _time.WaitStarted.Task.WaitAsync(Patience, Ct);
         first.IsCompleted.Should().BeFalse("the writer lets writes gather before it commits while the processors are backlogged");
         var second = writer.AppendAsync(PersistenceTests.Entry(T0 + Duration.FromSeconds(1)), Ct);
         _time.Advance(GroupCommitWriter.CoalescingWait);
@@ -55,9 +55,10 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         using var commits = new CommitSizes(_services.Get<IMeterFactory>());
         await using var writer = Writer();
 
-        // The test's clock never moves: a wait on it would never end.
+        // The test's clock never moves: a wait on it would not end before the patience runs out.
         await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
 
+        _time.WaitStarted.Task.IsCompleted.Should().BeFalse("nothing waited");
         commits.Sizes.Should().Equal(["1"]);
         (await LoggedAsync()).Should().ContainSingle();
     }
@@ -74,6 +75,19 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     {
         await using var scope = _services.Scope();
         return await scope.ServiceProvider.GetRequiredService<IRequestLog>().QueryAsync(100, T0, T0 + Duration.FromMinutes(1), Ct);
+    }
+
+    /// <summary>A hand-moved clock that says when the writer starts a wait on it.</summary>
+    private sealed class SignallingTime : FakeTimeProvider
+    {
+        public TaskCompletionSource WaitStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            WaitStarted.TrySetResult();
+            return timer;
+        }
     }
 
     private sealed class Backlog : IProcessorBacklog
