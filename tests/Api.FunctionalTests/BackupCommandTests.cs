@@ -197,6 +197,23 @@ public sealed class BackupCommandTests : IDisposable
     }
 
     /// <summary>A 2048-bit key imported into the first installation under a fresh id, and a passphrase backup of it.</summary>
+    [Fact]
+    public async Task A_backup_is_verified_away_from_any_installation_and_nothing_is_created_there()
+    {
+        var (_, backup) = await OneKeyBackedUpAsync();
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_files, "elsewhere")).FullName;
+
+        var verify = await RunAsync(elsewhere, "keys", "verify-backup", "--in", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var wrong = await RunAsync(elsewhere, "keys", "verify-backup", "--in", backup, "--passphrase-env", "LKM_WRONG_PASSPHRASE");
+
+        verify.ExitCode.Should().Be(0, verify.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(verify.Stdout).GetProperty("verified").GetInt32().Should().Be(1);
+        verify.Stderr.Should().BeEmpty("no first-run warning: there is no installation to start");
+        wrong.ExitCode.Should().Be(1);
+        wrong.Stderr.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain("wrong passphrase");
+        Directory.EnumerateFileSystemEntries(elsewhere).Should().BeEmpty("no database or master key file is made to check a backup");
+    }
+
     private async Task<(string Id, string Backup)> OneKeyBackedUpAsync()
     {
         var id = Guid.NewGuid().ToString();

@@ -28,12 +28,20 @@ public static class BackupCommand
 
         try
         {
+            if (subcommand == "verify-backup")
+            {
+                // The backup and its secret only: no database or master key is opened, or created
+                // in an empty folder, so a backup can be checked wherever it is kept.
+                var verified = await KeyBackup.VerifyAsync(path, secret, CancellationToken.None);
+                Console.WriteLine(JsonSerializer.Serialize(new { verified, file = path }, CommandHost.Json));
+                return 0;
+            }
+
             using var host = await CommandHost.StartAsync(rest);
             var backup = host.Services.GetRequiredService<KeyBackup>();
             object answer = subcommand switch
             {
                 "export-backup" => new { exported = await backup.ExportAsync(path, secret, CancellationToken.None), file = path },
-                "verify-backup" => new { verified = await backup.VerifyAsync(path, secret, CancellationToken.None), file = path },
                 _ => await RestoreAsync(backup, path, secret),
             };
             Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));

@@ -72,8 +72,11 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
         }
     }
 
-    /// <summary>Opens the backup and checks that every private key matches its public key; returns how many.</summary>
-    public async Task<int> VerifyAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the backup and checks that every private key matches its public key; returns how
+    /// many. Needs no installation (no database, no master key): only the file and its secret.
+    /// </summary>
+    public static async Task<int> VerifyAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
     {
         var content = await OpenAsync(path, secret, cancellationToken);
         foreach (var keypair in content.Keypairs)
