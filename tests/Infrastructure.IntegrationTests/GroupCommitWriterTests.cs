@@ -5,6 +5,7 @@ using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Infrastructure.Persistence;
 using LocalKeyManager.Infrastructure.Persistence.GroupCommit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NodaTime;
@@ -34,7 +35,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     public async Task While_the_processors_are_backlogged_writes_gather_for_the_coalescing_wait_and_share_one_commit()
     {
         _backlog.IsBacklogged = true;
-        using var commits = new CommitSizes(_services.Get<IMeterFactory>());
+        using var commits = CommitCollector();
         await using var writer = Writer();
 
         var first = writer.AppendAsync(PersistenceTests.Entry(T0), Ct);
@@ -44,7 +45,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         _time.Advance(GroupCommitWriter.CoalescingWait);
         await Task.WhenAll(first, second).WaitAsync(Patience, Ct);
 
-        commits.Sizes.Should().Equal(["2-16"], "both writes went in one commit");
+        BatchTags(commits).Should().Equal(["2-16"], "both writes went in one commit");
         (await LoggedAsync()).Should().HaveCount(2);
     }
 
@@ -52,14 +53,14 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     public async Task Without_a_backlog_a_write_commits_at_once()
     {
         _backlog.IsBacklogged = false;
-        using var commits = new CommitSizes(_services.Get<IMeterFactory>());
+        using var commits = CommitCollector();
         await using var writer = Writer();
 
         // The test's clock never moves: a wait on it would not end before the patience runs out.
         await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
 
         _time.WaitStarted.Task.IsCompleted.Should().BeFalse("nothing waited");
-        commits.Sizes.Should().Equal(["1"]);
+        BatchTags(commits).Should().Equal(["1"]);
         (await LoggedAsync()).Should().ContainSingle();
     }
 
@@ -95,48 +96,10 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         public bool IsBacklogged { get; set; }
     }
 
-    /// <summary>The <c>batch</c> tag of each commit this test's services record.</summary>
-    private sealed class CommitSizes : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly List<string> _sizes = [];
+    /// <summary>The <c>batch</c> tag of each commit recorded by this test's services (their own meter factory).</summary>
+    private static IReadOnlyList<string?> BatchTags(MetricCollector<double> commits) =>
+        [.. commits.GetMeasurementSnapshot().Select(m => m.Tags["batch"] as string)];
 
-        public CommitSizes(IMeterFactory factory)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Scope == factory && instrument.Name == "lkm.request_log.write.duration")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "batch")
-                    {
-                        lock (_sizes)
-                        {
-                            _sizes.Add((string)tag.Value!);
-                        }
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public IReadOnlyList<string> Sizes
-        {
-            get
-            {
-                lock (_sizes)
-                {
-                    return [.. _sizes];
-                }
-            }
-        }
-
-        public void Dispose() => _listener.Dispose();
-    }
+    private MetricCollector<double> CommitCollector() =>
+        new(_services.Get<IMeterFactory>(), KeyManagerMetrics.MeterName, "lkm.request_log.write.duration");
 }
