@@ -24,6 +24,8 @@ public static partial class ServiceHost
             // become U+FFFD instead of Kestrel's bodiless 400, so the service answers with its
             // own status and problem (a PureCloud-User-Id is then logged with the replacement).
             kestrel.RequestHeaderEncodingSelector = static _ => LenientUtf8;
+            // What Kestrel still refuses by itself gets a problem body too.
+            kestrel.ConfigureEndpointDefaults(ServerRejectionProblems.Use);
         });
         builder.Services.AddKeyManagerCore(builder.Configuration);
         builder.Services.AddApi(builder.Configuration);

@@ -90,12 +90,86 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
 
         var longTarget = await client.GetAsync("/key-management/v1/keypair?q=" + new string('q', 10 * 1024), Ct);
         var largeHeaders = await client.SendAsync(headers, Ct);
-        // Far over the service's limits, Kestrel refuses by itself, before any application code (documented).
+        // Far over the service's limits, Kestrel refuses by itself, before any application code;
+        // ServerRejectionProblems gives that answer its problem body.
         var overKestrel = await client.GetAsync("/key-management/v1/keypair?q=" + new string('q', 80 * 1024), Ct);
 
         (await longTarget.ShouldBeProblemAsync(HttpStatusCode.RequestUriTooLong)).GetProperty("detail").GetString().Should().Contain("8 KiB");
         (await largeHeaders.ShouldBeProblemAsync(HttpStatusCode.RequestHeaderFieldsTooLarge)).GetProperty("detail").GetString().Should().Contain("32 KiB");
-        overKestrel.StatusCode.Should().Be(HttpStatusCode.RequestUriTooLong);
+        (await overKestrel.ShouldBeProblemAsync(HttpStatusCode.RequestUriTooLong)).GetProperty("detail").GetString().Should().Contain("before reading it");
+    }
+
+    [Theory]
+    [InlineData("GET /health HTTP/1.1\r\n\r\n", "400 Bad Request")] // no Host
+    [InlineData("POST /key-management/v1/decrypt HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400 Bad Request")]
+    [InlineData("GARBAGE\r\n\r\n", "400 Bad Request")]
+    [InlineData("GET / HTTP/9.9\r\nHost: x\r\n\r\n", "505 HTTP Version Not Supported")]
+    public async Task A_request_kestrel_refuses_by_itself_gets_a_problem_body(string request, string statusLine)
+    {
+        await using var factory = new LkmFactory(kestrel: true);
+        factory.StartServer();
+
+        var answer = await RawExchangeAsync(factory, request);
+
+        var (head, body) = SplitAnswer(answer);
+        head.Should().StartWith("HTTP/1.1 " + statusLine + "\r\n").And.Contain("\r\nContent-Type: application/problem+json\r\n").And.Contain("\r\nConnection: close\r\n");
+        head.Should().Contain($"\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(body)}\r\n", "the length announced is the body sent");
+        var problem = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body);
+        problem.GetProperty("status").GetInt32().Should().Be(int.Parse(statusLine[..3], System.Globalization.CultureInfo.InvariantCulture));
+        problem.GetProperty("title").GetString().Should().Be(statusLine[4..]);
+        problem.GetProperty("detail").GetString().Should().Contain("refused it before reading it").And.Be(problem.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task A_refused_request_after_a_good_one_on_the_same_connection_leaves_the_first_answer_whole()
+    {
+        await using var factory = new LkmFactory(kestrel: true);
+        factory.StartServer();
+
+        var answer = await RawExchangeAsync(factory, "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n\r\n");
+
+        answer.Should().StartWith("HTTP/1.1 200 OK\r\n").And.Contain("\r\n\r\nOKHTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n");
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")] // not an error
+    [InlineData("HTTP/1.1 400 Bad Request\r\nContent-Length: 12\r\nConnection: close\r\n\r\n")] // has a body
+    [InlineData("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")] // the connection goes on
+    [InlineData("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n{}")] // more than the headers
+    [InlineData("{\"body\":\"HTTP/1.1 400 Bad Request\"}")]
+    public void Anything_but_kestrels_bodiless_refusal_passes_unchanged(string written)
+    {
+        Http.ServerRejectionProblems.Rewrite(System.Text.Encoding.ASCII.GetBytes(written)).Should().BeNull();
+    }
+
+    [Fact]
+    public void Kestrels_bodiless_refusal_becomes_a_problem_with_its_other_headers_kept()
+    {
+        var rewritten = Http.ServerRejectionProblems.Rewrite("HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: close\r\nDate: Tue, 01 Dec 2026 01:40:39 GMT\r\n\r\n"u8);
+
+        var (head, body) = SplitAnswer(System.Text.Encoding.ASCII.GetString(rewritten!));
+        head.Should().Be($"HTTP/1.1 411 Length Required\r\nContent-Type: application/problem+json\r\nContent-Length: {body.Length}\r\nConnection: close\r\nDate: Tue, 01 Dec 2026 01:40:39 GMT\r\n");
+        var problem = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body);
+        problem.GetProperty("status").GetInt32().Should().Be(411);
+        problem.GetProperty("title").GetString().Should().Be("Length Required");
+        problem.GetProperty("type").GetString().Should().Be("https://tools.ietf.org/html/rfc9110#section-15.5.12");
+    }
+
+    private static async Task<string> RawExchangeAsync(LkmFactory factory, string request)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(factory.KestrelAddress.Host, factory.KestrelAddress.Port, Ct);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request), Ct);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync(Ct);
+    }
+
+    private static (string Head, string Body) SplitAnswer(string answer)
+    {
+        var end = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        end.Should().BePositive("the answer has a header block");
+        return (answer[..(end + 2)], answer[(end + 4)..]);
     }
 
     [Fact]

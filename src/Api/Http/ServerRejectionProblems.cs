@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace LocalKeyManager.Api.Http;
+
+/// <summary>
+/// Kestrel refuses a request that is not valid HTTP/1.x (no <c>Host</c>, a bad
+/// <c>Content-Length</c>, a malformed request line or header) or is over its own limits by
+/// itself, before any application code runs, with an empty body, and the framework has no hook
+/// for that answer. This connection middleware gives it the problem body every other error has
+/// (API.md 1): it watches what Kestrel writes to the connection and replaces exactly that
+/// answer: a status line of 4xx or 5xx, then <c>Content-Length: 0</c> and <c>Connection: close</c>,
+/// written in one piece and ending the connection. The service itself never writes an error
+/// without a body, so nothing it answers has that form. Every other write passes through
+/// untouched, after a comparison of its first bytes. (A refused <c>HEAD</c> request gets the body
+/// too; the connection closes right after it, so no later answer is misread.)
+/// <para>
+/// It sees plain HTTP only: on an HTTPS endpoint Kestrel adds TLS inside it, so there those
+/// answers keep their empty body (TLS usually ends at the load balancer in front).
+/// </para>
+/// </summary>
+public static class ServerRejectionProblems
+{
+    public static void Use(ListenOptions listen) => listen.Use(next => async connection =>
+    {
+        var transport = connection.Transport;
+        connection.Transport = new RewritingTransport(transport);
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            connection.Transport = transport;
+        }
+    });
+
+    private static ReadOnlySpan<byte> StatusLineStart => "HTTP/1.1 "u8;
+
+    private static ReadOnlySpan<byte> EmptyAndClosing => "Content-Length: 0\r\nConnection: close\r\n"u8;
+
+    private static ReadOnlySpan<byte> EndOfHeaders => "\r\n\r\n"u8;
+
+    /// <summary>
+    /// The problem answer for <paramref name="written"/> if it is Kestrel's bodiless refusal, else
+    /// null. Its headers are kept, with the body's type and length in place of <c>Content-Length: 0</c>.
+    /// </summary>
+    public static byte[]? Rewrite(ReadOnlySpan<byte> written)
+    {
+        // "HTTP/1.1 400 Bad Request\r\n" + "Content-Length: 0\r\nConnection: close\r\n" + other headers + "\r\n"
+        if (written.Length < StatusLineStart.Length + 4 || !written.StartsWith(StatusLineStart) || !written.EndsWith(EndOfHeaders))
+        {
+            return null;
+        }
+
+        var status = written.Slice(StatusLineStart.Length, 4);
+        if (status[0] is not ((byte)'4' or (byte)'5') || !char.IsAsciiDigit((char)status[1]) || !char.IsAsciiDigit((char)status[2]) || status[3] != ' ')
+        {
+            return null;
+        }
+
+        var statusLineLength = written.IndexOf("\r\n"u8) + 2;
+        var rest = written[statusLineLength..];
+        if (!rest.StartsWith(EmptyAndClosing) || written.IndexOf(EndOfHeaders) != written.Length - EndOfHeaders.Length)
+        {
+            return null;
+        }
+
+        var code = (status[0] - '0') * 100 + (status[1] - '0') * 10 + (status[2] - '0');
+        var reason = Encoding.ASCII.GetString(written[(StatusLineStart.Length + 4)..(statusLineLength - 2)]);
+        var body = Body(code, reason);
+        var headers = Encoding.ASCII.GetBytes(
+            $"Content-Type: application/problem+json\r\nContent-Length: {body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}\r\nConnection: close\r\n");
+        var otherHeaders = rest[EmptyAndClosing.Length..];
+        return [.. written[..statusLineLength], .. headers, .. otherHeaders, .. body];
+    }
+
+    private static byte[] Body(int status, string reason)
+    {
+        var detail = status switch
+        {
+            414 or 431 => "The request line or headers are far over the limits of the service; the server refused the request before reading it.",
+            >= 500 => "The request is not HTTP/1.0 or HTTP/1.1; the server refused it before reading it.",
+            _ => "The request is not valid HTTP (for example: no Host header, a malformed request line or header, an invalid Content-Length); the server refused it before reading it.",
+        };
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (TypeOf(status) is { } type)
+            {
+                json.WriteString("type", type);
+            }
+
+            json.WriteString("title", reason);
+            json.WriteNumber("status", status);
+            json.WriteString("detail", detail);
+            json.WriteString("message", detail);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The same references as ASP.NET Core's own problems give for these statuses.</summary>
+    private static string? TypeOf(int status) => status switch
+    {
+        400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        405 => "https://tools.ietf.org/html/rfc9110#section-15.5.6",
+        408 => "https://tools.ietf.org/html/rfc9110#section-15.5.9",
+        411 => "https://tools.ietf.org/html/rfc9110#section-15.5.12",
+        413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        414 => "https://tools.ietf.org/html/rfc9110#section-15.5.15",
+        431 => "https://tools.ietf.org/html/rfc6585#section-5",
+        505 => "https://tools.ietf.org/html/rfc9110#section-15.6.6",
+        _ => null,
+    };
+
+    private sealed class RewritingTransport(IDuplexPipe inner) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = inner.Input;
+
+        public PipeWriter Output { get; } = new RewritingWriter(inner.Output);
+    }
+
+    /// <summary>Passes every call to the connection's writer; looks at what each <see cref="Advance"/> commits.</summary>
+    private sealed class RewritingWriter(PipeWriter inner) : PipeWriter
+    {
+        private Memory<byte> _lent;
+
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _lent = inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+        public override void Advance(int bytes)
+        {
+            if (bytes > StatusLineStart.Length && bytes <= _lent.Length && _lent.Span[0] == (byte)'H'
+                && Rewrite(_lent.Span[..bytes]) is { } problem)
+            {
+                // Nothing of the refusal is committed yet: write the problem in its place.
+                problem.CopyTo(inner.GetSpan(problem.Length));
+                inner.Advance(problem.Length);
+            }
+            else
+            {
+                inner.Advance(bytes);
+            }
+
+            _lent = default;
+        }
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) =>
+            inner.WriteAsync(source, cancellationToken);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+    }
+}
