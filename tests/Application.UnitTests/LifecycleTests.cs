@@ -90,6 +90,18 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task A_change_that_finds_the_keypair_changed_since_it_was_read_is_a_conflict()
+    {
+        _keypairs.ChangedMeanwhile = true;
+
+        var conflict = await FluentActions.Awaiting(() => Change(KeypairStateChange.Disable)).Should().ThrowAsync<ConflictException>();
+
+        conflict.Which.Message.Should().Contain("changed while this request was handled").And.Contain("nothing was changed");
+        _keypairs.Updates.Should().Be(0);
+        _rsa.Forgotten.Should().NotContain(_keypair.Id, "nothing was committed");
+    }
+
+    [Fact]
     public async Task Import_keeps_the_given_id_and_date_and_is_idempotent_for_the_same_key()
     {
         var id = KeypairId.New();

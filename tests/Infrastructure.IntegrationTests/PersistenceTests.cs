@@ -380,7 +380,7 @@ public abstract class PersistenceTests : IAsyncLifetime
         (await keypairs.TryAddAsync(keypair, Ct)).Should().BeFalse("the id exists");
 
         keypair.ScheduleDestruction(_services.Clock.GetCurrentInstant(), 7);
-        await keypairs.UpdateLifecycleAsync(keypair, Ct);
+        (await keypairs.TryUpdateLifecycleAsync(keypair, KeyState.Enabled, null, Ct)).Should().BeTrue();
         (await keypairs.ListDueForDestructionAsync(_services.Clock.GetCurrentInstant(), Ct)).Should().BeEmpty();
         var later = _services.Clock.GetCurrentInstant() + Duration.FromDays(7);
         var due = await keypairs.ListDueForDestructionAsync(later, Ct);
@@ -408,6 +408,63 @@ public abstract class PersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lifecycle_change_made_on_a_stale_read_changes_nothing()
+    {
+        await using var scope = _services.Scope();
+        var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var now = _services.Clock.GetCurrentInstant();
+        var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", [4, 5, 6]), now);
+        (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
+        var first = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var second = (await keypairs.FindAsync(keypair.Id, Ct))!;
+
+        // Two administrators read it enabled; the first schedules its destruction, then the second's disable arrives.
+        first.ScheduleDestruction(now, 7);
+        (await keypairs.TryUpdateLifecycleAsync(first, KeyState.Enabled, null, Ct)).Should().BeTrue();
+        second.Disable();
+        (await keypairs.TryUpdateLifecycleAsync(second, KeyState.Enabled, null, Ct)).Should().BeFalse("the row is no longer as the second read it");
+        var stored = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        stored.State.Should().Be(KeyState.PendingDestruction, "the scheduled destruction was not silently dropped");
+        var when = stored.DestroyAt!.Value;
+
+        var beforeDestruction = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var cancelling = (await keypairs.FindAsync(keypair.Id, Ct))!;
+
+        // The destruction job erases the key; a cancel read before it must not bring the keypair back.
+        beforeDestruction.DestroyIfDue(when).Should().BeTrue();
+        (await keypairs.TryDestroyAsync(beforeDestruction, when, Entry(when) with { CredentialId = "system", RequestMethod = "DESTROY" }, Ct)).Should().BeTrue();
+        cancelling.CancelDestruction();
+        (await keypairs.TryUpdateLifecycleAsync(cancelling, KeyState.PendingDestruction, when, Ct)).Should().BeFalse();
+
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        var row = await db.Keypairs.AsNoTracking().SingleAsync(k => k.Id == keypair.Id.Value, Ct);
+        row.State.Should().Be((int)KeyState.Destroyed);
+        row.WrappedPrivateKey.Should().BeNull();
+        row.KekId.Should().BeNull();
+        row.DestroyAt.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_lifecycle_change_keeps_a_key_the_rotation_rewrapped_after_it_was_read()
+    {
+        await using var scope = _services.Scope();
+        var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", [4, 5, 6]), _services.Clock.GetCurrentInstant());
+        (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
+        var read = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        await db.Keypairs.Where(k => k.Id == keypair.Id.Value).ExecuteUpdateAsync(u => u.SetProperty(k => k.WrappedPrivateKey, new byte[] { 7, 7 }).SetProperty(k => k.KekId, "local:v2"), Ct);
+
+        read.Disable();
+        (await keypairs.TryUpdateLifecycleAsync(read, KeyState.Enabled, null, Ct)).Should().BeTrue();
+
+        var row = await db.Keypairs.AsNoTracking().SingleAsync(k => k.Id == keypair.Id.Value, Ct);
+        row.State.Should().Be((int)KeyState.Disabled);
+        row.WrappedPrivateKey.Should().Equal(7, 7);
+        row.KekId.Should().Be("local:v2", "writing back the blob it read would undo the re-wrap and leave the key under the retired master key");
+    }
+
+    [Fact]
     public async Task The_public_listing_has_every_keypair_newest_first_with_its_state_and_no_private_key()
     {
         await using var scope = _services.Scope();
@@ -418,7 +475,7 @@ public abstract class PersistenceTests : IAsyncLifetime
         (await keypairs.TryAddAsync(older, Ct)).Should().BeTrue();
         (await keypairs.TryAddAsync(newer, Ct)).Should().BeTrue();
         older.ScheduleDestruction(now, 7);
-        await keypairs.UpdateLifecycleAsync(older, Ct);
+        (await keypairs.TryUpdateLifecycleAsync(older, KeyState.Enabled, null, Ct)).Should().BeTrue();
 
         var listed = await keypairs.ListPublicAsync(Ct);
 

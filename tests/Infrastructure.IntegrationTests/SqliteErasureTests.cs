@@ -26,7 +26,7 @@ public sealed class SqliteErasureTests : IAsyncLifetime
         var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", blob), _services.Clock.GetCurrentInstant());
         (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
         keypair.ScheduleDestruction(_services.Clock.GetCurrentInstant(), 7);
-        await keypairs.UpdateLifecycleAsync(keypair, Ct);
+        (await keypairs.TryUpdateLifecycleAsync(keypair, KeyState.Enabled, null, Ct)).Should().BeTrue();
         FilesContain(blob).Should().BeTrue("the key is still there before its destruction");
 
         var later = _services.Clock.GetCurrentInstant() + Duration.FromDays(7);

@@ -24,8 +24,15 @@ public interface IKeypairRepository
     /// <summary>All keypairs without their private keys, newest first (what <c>GET /keypair</c> shows).</summary>
     Task<IReadOnlyList<PublicKeypair>> ListPublicAsync(CancellationToken cancellationToken);
 
-    /// <summary>Commits a lifecycle change: state, destruction time, and the private key (null once destroyed).</summary>
-    Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken);
+    /// <summary>
+    /// Commits a lifecycle change (state and destruction time) made to <paramref name="keypair"/>
+    /// after it was read in <paramref name="fromState"/> with <paramref name="fromDestroyAt"/>.
+    /// False, changing nothing, when the stored keypair is no longer so: another change or its
+    /// destruction came in between, and writing over it would undo that (bring back a destroyed
+    /// key's state, or drop a destruction just scheduled). Never writes the private key: that is
+    /// the destruction's and the master-key rotation's alone.
+    /// </summary>
+    Task<bool> TryUpdateLifecycleAsync(Keypair keypair, KeyState fromState, NodaTime.Instant? fromDestroyAt, CancellationToken cancellationToken);
 
     /// <summary>
     /// Commits the destruction of <paramref name="keypair"/> (already destroyed in memory) and its

@@ -26,11 +26,19 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
         Task.FromResult<IReadOnlyList<PublicKeypair>>(Stored.Values.OrderByDescending(k => k.CreatedAt)
             .Select(k => new PublicKeypair(k.Id, k.PublicKey, k.CreatedAt, k.State, k.DestroyAt)).ToList());
 
-    public Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken)
+    /// <summary>Set to make the next lifecycle update find the keypair changed since it was read.</summary>
+    public bool ChangedMeanwhile { get; set; }
+
+    public Task<bool> TryUpdateLifecycleAsync(Keypair keypair, KeyState fromState, Instant? fromDestroyAt, CancellationToken cancellationToken)
     {
+        if (ChangedMeanwhile)
+        {
+            return Task.FromResult(false);
+        }
+
         Updates++;
         Stored[keypair.Id] = keypair;
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 
     /// <summary>The request-log records committed with destructions.</summary>

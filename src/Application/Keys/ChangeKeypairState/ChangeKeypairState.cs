@@ -27,6 +27,7 @@ public sealed class ChangeKeypairStateHandler(IKeypairRepository keypairs, IRsaE
     {
         var keypair = (KeypairId.TryParse(command.Id, out var id) ? await keypairs.FindAsync(id, cancellationToken) : null)
             ?? throw new NotFoundException("No keypair has this id.");
+        var (fromState, fromDestroyAt) = (keypair.State, keypair.DestroyAt);
         try
         {
             switch (command.Change)
@@ -50,7 +51,10 @@ public sealed class ChangeKeypairStateHandler(IKeypairRepository keypairs, IRsaE
             throw new ConflictException(e.Message);
         }
 
-        await keypairs.UpdateLifecycleAsync(keypair, cancellationToken);
+        if (!await keypairs.TryUpdateLifecycleAsync(keypair, fromState, fromDestroyAt, cancellationToken))
+        {
+            throw new ConflictException($"Keypair {keypair.Id} changed while this request was handled (another change, or its destruction); nothing was changed. Read it and try again.");
+        }
         if (keypair.State != KeyState.Enabled)
         {
             rsa.Forget(keypair.Id);

@@ -59,20 +59,18 @@ internal sealed partial class EfKeypairRepository(DatabaseWork database, IDataba
         return rows.Select(r => new PublicKeypair(new KeypairId(r.Id), r.PublicKey, r.CreatedAt, (KeyState)r.State, r.DestroyAt)).ToList();
     }
 
-    public async Task UpdateLifecycleAsync(Keypair keypair, CancellationToken cancellationToken)
+    public async Task<bool> TryUpdateLifecycleAsync(Keypair keypair, KeyState fromState, Instant? fromDestroyAt, CancellationToken cancellationToken)
     {
-        var blob = keypair.PrivateKey?.Blob;
-        var kekId = keypair.PrivateKey?.KekId;
         try
         {
-            await database.RunAsync(
+            // One conditional statement: the database decides whether the row is still as read.
+            var updated = await database.RunAsync(
                 db => db.Keypairs
-                    .Where(k => k.Id == keypair.Id.Value)
+                    .Where(k => k.Id == keypair.Id.Value && k.State == (int)fromState && k.DestroyAt == fromDestroyAt)
                     .ExecuteUpdate(s => s.SetProperty(k => k.State, (int)keypair.State)
-                        .SetProperty(k => k.DestroyAt, keypair.DestroyAt)
-                        .SetProperty(k => k.WrappedPrivateKey, blob)
-                        .SetProperty(k => k.KekId, kekId)),
+                        .SetProperty(k => k.DestroyAt, keypair.DestroyAt)),
                 cancellationToken);
+            return updated == 1;
         }
         finally
         {
