@@ -120,15 +120,20 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         problem.GetProperty("detail").GetString().Should().Contain("refused it before reading it").And.Be(problem.GetProperty("message").GetString());
     }
 
-    [Fact]
-    public async Task A_refused_request_after_a_good_one_on_the_same_connection_leaves_the_first_answer_whole()
+    [Theory]
+    [InlineData("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n\r\n", "OK")] // a refusal after an answer
+    [InlineData("HEAD /health HTTP/1.1\r\n\r\n", "")] // a refused HEAD
+    public async Task A_refusal_the_client_may_not_be_reading_as_an_answer_keeps_its_empty_body(string requests, string before)
     {
+        // After an answer, a refused "request" is most often a body sent without a length (Node.js
+        // does so for DELETE), and the client takes what follows as the answer to its next request:
+        // a body it does not expect, after a HEAD above all, would put its reading out of step.
         await using var factory = new LkmFactory(kestrel: true);
         factory.StartServer();
 
-        var answer = await RawExchangeAsync(factory, "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n\r\n");
+        var answer = await RawExchangeAsync(factory, requests);
 
-        answer.Should().StartWith("HTTP/1.1 200 OK\r\n").And.Contain("\r\n\r\nOKHTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n");
+        answer.Should().MatchRegex("^(HTTP/1.1 200 OK\r\n[\\s\\S]*\r\n\r\n" + before + ")?HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n[^{]*\r\n\r\n$");
     }
 
     [Theory]

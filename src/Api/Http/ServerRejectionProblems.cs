@@ -16,8 +16,14 @@ namespace LocalKeyManager.Api.Http;
 /// answer: a status line of 4xx or 5xx, then <c>Content-Length: 0</c> and <c>Connection: close</c>,
 /// written in one piece and ending the connection. The service itself never writes an error
 /// without a body, so nothing it answers has that form. Every other write passes through
-/// untouched, after a comparison of its first bytes. (A refused <c>HEAD</c> request gets the body
-/// too; the connection closes right after it, so no later answer is misread.)
+/// untouched.
+/// <para>
+/// Only when the refused request is the first on its connection and not a <c>HEAD</c>. A refusal
+/// later on a connection is most often of bytes the client did not mean as a request (a body
+/// sent without <c>Content-Length</c>, as Node.js does for <c>DELETE</c>), while the client waits
+/// for the answer to its next request: an unexpected body there, after a <c>HEAD</c> above all,
+/// would put the client's reading out of step, where an empty answer does not.
+/// </para>
 /// <para>
 /// It sees plain HTTP only: on an HTTPS endpoint Kestrel adds TLS inside it, so there those
 /// answers keep their empty body (TLS usually ends at the load balancer in front).
@@ -120,17 +126,82 @@ public static class ServerRejectionProblems
         _ => null,
     };
 
-    private sealed class RewritingTransport(IDuplexPipe inner) : IDuplexPipe
+    private sealed class RewritingTransport : IDuplexPipe
     {
-        public PipeReader Input { get; } = inner.Input;
+        public RewritingTransport(IDuplexPipe inner)
+        {
+            var output = new RewritingWriter(inner.Output);
+            Output = output;
+            Input = new FirstRequestReader(inner.Input, output);
+        }
 
-        public PipeWriter Output { get; } = new RewritingWriter(inner.Output);
+        public PipeReader Input { get; }
+
+        public PipeWriter Output { get; }
     }
 
-    /// <summary>Passes every call to the connection's writer; looks at what each <see cref="Advance"/> commits.</summary>
+    /// <summary>Passes every call to the connection's reader; tells the writer whether the first request is a <c>HEAD</c>.</summary>
+    private sealed class FirstRequestReader(PipeReader inner, RewritingWriter writer) : PipeReader
+    {
+        private bool _seen;
+
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
+            _seen ? inner.ReadAsync(cancellationToken) : FirstReadAsync(cancellationToken);
+
+        public override bool TryRead(out ReadResult result)
+        {
+            if (!inner.TryRead(out result))
+            {
+                return false;
+            }
+
+            Note(result.Buffer);
+            return true;
+        }
+
+        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+
+        private async ValueTask<ReadResult> FirstReadAsync(CancellationToken cancellationToken)
+        {
+            var result = await inner.ReadAsync(cancellationToken);
+            Note(result.Buffer);
+            return result;
+        }
+
+        /// <summary>Decides once enough of the first request has arrived to tell.</summary>
+        private void Note(ReadOnlySequence<byte> buffer)
+        {
+            if (_seen || buffer.Length < HeadMethod.Length)
+            {
+                return;
+            }
+
+            Span<byte> start = stackalloc byte[HeadMethod.Length];
+            buffer.Slice(0, HeadMethod.Length).CopyTo(start);
+            writer.FirstRequestIsHead = start.SequenceEqual(HeadMethod);
+            _seen = true;
+        }
+    }
+
+    private static ReadOnlySpan<byte> HeadMethod => "HEAD "u8;
+
+    /// <summary>Passes every call to the connection's writer; looks at what the first <see cref="Advance"/> commits.</summary>
     private sealed class RewritingWriter(PipeWriter inner) : PipeWriter
     {
         private Memory<byte> _lent;
+
+        /// <summary>Something was written already: this is not the answer to the connection's first request.</summary>
+        private bool _answered;
+
+        public bool FirstRequestIsHead { get; set; }
 
         public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
@@ -142,7 +213,7 @@ public static class ServerRejectionProblems
 
         public override void Advance(int bytes)
         {
-            if (bytes > StatusLineStart.Length && bytes <= _lent.Length && _lent.Span[0] == (byte)'H'
+            if (!_answered && !FirstRequestIsHead && bytes > StatusLineStart.Length && bytes <= _lent.Length
                 && Rewrite(_lent.Span[..bytes]) is { } problem)
             {
                 // Nothing of the refusal is committed yet: write the problem in its place.
@@ -154,6 +225,7 @@ public static class ServerRejectionProblems
                 inner.Advance(bytes);
             }
 
+            _answered |= bytes > 0;
             _lent = default;
         }
 
