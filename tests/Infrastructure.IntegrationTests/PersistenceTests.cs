@@ -401,8 +401,7 @@ public abstract class PersistenceTests : IAsyncLifetime
         stored!.State.Should().Be(KeyState.Destroyed);
         stored.PrivateKey.Should().BeNull();
         stored.PublicKey.Should().Equal(1, 2, 3);
-        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
-        var row = await db.Keypairs.AsNoTracking().SingleAsync(k => k.Id == keypair.Id.Value, Ct);
+        var row = await StoredRowAsync(scope.ServiceProvider, keypair.Id);
         row.WrappedPrivateKey.Should().BeNull();
         row.KekId.Should().BeNull();
     }
@@ -413,8 +412,7 @@ public abstract class PersistenceTests : IAsyncLifetime
         await using var scope = _services.Scope();
         var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
         var now = _services.Clock.GetCurrentInstant();
-        var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", [4, 5, 6]), now);
-        (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
+        var keypair = await AddKeypairAsync(keypairs);
         var first = (await keypairs.FindAsync(keypair.Id, Ct))!;
         var second = (await keypairs.FindAsync(keypair.Id, Ct))!;
 
@@ -436,12 +434,10 @@ public abstract class PersistenceTests : IAsyncLifetime
         cancelling.CancelDestruction();
         (await keypairs.TryUpdateLifecycleAsync(cancelling, KeyState.PendingDestruction, when, Ct)).Should().BeFalse();
 
-        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
-        var row = await db.Keypairs.AsNoTracking().SingleAsync(k => k.Id == keypair.Id.Value, Ct);
-        row.State.Should().Be((int)KeyState.Destroyed);
-        row.WrappedPrivateKey.Should().BeNull();
-        row.KekId.Should().BeNull();
-        row.DestroyAt.Should().BeNull();
+        var row = await StoredRowAsync(scope.ServiceProvider, keypair.Id);
+        new { row.State, row.WrappedPrivateKey, row.KekId, row.DestroyAt }.Should().BeEquivalentTo(
+            new { State = (int)KeyState.Destroyed, WrappedPrivateKey = (byte[]?)null, KekId = (string?)null, DestroyAt = (Instant?)null },
+            "still destroyed, with no private key");
     }
 
     [Fact]
@@ -449,8 +445,7 @@ public abstract class PersistenceTests : IAsyncLifetime
     {
         await using var scope = _services.Scope();
         var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
-        var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", [4, 5, 6]), _services.Clock.GetCurrentInstant());
-        (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
+        var keypair = await AddKeypairAsync(keypairs);
         var read = (await keypairs.FindAsync(keypair.Id, Ct))!;
         var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
         await db.Keypairs.Where(k => k.Id == keypair.Id.Value).ExecuteUpdateAsync(u => u.SetProperty(k => k.WrappedPrivateKey, new byte[] { 7, 7 }).SetProperty(k => k.KekId, "local:v2"), Ct);
@@ -458,7 +453,7 @@ public abstract class PersistenceTests : IAsyncLifetime
         read.Disable();
         (await keypairs.TryUpdateLifecycleAsync(read, KeyState.Enabled, null, Ct)).Should().BeTrue();
 
-        var row = await db.Keypairs.AsNoTracking().SingleAsync(k => k.Id == keypair.Id.Value, Ct);
+        var row = await StoredRowAsync(scope.ServiceProvider, keypair.Id);
         row.State.Should().Be((int)KeyState.Disabled);
         row.WrappedPrivateKey.Should().Equal(7, 7);
         row.KekId.Should().Be("local:v2", "writing back the blob it read would undo the re-wrap and leave the key under the retired master key");
@@ -487,6 +482,17 @@ public abstract class PersistenceTests : IAsyncLifetime
         Math.Abs((listed[1].DestroyAt!.Value - (now + Duration.FromDays(7))).TotalMilliseconds).Should().BeLessThan(1);
         typeof(PublicKeypair).GetProperties().Select(p => p.PropertyType).Should().NotContain(typeof(WrappedKey));
     }
+
+    private async Task<Keypair> AddKeypairAsync(IKeypairRepository keypairs)
+    {
+        var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", [4, 5, 6]), _services.Clock.GetCurrentInstant());
+        (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
+        return keypair;
+    }
+
+    /// <summary>The keypair's row as stored, past the repository.</summary>
+    private static Task<Persistence.KeypairRow> StoredRowAsync(IServiceProvider services, KeypairId id) =>
+        services.GetRequiredService<Persistence.KeyManagerDbContext>().Keypairs.AsNoTracking().SingleAsync(k => k.Id == id.Value, Ct);
 
     private async Task ChainShouldBeIntactWithAsync(int entries)
     {
