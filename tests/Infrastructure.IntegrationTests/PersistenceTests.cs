@@ -441,6 +441,29 @@ public abstract class PersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_same_lifecycle_change_made_twice_from_one_read_is_not_a_conflict()
+    {
+        await using var scope = _services.Scope();
+        var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
+        var keypair = await AddKeypairAsync(keypairs);
+        var first = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var second = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var now = _services.Clock.GetCurrentInstant();
+
+        // Two administrators, or a retry of one whose answer was lost: the keypair is already as asked.
+        first.ScheduleDestruction(now, 7);
+        second.ScheduleDestruction(now, 7);
+        (await keypairs.TryUpdateLifecycleAsync(first, KeyState.Enabled, null, Ct)).Should().BeTrue();
+        (await keypairs.TryUpdateLifecycleAsync(second, KeyState.Enabled, null, Ct)).Should().BeTrue();
+
+        // Cancelled from what was read: not the state the first change left, so a conflict.
+        second.CancelDestruction();
+        second.Enable();
+        (await keypairs.TryUpdateLifecycleAsync(second, KeyState.Enabled, null, Ct)).Should().BeFalse();
+        (await keypairs.FindAsync(keypair.Id, Ct))!.State.Should().Be(KeyState.PendingDestruction);
+    }
+
+    [Fact]
     public async Task A_lifecycle_change_keeps_a_key_the_rotation_rewrapped_after_it_was_read()
     {
         await using var scope = _services.Scope();

@@ -27,10 +27,10 @@ public interface IKeypairRepository
     /// <summary>
     /// Commits a lifecycle change (state and destruction time) made to <paramref name="keypair"/>
     /// after it was read in <paramref name="fromState"/> with <paramref name="fromDestroyAt"/>.
-    /// False, changing nothing, when the stored keypair is no longer so: another change or its
-    /// destruction came in between, and writing over it would undo that (bring back a destroyed
-    /// key's state, or drop a destruction just scheduled). Never writes the private key: that is
-    /// the destruction's and the master-key rotation's alone.
+    /// False, changing nothing, when the stored keypair is no longer so and not already as asked:
+    /// another change or its destruction came in between, and writing over it would undo that
+    /// (bring back a destroyed key's state, or drop a destruction just scheduled). Never writes the
+    /// private key: that is the destruction's and the master-key rotation's alone.
     /// </summary>
     Task<bool> TryUpdateLifecycleAsync(Keypair keypair, KeyState fromState, NodaTime.Instant? fromDestroyAt, CancellationToken cancellationToken);
 

@@ -70,7 +70,15 @@ internal sealed partial class EfKeypairRepository(DatabaseWork database, IDataba
                     .ExecuteUpdate(s => s.SetProperty(k => k.State, (int)keypair.State)
                         .SetProperty(k => k.DestroyAt, keypair.DestroyAt)),
                 cancellationToken);
-            return updated == 1;
+            if (updated == 1)
+            {
+                return true;
+            }
+
+            // Already as asked: the same change made by someone else, or this one committed by an
+            // attempt whose answer was lost (the execution strategy then retries): not a conflict.
+            var now = await database.RunAsync(db => db.Keypairs.AsNoTracking().Where(k => k.Id == keypair.Id.Value).Select(k => new { k.State, k.DestroyAt }).SingleOrDefault(), cancellationToken);
+            return now is not null && now.State == (int)keypair.State && SameMoment(now.DestroyAt, keypair.DestroyAt);
         }
         finally
         {
@@ -78,6 +86,10 @@ internal sealed partial class EfKeypairRepository(DatabaseWork database, IDataba
             recent.Forget(keypair.Id);
         }
     }
+
+    /// <summary>Equal to the millisecond: PostgreSQL keeps microseconds of a time computed in 100 ns ticks.</summary>
+    private static bool SameMoment(Instant? stored, Instant? asked) =>
+        stored is null ? asked is null : asked is not null && Math.Abs((stored.Value - asked.Value).TotalMilliseconds) < 1;
 
     public async Task<bool> TryDestroyAsync(Keypair keypair, Instant due, RequestLogEntry record, CancellationToken cancellationToken)
     {
