@@ -91,8 +91,9 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         var longTarget = await client.GetAsync("/key-management/v1/keypair?q=" + new string('q', 10 * 1024), Ct);
         var largeHeaders = await client.SendAsync(headers, Ct);
         // Far over the service's limits, Kestrel refuses by itself, before any application code;
-        // ServerRejectionProblems gives that answer its problem body.
-        var overKestrel = await client.GetAsync("/key-management/v1/keypair?q=" + new string('q', 80 * 1024), Ct);
+        // ServerRejectionProblems gives that answer its problem body (the first on its connection).
+        using var fresh = new HttpClient { BaseAddress = factory.KestrelAddress };
+        var overKestrel = await fresh.GetAsync("/key-management/v1/keypair?q=" + new string('q', 80 * 1024), Ct);
 
         (await longTarget.ShouldBeProblemAsync(HttpStatusCode.RequestUriTooLong)).GetProperty("detail").GetString().Should().Contain("8 KiB");
         (await largeHeaders.ShouldBeProblemAsync(HttpStatusCode.RequestHeaderFieldsTooLarge)).GetProperty("detail").GetString().Should().Contain("32 KiB");

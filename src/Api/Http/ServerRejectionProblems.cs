@@ -90,8 +90,10 @@ public static class ServerRejectionProblems
         var detail = status switch
         {
             414 or 431 => "The request line or headers are far over the limits of the service; the server refused the request before reading it.",
-            >= 500 => "The request is not HTTP/1.0 or HTTP/1.1; the server refused it before reading it.",
-            _ => "The request is not valid HTTP (for example: no Host header, a malformed request line or header, an invalid Content-Length); the server refused it before reading it.",
+            505 => "The request is not HTTP/1.0 or HTTP/1.1; the server refused it before reading it.",
+            408 => "The request did not arrive in time; the server refused it before reading it.",
+            400 => "The request is not valid HTTP (for example: no Host header, a malformed request line or header, an invalid Content-Length); the server refused it before reading it.",
+            _ => "The server refused the request before reading it.",
         };
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -231,8 +233,11 @@ public static class ServerRejectionProblems
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
 
-        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) =>
-            inner.WriteAsync(source, cancellationToken);
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            _answered |= !source.IsEmpty;
+            return inner.WriteAsync(source, cancellationToken);
+        }
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
