@@ -412,9 +412,7 @@ public abstract class PersistenceTests : IAsyncLifetime
         await using var scope = _services.Scope();
         var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
         var now = _services.Clock.GetCurrentInstant();
-        var keypair = await AddKeypairAsync(keypairs);
-        var first = (await keypairs.FindAsync(keypair.Id, Ct))!;
-        var second = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var (keypair, first, second) = await AddAndReadTwiceAsync(keypairs);
 
         // Two administrators read it enabled; the first schedules its destruction, then the second's disable arrives.
         first.ScheduleDestruction(now, 7);
@@ -445,9 +443,7 @@ public abstract class PersistenceTests : IAsyncLifetime
     {
         await using var scope = _services.Scope();
         var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
-        var keypair = await AddKeypairAsync(keypairs);
-        var first = (await keypairs.FindAsync(keypair.Id, Ct))!;
-        var second = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var (keypair, first, second) = await AddAndReadTwiceAsync(keypairs);
         var now = _services.Clock.GetCurrentInstant();
 
         // Two administrators, or a retry of one whose answer was lost: the keypair is already as asked.
@@ -468,8 +464,7 @@ public abstract class PersistenceTests : IAsyncLifetime
     {
         await using var scope = _services.Scope();
         var keypairs = scope.ServiceProvider.GetRequiredService<IKeypairRepository>();
-        var keypair = await AddKeypairAsync(keypairs);
-        var read = (await keypairs.FindAsync(keypair.Id, Ct))!;
+        var (keypair, read, _) = await AddAndReadTwiceAsync(keypairs);
         var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
         await db.Keypairs.Where(k => k.Id == keypair.Id.Value).ExecuteUpdateAsync(u => u.SetProperty(k => k.WrappedPrivateKey, new byte[] { 7, 7 }).SetProperty(k => k.KekId, "local:v2"), Ct);
 
@@ -506,11 +501,12 @@ public abstract class PersistenceTests : IAsyncLifetime
         typeof(PublicKeypair).GetProperties().Select(p => p.PropertyType).Should().NotContain(typeof(WrappedKey));
     }
 
-    private async Task<Keypair> AddKeypairAsync(IKeypairRepository keypairs)
+    /// <summary>A new keypair, stored, and two reads of it, as two requests would each have.</summary>
+    private async Task<(Keypair Added, Keypair First, Keypair Second)> AddAndReadTwiceAsync(IKeypairRepository keypairs)
     {
         var keypair = Keypair.Create(KeypairId.New(), [1, 2, 3], new WrappedKey("local:v1", [4, 5, 6]), _services.Clock.GetCurrentInstant());
         (await keypairs.TryAddAsync(keypair, Ct)).Should().BeTrue();
-        return keypair;
+        return (keypair, (await keypairs.FindAsync(keypair.Id, Ct))!, (await keypairs.FindAsync(keypair.Id, Ct))!);
     }
 
     /// <summary>The keypair's row as stored, past the repository.</summary>
