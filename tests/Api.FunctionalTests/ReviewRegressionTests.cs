@@ -158,7 +158,7 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         var problem = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body);
         problem.GetProperty("status").GetInt32().Should().Be(411);
         problem.GetProperty("title").GetString().Should().Be("Length Required");
-        problem.GetProperty("type").GetString().Should().Be("https://tools.ietf.org/html/rfc9110#section-15.5.12");
+        problem.GetProperty("detail").GetString().Should().Be("The server refused the request before reading it.");
     }
 
     private static async Task<string> RawExchangeAsync(LkmFactory factory, string request)

@@ -99,11 +99,6 @@ public static class ServerRejectionProblems
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            if (TypeOf(status) is { } type)
-            {
-                json.WriteString("type", type);
-            }
-
             json.WriteString("title", reason);
             json.WriteNumber("status", status);
             json.WriteString("detail", detail);
@@ -113,20 +108,6 @@ public static class ServerRejectionProblems
 
         return buffer.WrittenSpan.ToArray();
     }
-
-    /// <summary>The same references as ASP.NET Core's own problems give for these statuses.</summary>
-    private static string? TypeOf(int status) => status switch
-    {
-        400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
-        405 => "https://tools.ietf.org/html/rfc9110#section-15.5.6",
-        408 => "https://tools.ietf.org/html/rfc9110#section-15.5.9",
-        411 => "https://tools.ietf.org/html/rfc9110#section-15.5.12",
-        413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
-        414 => "https://tools.ietf.org/html/rfc9110#section-15.5.15",
-        431 => "https://tools.ietf.org/html/rfc6585#section-5",
-        505 => "https://tools.ietf.org/html/rfc9110#section-15.6.6",
-        _ => null,
-    };
 
     private sealed class RewritingTransport : IDuplexPipe
     {

@@ -55,6 +55,7 @@ public sealed class ChangeKeypairStateHandler(IKeypairRepository keypairs, IRsaE
         {
             throw new ConflictException($"Keypair {keypair.Id} changed while this request was handled (another change, or its destruction); nothing was changed. Read it and try again.");
         }
+
         if (keypair.State != KeyState.Enabled)
         {
             rsa.Forget(keypair.Id);
