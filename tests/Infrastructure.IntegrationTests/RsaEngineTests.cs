@@ -20,7 +20,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
         _services = await TestServices.StartAsync();
         _rsa = _services.Get<IRsaEngine>();
         var id = KeypairId.New();
-        var generated = _rsa.Generate(id);
+        var generated = await _rsa.GenerateAsync(id, TestContext.Current.CancellationToken);
         _keypair = Keypair.Create(id, generated.PublicKey, generated.PrivateKey, Instant.FromUnixTimeSeconds(0));
         _public = RSA.Create();
         _public.ImportRSAPublicKey(generated.PublicKey, out _);

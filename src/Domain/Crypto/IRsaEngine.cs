@@ -8,8 +8,12 @@ namespace LocalKeyManager.Domain.Crypto;
 /// </summary>
 public interface IRsaEngine
 {
-    /// <summary>A fresh RSA-3072 (e = 65537) keypair, private half wrapped for <paramref name="id"/>.</summary>
-    GeneratedKeypair Generate(KeypairId id);
+    /// <summary>
+    /// A fresh RSA-3072 (e = 65537) keypair, private half wrapped for <paramref name="id"/>.
+    /// Generations wait their turn (a few at once at most), so that a burst of them does not take
+    /// the processors and threads decrypts need.
+    /// </summary>
+    Task<GeneratedKeypair> GenerateAsync(KeypairId id, CancellationToken cancellationToken);
 
     /// <summary>
     /// Decrypts with the keypair's private key. Answers null for every undecryptable input

@@ -9,10 +9,27 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
 {
     public const int KeySizeBits = 3072;
 
-    public GeneratedKeypair Generate(KeypairId id)
+    /// <summary>
+    /// At most one generation per two processors at a time. One takes about a second of a core
+    /// (more when starved); run 24 at once, on the request threads as before, they held every
+    /// thread-pool thread and both cores, and the instance's decrypts waited over 10 s (the
+    /// load balancer's timeout: the cluster test's 24-generation storm). The others wait without
+    /// a thread, and give up if their caller goes away.
+    /// </summary>
+    private readonly SemaphoreSlim _generating = new(Math.Max(1, Environment.ProcessorCount / 2));
+
+    public async Task<GeneratedKeypair> GenerateAsync(KeypairId id, CancellationToken cancellationToken)
     {
-        using var rsa = RSA.Create(KeySizeBits);
-        return Wrap(id, rsa.ExportRSAPublicKey(), rsa.ExportRSAPrivateKey());
+        await _generating.WaitAsync(cancellationToken);
+        try
+        {
+            using var rsa = RSA.Create(KeySizeBits);
+            return Wrap(id, rsa.ExportRSAPublicKey(), rsa.ExportRSAPrivateKey());
+        }
+        finally
+        {
+            _generating.Release();
+        }
     }
 
     /// <summary>On <see cref="RsaWorkers"/>, with a parsed key from <see cref="PrivateKeyCache"/>.</summary>

@@ -12,10 +12,10 @@ internal sealed class ScriptedRsaEngine : IRsaEngine
 
     public List<KeypairId> Generated { get; } = [];
 
-    public GeneratedKeypair Generate(KeypairId id)
+    public Task<GeneratedKeypair> GenerateAsync(KeypairId id, CancellationToken cancellationToken)
     {
         Generated.Add(id);
-        return new GeneratedKeypair([1, 2, 3], new WrappedKey("fake:v1", [9, 9]));
+        return Task.FromResult(new GeneratedKeypair([1, 2, 3], new WrappedKey("fake:v1", [9, 9])));
     }
 
     public List<KeypairId> Forgotten { get; } = [];

@@ -14,7 +14,7 @@ public sealed class GenerateKeypairHandler(IRsaEngine rsa, IKeypairRepository ke
     public async ValueTask<KeypairDto> Handle(GenerateKeypair command, CancellationToken cancellationToken)
     {
         var id = KeypairId.New();
-        var generated = rsa.Generate(id);
+        var generated = await rsa.GenerateAsync(id, cancellationToken);
         var keypair = Keypair.Create(id, generated.PublicKey, generated.PrivateKey, clock.GetCurrentInstant());
         if (!await keypairs.TryAddAsync(keypair, cancellationToken))
         {
