@@ -292,4 +292,96 @@ public sealed class RsaEngineTests : IAsyncLifetime
         cache.Count.Should().Be(0);
         (await _rsa.DecryptAsync(_keypair, ciphertext, RsaPadding.OaepSha1, Ct)).Should().Equal(secret);
     }
+
+    [Fact]
+    public async Task Generations_run_one_per_two_processors_and_a_caller_who_leaves_while_waiting_generates_nothing()
+    {
+        var turns = Math.Max(1, Environment.ProcessorCount / 2);
+        using var protector = new HeldProtector(_services.Get<IKeyProtector>());
+        var engine = new LocalKeyManager.Infrastructure.Crypto.RsaEngine(
+            protector, _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>(), _services.Get<LocalKeyManager.Infrastructure.Crypto.RsaWorkers>());
+
+        var callers = Enumerable.Range(0, turns + 2).Select(_ => Task.Run(() => engine.GenerateAsync(KeypairId.New(), Ct), Ct)).ToList();
+        await protector.WaitUntilEnteredAsync(turns, TimeSpan.FromSeconds(30));
+        // The others have had the time of several generations to get past the gate, had there been none.
+        (await protector.WaitUntilEnteredAsync(turns + 1, TimeSpan.FromSeconds(3))).Should().BeFalse("the gate holds the others back");
+
+        using var leaving = new CancellationTokenSource();
+        var left = engine.GenerateAsync(KeypairId.New(), leaving.Token);
+        await leaving.CancelAsync();
+        await left.Invoking(t => t).Should().ThrowAsync<OperationCanceledException>();
+
+        protector.Release();
+        var generated = await Task.WhenAll(callers);
+        generated.Select(g => Convert.ToBase64String(g.PublicKey)).Distinct().Should().HaveCount(turns + 2);
+        protector.Entered.Should().Be(turns + 2, "the caller who left never generated");
+        protector.MostAtOnce.Should().Be(turns);
+    }
+
+    /// <summary>Wraps with the real protector once released; counts who is inside at once.</summary>
+    private sealed class HeldProtector(IKeyProtector inner) : IKeyProtector, IDisposable
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private int _inside;
+        private int _entered;
+        private int _mostAtOnce;
+
+        public int Entered => Volatile.Read(ref _entered);
+
+        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+        public string ActiveKekId => inner.ActiveKekId;
+
+        public WrappedKey Wrap(ReadOnlySpan<byte> plaintext, string context)
+        {
+            Interlocked.Increment(ref _entered);
+            var inside = Interlocked.Increment(ref _inside);
+            InterlockedMax(ref _mostAtOnce, inside);
+            try
+            {
+                _released.Wait(TimeSpan.FromSeconds(60));
+                return inner.Wrap(plaintext, context);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inside);
+            }
+        }
+
+        public int Unwrap(WrappedKey wrapped, string context, Span<byte> destination) => inner.Unwrap(wrapped, context, destination);
+
+        public int MaxPlaintextLength(WrappedKey wrapped) => inner.MaxPlaintextLength(wrapped);
+
+        public void Release() => _released.Set();
+
+        public async Task<bool> WaitUntilEnteredAsync(int count, TimeSpan within)
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(within.TotalSeconds * Stopwatch.Frequency);
+            while (Entered < count)
+            {
+                if (Stopwatch.GetTimestamp() > until)
+                {
+                    return false;
+                }
+
+                await Task.Delay(20, Ct);
+            }
+
+            return true;
+        }
+
+        public void Dispose()
+        {
+            _released.Set();
+            _released.Dispose();
+        }
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+            {
+            }
+        }
+    }
 }
