@@ -41,6 +41,7 @@ public static class DependencyInjection
         services.AddControllers(options =>
             {
                 OnlyUtf8Json(options);
+                OnlyApplicationJson(options);
                 options.Filters.Add(new SingleValuedQueryFilter());
             })
             .ConfigureApiBehaviorOptions(options =>
@@ -133,6 +134,22 @@ public static class DependencyInjection
             {
                 formatter.SupportedEncodings.Remove(encoding);
             }
+        }
+    }
+
+    /// <summary>
+    /// Answers are <c>application/json; charset=utf-8</c> (API.md) whatever the <c>Accept</c> header
+    /// asks: MVC would otherwise answer <c>Accept: text/json</c> in <c>text/json</c>. Nothing is
+    /// written as text by MVC either (the probes write their text themselves), so the OpenAPI
+    /// document lists the one type the service sends.
+    /// </summary>
+    private static void OnlyApplicationJson(Microsoft.AspNetCore.Mvc.MvcOptions options)
+    {
+        options.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
+        foreach (var formatter in options.OutputFormatters.OfType<Microsoft.AspNetCore.Mvc.Formatters.SystemTextJsonOutputFormatter>())
+        {
+            formatter.SupportedMediaTypes.Clear();
+            formatter.SupportedMediaTypes.Add("application/json");
         }
     }
 

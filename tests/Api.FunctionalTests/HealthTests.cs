@@ -70,6 +70,12 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         Operation("/key-management/v1/decrypt", "post").GetProperty("parameters").EnumerateArray()
             .Should().ContainSingle(p => p.GetProperty("name").GetString() == "decryptType" && p.GetProperty("in").GetString() == "query");
         Operation("/key-management/v1/keypair/{id}", "get").GetProperty("responses").TryGetProperty("404", out _).Should().BeTrue();
+        foreach (var (path, method) in new[] { ("/key-management/v1/keypair", "get"), ("/key-management/v1/decrypt", "post"), ("/key-management/v1/auth", "post") })
+        {
+            Operation(path, method).GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().Select(c => c.Name)
+                .Should().Equal(["application/json"], "the one type the service answers in, whatever the Accept header");
+        }
+
         Operation("/key-management/v1/auth", "post").GetProperty("responses").TryGetProperty("409", out _).Should().BeTrue();
         Operation("/key-management/v1/keypair/import", "post").GetProperty("responses").TryGetProperty("409", out _).Should().BeTrue();
         Operation("/key-management/v1/decrypt", "post").GetProperty("responses").GetProperty("400").GetProperty("content").GetProperty("application/problem+json")

@@ -56,6 +56,76 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
     }
 
     [Theory]
+    [InlineData("GET", "/key-management/v1/keypair/%20")]
+    [InlineData("GET", "/key-management/v1/keypair/%09%20")]
+    [InlineData("GET", "/key-management/v1/keypair/%C2%A0")]
+    [InlineData("POST", "/key-management/v1/keypair/%20/disable")]
+    [InlineData("POST", "/key-management/v1/keypair/%20/enable")]
+    [InlineData("POST", "/key-management/v1/keypair/%20/schedule-destruction")]
+    [InlineData("POST", "/key-management/v1/keypair/%20/cancel-destruction")]
+    [InlineData("POST", "/key-management/v1/auth/%20/revoke")]
+    public async Task A_path_id_of_only_whitespace_is_an_unknown_id_not_a_complaint_about_the_body(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+
+        var response = await service.AdminClient.SendAsync(request, Ct);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        problem.GetProperty("detail").GetString().Should().NotContain("body");
+    }
+
+    [Theory]
+    [InlineData("text/json")]
+    [InlineData("application/problem+json")]
+    [InlineData("application/vnd.example+json")]
+    [InlineData("text/plain")]
+    public async Task Successes_are_application_json_whatever_the_accept_header_asks(string accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/keypair");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+
+        var response = await service.GenesysClient.SendAsync(request, Ct);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.ToString().Should().Be("application/json; charset=utf-8");
+        (await response.JsonAsync()).ValueKind.Should().Be(System.Text.Json.JsonValueKind.Array);
+    }
+
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/xml")]
+    [InlineData("text/plain")]
+    public async Task Every_problem_has_the_same_fields_and_cache_headers_whatever_the_accept_header_asks(string accept)
+    {
+        var asked = new[]
+        {
+            () => new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/keypair/00000000-0000-4000-8000-000000000000"),
+            () => new HttpRequestMessage(HttpMethod.Post, "/key-management/v1/auth") { Content = new StringContent("{\"id\":", System.Text.Encoding.UTF8, "application/json") },
+            () => new HttpRequestMessage(HttpMethod.Get, "/key-management/v1/request-log?maxEntries=1&maxEntries=2"),
+        };
+
+        foreach (var make in asked)
+        {
+            using var plain = make();
+            using var picky = make();
+            picky.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+
+            var usual = await service.AdminClient.SendAsync(plain, Ct);
+            var answer = await service.AdminClient.SendAsync(picky, Ct);
+
+            var usualProblem = await usual.ShouldBeProblemAsync(usual.StatusCode);
+            var problem = await answer.ShouldBeProblemAsync(usual.StatusCode);
+            problem.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(usualProblem.EnumerateObject().Select(p => p.Name), plain.RequestUri!.ToString());
+            problem.EnumerateObject().Select(p => p.Name).Should().Contain(["type", "traceId"]);
+            foreach (var response in new[] { usual, answer })
+            {
+                response.Headers.CacheControl!.ToString().Should().Be("no-store, no-cache", plain.RequestUri!.ToString());
+                response.Headers.Pragma.ToString().Should().Be("no-cache");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("Admin")]
     [InlineData("ADMIN")]
     [InlineData("Genesys")]

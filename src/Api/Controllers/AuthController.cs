@@ -11,7 +11,10 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace LocalKeyManager.Api.Controllers;
 
-/// <summary>Hawk credentials. Admin only: the original's open registration was its worst hole.</summary>
+/// <summary>
+/// Hawk credentials. Admin only: the original's open registration was its worst hole. The route
+/// id is <c>string?</c> for the reason given on <see cref="KeypairController"/>.
+/// </summary>
 [ApiController]
 [Route("key-management/v1/auth")]
 [Authorize(Policy = HawkDefaults.AdminPolicy)]
@@ -28,6 +31,6 @@ public sealed class AuthController(ISender sender) : ControllerBase
         (await sender.Send(new ListHawkCredentials(), cancellationToken)).Select(c => c.ToResponse());
 
     [HttpPost("{id}/revoke")]
-    public async Task<CredentialResponse> Revoke(string id, CancellationToken cancellationToken) =>
-        (await sender.Send(new RevokeHawkCredential(id), cancellationToken)).ToResponse();
+    public async Task<CredentialResponse> Revoke(string? id, CancellationToken cancellationToken) =>
+        (await sender.Send(new RevokeHawkCredential(id ?? string.Empty), cancellationToken)).ToResponse();
 }

@@ -14,7 +14,11 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace LocalKeyManager.Api.Controllers;
 
-/// <summary>Keypairs: create, read (genesys and admin); import and lifecycle (admin). Never delete.</summary>
+/// <summary>
+/// Keypairs: create, read (genesys and admin); import and lifecycle (admin). Never delete.
+/// Route ids are <c>string?</c>: MVC reads an id of only whitespace as null, and a non-nullable
+/// parameter would make that a 400 about the body instead of the 404 of any other unknown id.
+/// </summary>
 [ApiController]
 [Route("key-management/v1/keypair")]
 [Authorize(Policy = HawkDefaults.GenesysPolicy)]
@@ -34,10 +38,10 @@ public sealed class KeypairController(ISender sender) : ControllerBase
         (await sender.Send(new ListKeypairs(), cancellationToken)).Select(k => k.ToResponse());
 
     [HttpGet("{id}")]
-    public async Task<KeypairResponse> Get(string id, CancellationToken cancellationToken)
+    public async Task<KeypairResponse> Get(string? id, CancellationToken cancellationToken)
     {
         Audit(id);
-        return (await sender.Send(new GetKeypair(id), cancellationToken)).ToResponse();
+        return (await sender.Send(new GetKeypair(id ?? string.Empty), cancellationToken)).ToResponse();
     }
 
     [HttpPost("import")]
@@ -55,26 +59,26 @@ public sealed class KeypairController(ISender sender) : ControllerBase
 
     [HttpPost("{id}/disable")]
     [Authorize(Policy = HawkDefaults.AdminPolicy)]
-    public Task<KeypairResponse> Disable(string id, CancellationToken cancellationToken) =>
-        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.Disable), cancellationToken);
+    public Task<KeypairResponse> Disable(string? id, CancellationToken cancellationToken) =>
+        ChangeAsync(new ChangeKeypairState(id ?? string.Empty, KeypairStateChange.Disable), cancellationToken);
 
     [HttpPost("{id}/enable")]
     [Authorize(Policy = HawkDefaults.AdminPolicy)]
-    public Task<KeypairResponse> Enable(string id, CancellationToken cancellationToken) =>
-        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.Enable), cancellationToken);
+    public Task<KeypairResponse> Enable(string? id, CancellationToken cancellationToken) =>
+        ChangeAsync(new ChangeKeypairState(id ?? string.Empty, KeypairStateChange.Enable), cancellationToken);
 
     [HttpPost("{id}/schedule-destruction")]
     [Authorize(Policy = HawkDefaults.AdminPolicy)]
     public Task<KeypairResponse> ScheduleDestruction(
-        string id,
+        string? id,
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ScheduleDestructionRequest? request,
         CancellationToken cancellationToken) =>
-        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.ScheduleDestruction, request?.WaitingPeriodDays), cancellationToken);
+        ChangeAsync(new ChangeKeypairState(id ?? string.Empty, KeypairStateChange.ScheduleDestruction, request?.WaitingPeriodDays), cancellationToken);
 
     [HttpPost("{id}/cancel-destruction")]
     [Authorize(Policy = HawkDefaults.AdminPolicy)]
-    public Task<KeypairResponse> CancelDestruction(string id, CancellationToken cancellationToken) =>
-        ChangeAsync(new ChangeKeypairState(id, KeypairStateChange.CancelDestruction), cancellationToken);
+    public Task<KeypairResponse> CancelDestruction(string? id, CancellationToken cancellationToken) =>
+        ChangeAsync(new ChangeKeypairState(id ?? string.Empty, KeypairStateChange.CancelDestruction), cancellationToken);
 
     private async Task<KeypairResponse> ChangeAsync(ChangeKeypairState change, CancellationToken cancellationToken)
     {

@@ -35,15 +35,19 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         });
     }
 
-    private async Task WriteAsync(HttpContext context, ProblemDetails problem)
+    private Task WriteAsync(HttpContext context, ProblemDetails problem)
     {
-        // The framework's writers decline when the Accept header rules JSON out; a problem is
-        // still the answer (never an empty 500), so write it ourselves then.
-        if (!await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
-        {
-            Customize(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
-            await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
-        }
+        // A problem is the answer whatever the Accept header says, in one shape (type, traceId):
+        // the framework's writer declines when Accept rules JSON out, so it is asked as if the
+        // client had sent none. The request is answered by now; nothing reads its Accept again.
+        context.Request.Headers.Accept = default;
+
+        // As the framework's exception handler marks its answers: no cache keeps a refusal.
+        var headers = context.Response.Headers;
+        headers.CacheControl = "no-cache,no-store";
+        headers.Pragma = "no-cache";
+        headers.Expires = "-1";
+        return problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
     }
 
     /// <summary>Applied to every problem the framework writes too (status-code pages, model binding).</summary>

@@ -25,7 +25,7 @@ internal sealed class HawkSecuritySchemeTransformer : IOpenApiDocumentTransforme
         {
             Type = SecuritySchemeType.Http,
             Scheme = "Hawk",
-            Description = "Hawk (hapi @hapi/hawk, header authentication, protocol version 1), HMAC-SHA256 with the credential's authKey.",
+            Description = "Hawk (hapi @hapi/hawk, header authentication, protocol version 1), HMAC-SHA256 (or HMAC-SHA1 for a credential registered with algorithm sha1) keyed with the UTF-8 bytes of the credential's authKey.",
         };
 
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
