@@ -111,7 +111,7 @@ public sealed class BackupCommandTests : IDisposable
     {
         var (_, backup) = await OneKeyBackedUpAsync();
 
-        (await RunAsync(_second, "keys", "list")).ExitCode.Should().Be(0, "an existing installation, past its first-run warning");
+        (await RunAsync(_second, "credentials", "create", "--id", "restore-target")).ExitCode.Should().Be(0, "an existing installation, past its first-run warning");
         var wrong = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--passphrase-env", "LKM_WRONG_PASSPHRASE");
         var json = JsonSerializer.Deserialize<Dictionary<string, object>>(await File.ReadAllTextAsync(backup, Ct))!;
         var ciphertext = Convert.FromBase64String(json["ciphertext"].ToString()!);

@@ -123,6 +123,7 @@ public sealed class CommandLineTests : IDisposable
     {
         var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+        (await RunAsync("migrate")).ExitCode.Should().Be(0);
         var (exit, stdout, stderr) = await RunAsync("master-key", "rotate", $"--KeyProtection:Local:Keys:1={masterKey}");
 
         exit.Should().Be(0, stderr);
@@ -138,7 +139,7 @@ public sealed class CommandLineTests : IDisposable
         await openssl.WaitForExitAsync(TestContext.Current.CancellationToken);
         openssl.ExitCode.Should().Be(0, "openssl makes the three-prime key");
 
-        (await RunAsync("keys", "list")).ExitCode.Should().Be(0, "the first run makes the database and its master key file, with a warning");
+        (await RunAsync("credentials", "create", "--id", "import-setup")).ExitCode.Should().Be(0, "the first run makes the database and its master key file, with a warning");
         var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", file);
         var (_, list, _) = await RunAsync("keys", "list");
 
@@ -224,7 +225,7 @@ public sealed class CommandLineTests : IDisposable
             return;
         }
 
-        (await RunAsync("credentials", "list")).ExitCode.Should().Be(0);
+        (await RunAsync("credentials", "create", "--id", "mode-check")).ExitCode.Should().Be(0);
         var keyFile = Path.Combine(_directory, "lkm.masterkey.json");
         var quiet = await RunAsync("credentials", "list");
         File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
@@ -233,7 +234,7 @@ public sealed class CommandLineTests : IDisposable
 
         quiet.Stderr.Should().NotContain("may be read by other users");
         exit.Should().Be(0);
-        JsonSerializer.Deserialize<JsonElement[]>(stdout).Should().BeEmpty();
+        JsonSerializer.Deserialize<JsonElement[]>(stdout).Should().ContainSingle();
         stderr.Should().Contain($"The master key file {keyFile} may be read by other users (mode 644)");
     }
 
@@ -331,6 +332,27 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("credentials", "list")]
+    [InlineData("credentials", "revoke", "--id", "genesys-prod")]
+    [InlineData("keys", "list")]
+    [InlineData("keys", "export-backup", "--out", "backup.lkmbackup", "--passphrase-env", "PATH")]
+    [InlineData("master-key", "status")]
+    [InlineData("master-key", "rotate")]
+    [InlineData("audit", "verify")]
+    public async Task A_command_that_reads_an_installation_refuses_a_database_that_is_not_there_and_creates_nothing(params string[] args)
+    {
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: There is no database at " + Path.Combine(_directory, "lkm.db"));
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("a mistyped path must not become a new installation with its own master key");
+
+        (await RunAsync("credentials", "create", "--id", "genesys-prod")).ExitCode.Should().Be(0, "creating a credential sets an installation up");
+        (await RunAsync(args)).ExitCode.Should().Be(0, "the same command once the installation exists");
+    }
+
+    [Theory]
     [InlineData("--rol", "admin")]
     [InlineData("--role", "admin", "stray")]
     [InlineData("-r", "admin")]
@@ -340,6 +362,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--ConnectionStrings:KeyManger=Data Source=other.db")]
     public async Task A_mistyped_option_is_a_usage_error_and_creates_nothing(params string[] mistake)
     {
+        (await RunAsync("migrate")).ExitCode.Should().Be(0);
         var (exit, stdout, stderr) = await RunAsync(["credentials", "create", "--id", "genesys-typo", .. mistake]);
         var (_, list, _) = await RunAsync("credentials", "list");
 
@@ -388,7 +411,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("-5")]
     public async Task A_rotation_batch_that_is_not_a_positive_number_is_a_usage_error_and_adds_no_version(string batch)
     {
-        (await RunAsync("credentials", "list")).ExitCode.Should().Be(0, "an installation with its key file");
+        (await RunAsync("credentials", "create", "--id", "batch-setup")).ExitCode.Should().Be(0, "an installation with its key file");
         var before = (await RunAsync("master-key", "status")).Stdout;
 
         var (exit, stdout, stderr) = await RunAsync("master-key", "rotate", "--batch", batch);

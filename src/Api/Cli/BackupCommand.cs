@@ -37,7 +37,7 @@ public static class BackupCommand
                 return 0;
             }
 
-            using var host = await CommandHost.StartAsync(rest);
+            using var host = await CommandHost.StartAsync(rest, mayCreate: !export);
             var backup = host.Services.GetRequiredService<KeyBackup>();
             object answer = subcommand switch
             {

@@ -15,7 +15,14 @@ public static class CommandHost
     /// <summary>As the HTTP answers are written (MVC's relaxed escaping: a base64 '+' stays '+').</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task<IHost> StartAsync(string[] configurationArgs, bool initialize = true)
+    /// <summary>
+    /// Builds the services and, with <paramref name="initialize"/>, runs the start-up checks. Only
+    /// a command that sets an installation up (<paramref name="mayCreate"/>: migrate, credentials
+    /// create, keys import, keys restore-backup) may create the embedded database and its master
+    /// key file; any other refuses a database file that is not there, so a mistyped path is an
+    /// error rather than a fresh, empty installation.
+    /// </summary>
+    public static async Task<IHost> StartAsync(string[] configurationArgs, bool initialize = true, bool mayCreate = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -39,6 +46,14 @@ public static class CommandHost
         });
         builder.Services.AddKeyManagerCore(builder.Configuration);
         var host = builder.Build();
+        if (!mayCreate && host.Services.GetRequiredService<Infrastructure.Persistence.IDatabaseLocation>().MissingFile is { } missing)
+        {
+            host.Dispose();
+            throw new InvalidOperationException(
+                $"There is no database at {missing}, and this command does not create one: check ConnectionStrings:KeyManager and the working directory " +
+                "('lkm serve', 'lkm migrate' or 'lkm credentials create' sets up a new installation).");
+        }
+
         if (initialize)
         {
             await host.Services.GetRequiredService<StartupInitializer>().InitializeAsync(CancellationToken.None);
@@ -48,13 +63,13 @@ public static class CommandHost
     }
 
     /// <summary>
-    /// Starts the services, runs <paramref name="run"/> with the mediator and prints its answer as
+    /// Starts the services (<see cref="StartAsync"/>), runs <paramref name="run"/> with the mediator and prints its answer as
     /// JSON on stdout; an application refusal (unknown id, conflict, invalid input) is exit code 1
     /// with its message on stderr.
     /// </summary>
-    public static async Task<int> PrintAsync(string[] configurationArgs, Func<ISender, Task<object>> run)
+    public static async Task<int> PrintAsync(string[] configurationArgs, Func<ISender, Task<object>> run, bool mayCreate = false)
     {
-        using var host = await StartAsync(configurationArgs);
+        using var host = await StartAsync(configurationArgs, mayCreate: mayCreate);
         await using var scope = host.Services.CreateAsyncScope();
         try
         {

@@ -31,7 +31,7 @@ public static class CredentialsCommand
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync(rest, run);
+        return await CommandHost.PrintAsync(rest, run, mayCreate: subcommand == "create");
     }
 
     private static Func<ISender, Task<object>> Create(string id, string? role, string? algorithm) =>

@@ -36,7 +36,7 @@ public static class KeysCommand
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync(rest, run);
+        return await CommandHost.PrintAsync(rest, run, mayCreate: subcommand == "import");
     }
 
     private static Func<ISender, Task<object>> Import(string privateKey, string? id, long? dateCreated) =>

@@ -8,7 +8,7 @@ public static class MigrateCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var (_, configuration) = CommandHost.Split(args);
-        using var host = await CommandHost.StartAsync(configuration, initialize: false);
+        using var host = await CommandHost.StartAsync(configuration, initialize: false, mayCreate: true);
         await using var scope = host.Services.CreateAsyncScope();
         var applied = await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().MigrateAsync(CancellationToken.None);
         Console.WriteLine(applied == 0 ? "The schema is up to date." : $"Applied {applied} migration(s).");

@@ -13,4 +13,10 @@ public interface IDatabaseLocation
     void CreateOwnerOnlyIfMissing()
     {
     }
+
+    /// <summary>
+    /// The embedded database file when it does not exist yet (null for a server database, or once
+    /// it exists): commands that only read or change an installation refuse to start a new one.
+    /// </summary>
+    string? MissingFile => null;
 }

@@ -32,6 +32,8 @@ internal sealed class SqliteLocation : IDatabaseLocation
         return new SqliteLocation(builder.ToString(), Path.GetDirectoryName(builder.DataSource)!, builder.DataSource, builder.Mode == SqliteOpenMode.ReadWriteCreate);
     }
 
+    public string? MissingFile => File.Exists(_file) ? null : _file;
+
     public void CreateOwnerOnlyIfMissing()
     {
         // A missing folder stays an error (SQLite's own, at open): a mistyped or unmounted path
