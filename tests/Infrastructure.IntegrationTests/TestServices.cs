@@ -55,9 +55,16 @@ internal sealed class TestServices : IAsyncDisposable
     }
 
     /// <summary>A second instance on the same database and master key (it does not own them).</summary>
-    public async Task<TestServices> AnotherInstanceAsync()
+    /// <param name="connectionString">Rewrites the database's connection string (e.g. another login).</param>
+    public async Task<TestServices> AnotherInstanceAsync(Func<string, string>? connectionString = null, bool initialize = true)
     {
-        var other = await StartAsync(Directory, _values, null, initialize: true);
+        var values = new Dictionary<string, string?>(_values);
+        if (connectionString is not null)
+        {
+            values["ConnectionStrings:KeyManager"] = connectionString(values["ConnectionStrings:KeyManager"]!);
+        }
+
+        var other = await StartAsync(Directory, values, null, initialize);
         other._keepDirectory = true;
         return other;
     }

@@ -8,10 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LocalKeyManager.Infrastructure.Health;
 
 /// <summary>
-/// Can this instance serve? The database answers within a short time with a current schema, and
-/// the key protector wraps and unwraps. Returns null when ready, else what is wrong (no secrets).
+/// Can this instance serve? The database answers within a short time with a current schema and
+/// takes this login's writes (<see cref="IDatabaseDialect.WriteProblem"/>), and the key protector
+/// wraps and unwraps. Returns null when ready, else what is wrong (no secrets).
 /// </summary>
-public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector protector)
+public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector protector, IDatabaseDialect dialect)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
@@ -46,14 +47,14 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
         {
             if (_databaseCheck is null || _databaseCheck.IsCompleted)
             {
-                _databaseCheck = AbandonableDatabaseWork.Start(scopes, CheckDatabase);
+                _databaseCheck = AbandonableDatabaseWork.Start(scopes, db => CheckDatabase(db, dialect));
             }
 
             return _databaseCheck;
         }
     }
 
-    private static string? CheckDatabase(KeyManagerDbContext db)
+    private static string? CheckDatabase(KeyManagerDbContext db, IDatabaseDialect dialect)
     {
         try
         {
@@ -62,7 +63,20 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
                 return "database unreachable";
             }
 
-            return db.Database.GetPendingMigrations().Any() ? "database schema behind" : null;
+            if (db.Database.GetPendingMigrations().Any())
+            {
+                return "database schema behind";
+            }
+
+            db.Database.OpenConnection();
+            try
+            {
+                return dialect.WriteProblem(db.Database.GetDbConnection());
+            }
+            finally
+            {
+                db.Database.CloseConnection();
+            }
         }
         catch (Exception)
         {

@@ -67,6 +67,15 @@ public interface IDatabaseDialect
         KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
         Task.FromResult<NoncesAndAppend?>(null);
 
+    /// <summary>
+    /// Why this login cannot write what every signed request writes (replay records, request-log
+    /// entries and the chain head), or null: the database, or this connection to it, takes no
+    /// writes (PostgreSQL: a hot standby or <c>default_transaction_read_only</c>; SQLite: a file
+    /// opened read-only), or the login lacks a right the service needs. Readiness reports it: such
+    /// an instance would answer every signed request 503. On an open connection; SQL Server: not checked.
+    /// </summary>
+    string? WriteProblem(System.Data.Common.DbConnection connection) => null;
+
     /// <summary>Database-wide settings the service relies on, applied at start-up once the schema is current.</summary>
     Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken);
 }

@@ -44,6 +44,19 @@ internal sealed class PostgresDialect : IDatabaseDialect
 
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public string? WriteProblem(System.Data.Common.DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT current_setting('transaction_read_only') = 'on', " +
+            "has_table_privilege('hawk_nonces', 'INSERT') AND has_table_privilege('request_log', 'INSERT') AND has_table_privilege('request_log_chain', 'UPDATE')";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return reader.GetBoolean(0) ? "database read-only"
+            : reader.GetBoolean(1) ? null
+            : "database login may not write the request log (see db/postgres/grants.sql)";
+    }
+
     public Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken) =>
         GroupCommit.NonceInsert.InsertReturningAsync(db, nonces, SeenAt, cancellationToken);
 

@@ -65,6 +65,10 @@ internal sealed class SqliteDialect : IDatabaseDialect
     public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
         Task.FromResult(false);
 
+    /// <summary>SQLite opens a file it may not write read-only, without an error, until the first write.</summary>
+    public string? WriteProblem(System.Data.Common.DbConnection connection) =>
+        connection is SqliteConnection { Handle: { } handle } && SQLitePCL.raw.sqlite3_db_readonly(handle, "main") == 1 ? "database read-only" : null;
+
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
 
