@@ -30,7 +30,8 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         return WriteAsync(context, new ProblemDetails
         {
             Status = status,
-            Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
+            // In the sentence case of every other title ("Not found", as for an unknown keypair).
+            Title = SentenceCase(Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)),
             Detail = status == StatusCodes.Status415UnsupportedMediaType ? "The request body must be JSON in UTF-8 (Content-Type: application/json)." : null,
         });
     }
@@ -49,6 +50,9 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         headers.Expires = "-1";
         return problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
     }
+
+    private static string SentenceCase(string phrase) =>
+        phrase.Length == 0 ? phrase : string.Concat(phrase[..1], phrase[1..].ToLowerInvariant());
 
     /// <summary>Applied to every problem the framework writes too (status-code pages, model binding).</summary>
     public static void Customize(ProblemDetailsContext context)
