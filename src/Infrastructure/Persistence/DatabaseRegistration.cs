@@ -81,7 +81,7 @@ internal static class DatabaseRegistration
 
         services.AddSingleton<GroupCommit.GroupCommitWriter>();
         services.AddSingleton(sp => new RecentReads<Domain.Keys.KeypairId, KeypairRow>(sp.GetRequiredService<IServiceScopeFactory>(), EfKeypairRepository.RecentLifetime));
-        services.AddSingleton(sp => new RecentReads<string, CredentialRow>(sp.GetRequiredService<IServiceScopeFactory>(), EfCredentialRepository.RecentLifetime, rememberAbsence: true));
+        services.AddSingleton(sp => new RecentReads<string, CredentialRow>(sp.GetRequiredService<IServiceScopeFactory>(), EfCredentialRepository.RecentLifetime));
         services.AddScoped<DatabaseWork>();
         services.AddScoped<IKeypairRepository, EfKeypairRepository>();
         services.AddScoped<ICredentialRepository, EfCredentialRepository>();

@@ -6,9 +6,9 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// <summary>
 /// A small read-through memory of rows that every request reads (its credential, its keypair),
 /// each kept for a fixed short time so that changes made on another instance arrive within a
-/// known bound. With <paramref name="rememberAbsence"/>, "no such row" is remembered as well, so
-/// a known and an unknown id cost the same time (no timing oracle for which ids exist).
-/// Bounded: past the limit it starts over.
+/// known bound. "No such row" is not remembered: a row created through another instance is found
+/// by the next request here (API.md 7: usable through every instance at once), whatever this
+/// instance was asked before. Bounded: past the limit it starts over.
 /// <para>
 /// A read runs once per id at a time, as <see cref="AbandonableDatabaseWork"/>, and callers wait
 /// for it at most <see cref="MaxWait"/>: a database that hangs costs a request a bounded wait and
@@ -16,15 +16,13 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// </para>
 /// <para>
 /// A row in use is read again before it runs out: a caller that finds it in its last quarter gets
-/// it as it is and starts the next read, which nobody waits for. A remembered absence is read
-/// again that way on every use (one read at a time), so a row created through another instance
-/// is found as soon as that read ends, not when the absence runs out. So under steady traffic no
+/// it as it is and starts the next read, which nobody waits for. So under steady traffic no
 /// request waits for a read (each one had cost the requests behind it 1-4 ms, sometimes tens, and
 /// a few per second of them made the open-loop p99). The bound is unchanged: a row is given out at
 /// most <c>lifetime</c> after its read began.
 /// </para>
 /// </summary>
-public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeSpan lifetime, bool rememberAbsence = false, int maxEntries = 10_000)
+public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeSpan lifetime, int maxEntries = 10_000)
     where TKey : notnull
     where TValue : class
 {
@@ -47,10 +45,7 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
     {
         if (TryRecent(key, out var value, out var left))
         {
-            // A remembered absence is read again at once, in the background: the id may just have
-            // been created through another instance, and API.md 7 has it usable everywhere at once.
-            // This caller still gets the answer from memory, so an unknown id costs what a known one does.
-            if ((left <= _refreshWithin || value is null) && !_reading.ContainsKey(key))
+            if (left <= _refreshWithin && !_reading.ContainsKey(key))
             {
                 _ = Reading(key, read, refresh: true);
             }
@@ -147,7 +142,7 @@ public sealed class RecentReads<TKey, TValue>(IServiceScopeFactory scopes, TimeS
 
     private void Remember(TKey key, TValue? value, long started)
     {
-        if (value is null && !rememberAbsence)
+        if (value is null)
         {
             _entries.TryRemove(key, out _);
             return;
