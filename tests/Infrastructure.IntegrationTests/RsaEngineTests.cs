@@ -298,7 +298,8 @@ public sealed class RsaEngineTests : IAsyncLifetime
     {
         var turns = Math.Max(1, Environment.ProcessorCount / 2);
         using var protector = new HeldProtector(_services.Get<IKeyProtector>());
-        var engine = Engine(protector, TimeSpan.FromSeconds(60));
+        var engine = new LocalKeyManager.Infrastructure.Crypto.RsaEngine(
+            protector, _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>(), _services.Get<LocalKeyManager.Infrastructure.Crypto.RsaWorkers>());
 
         var callers = Enumerable.Range(0, turns + 2).Select(_ => Task.Run(() => engine.GenerateAsync(KeypairId.New(), Ct), Ct)).ToList();
         await protector.WaitUntilEnteredAsync(turns, TimeSpan.FromSeconds(30));
@@ -316,28 +317,6 @@ public sealed class RsaEngineTests : IAsyncLifetime
         protector.Entered.Should().Be(turns + 2, "the caller who left never generated");
         protector.MostAtOnce.Should().Be(turns);
     }
-
-    [Fact]
-    public async Task A_generation_that_cannot_start_within_its_wait_is_refused_as_busy_and_generates_nothing()
-    {
-        using var protector = new HeldProtector(_services.Get<IKeyProtector>());
-        var engine = Engine(protector, TimeSpan.FromMilliseconds(300));
-        var turns = Math.Max(1, Environment.ProcessorCount / 2);
-        var holders = Enumerable.Range(0, turns).Select(_ => Task.Run(() => engine.GenerateAsync(KeypairId.New(), Ct), Ct)).ToList();
-        (await protector.WaitUntilEnteredAsync(turns, TimeSpan.FromSeconds(30))).Should().BeTrue();
-
-        var waited = Stopwatch.StartNew();
-        var refused = () => engine.GenerateAsync(KeypairId.New(), Ct);
-
-        (await refused.Should().ThrowAsync<LocalKeyManager.Application.Errors.BusyException>()).Which.Message.Should().Contain("Nothing was created");
-        waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "refused after its wait, not after the generations ahead of it");
-        protector.Release();
-        await Task.WhenAll(holders);
-        protector.Entered.Should().Be(turns, "the refused caller never generated");
-    }
-
-    private LocalKeyManager.Infrastructure.Crypto.RsaEngine Engine(IKeyProtector protector, TimeSpan queueWait) =>
-        new(protector, _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>(), _services.Get<LocalKeyManager.Infrastructure.Crypto.RsaWorkers>(), queueWait);
 
     /// <summary>Wraps with the real protector once released; counts who is inside at once.</summary>
     private sealed class HeldProtector(IKeyProtector inner) : IKeyProtector, IDisposable

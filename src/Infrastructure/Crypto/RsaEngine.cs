@@ -1,13 +1,11 @@
 using System.Security.Cryptography;
 using LocalKeyManager.Domain.Crypto;
-using LocalKeyManager.Application.Errors;
 using LocalKeyManager.Domain.Keys;
 
 namespace LocalKeyManager.Infrastructure.Crypto;
 
 /// <summary>RSA with the framework's implementation (OpenSSL on Linux); nothing hand-rolled.</summary>
-/// <param name="generationQueueWait">How long a generation waits for its turn (default <see cref="GenerationQueueWait"/>).</param>
-public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, RsaWorkers workers, TimeSpan? generationQueueWait = null) : IRsaEngine
+public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, RsaWorkers workers) : IRsaEngine
 {
     public const int KeySizeBits = 3072;
 
@@ -20,24 +18,9 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
     /// </summary>
     private readonly SemaphoreSlim _generating = new(Math.Max(1, Environment.ProcessorCount / 2));
 
-    /// <summary>
-    /// How long a generation waits for its turn before the request is refused as busy (503, retry):
-    /// with a generation taking about a second, a queue let the last of 6 concurrent creations
-    /// answer after 6-10 s, and, the database gone meanwhile, its 503 came long after API.md's 5 s.
-    /// The wait, a generation and the keypair's insert (or its failure) fit in those 5 s.
-    /// </summary>
-    public static readonly TimeSpan GenerationQueueWait = TimeSpan.FromSeconds(2);
-
-    private readonly TimeSpan _queueWait = generationQueueWait ?? GenerationQueueWait;
-
     public async Task<GeneratedKeypair> GenerateAsync(KeypairId id, CancellationToken cancellationToken)
     {
-        if (!await _generating.WaitAsync(_queueWait, cancellationToken))
-        {
-            throw new BusyException(
-                "Keypair generation is busy on this instance (an RSA-3072 key takes about a second of a processor, and only so many are made at once). Nothing was created: retry shortly.");
-        }
-
+        await _generating.WaitAsync(cancellationToken);
         try
         {
             using var rsa = RSA.Create(KeySizeBits);
