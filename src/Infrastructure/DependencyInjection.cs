@@ -34,6 +34,7 @@ public static class DependencyInjection
         services.AddSingleton<RsaWorkers>();
         services.AddSingleton<Persistence.GroupCommit.IProcessorBacklog>(sp => sp.GetRequiredService<RsaWorkers>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Persistence.DatabaseOutage>();
         services.AddSingleton<IRsaEngine, RsaEngine>();
         services.AddScoped<MasterKeyInitializer>();
         services.AddSingleton<MasterKeyRotation>();

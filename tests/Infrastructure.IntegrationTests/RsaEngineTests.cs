@@ -298,8 +298,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
     {
         var turns = Math.Max(1, Environment.ProcessorCount / 2);
         using var protector = new HeldProtector(_services.Get<IKeyProtector>());
-        var engine = new LocalKeyManager.Infrastructure.Crypto.RsaEngine(
-            protector, _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>(), _services.Get<LocalKeyManager.Infrastructure.Crypto.RsaWorkers>());
+        var engine = Engine(protector, new LocalKeyManager.Infrastructure.Persistence.DatabaseOutage());
 
         var callers = Enumerable.Range(0, turns + 2).Select(_ => Task.Run(() => engine.GenerateAsync(KeypairId.New(), Ct), Ct)).ToList();
         await protector.WaitUntilEnteredAsync(turns, TimeSpan.FromSeconds(30));
@@ -317,6 +316,34 @@ public sealed class RsaEngineTests : IAsyncLifetime
         protector.Entered.Should().Be(turns + 2, "the caller who left never generated");
         protector.MostAtOnce.Should().Be(turns);
     }
+
+    [Fact]
+    public async Task Generations_waiting_their_turn_give_up_when_a_request_fails_on_the_database_and_the_one_under_way_finishes()
+    {
+        using var protector = new HeldProtector(_services.Get<IKeyProtector>());
+        var outage = new LocalKeyManager.Infrastructure.Persistence.DatabaseOutage();
+        var engine = Engine(protector, outage);
+        var turns = Math.Max(1, Environment.ProcessorCount / 2);
+        var underWay = Enumerable.Range(0, turns).Select(_ => Task.Run(() => engine.GenerateAsync(KeypairId.New(), Ct), Ct)).ToList();
+        (await protector.WaitUntilEnteredAsync(turns, TimeSpan.FromSeconds(30))).Should().BeTrue();
+        var queued = Enumerable.Range(0, 3).Select(_ => engine.GenerateAsync(KeypairId.New(), Ct)).ToList();
+
+        outage.Report();
+
+        foreach (var waiting in queued)
+        {
+            // Bounded, so that a generation that keeps waiting fails the test instead of hanging it.
+            await waiting.Invoking(t => t.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Should().ThrowAsync<TimeoutException>().WithMessage("The database failed while *");
+        }
+
+        protector.Release();
+        (await Task.WhenAll(underWay)).Should().HaveCount(turns);
+        protector.Entered.Should().Be(turns, "the queued generations never ran");
+        (await engine.GenerateAsync(KeypairId.New(), Ct)).PublicKey.Should().NotBeEmpty("a generation after the outage report waits as usual");
+    }
+
+    private LocalKeyManager.Infrastructure.Crypto.RsaEngine Engine(IKeyProtector protector, LocalKeyManager.Infrastructure.Persistence.DatabaseOutage outage) =>
+        new(protector, _services.Get<LocalKeyManager.Infrastructure.Crypto.PrivateKeyCache>(), _services.Get<LocalKeyManager.Infrastructure.Crypto.RsaWorkers>(), outage);
 
     /// <summary>Wraps with the real protector once released; counts who is inside at once.</summary>
     private sealed class HeldProtector(IKeyProtector inner) : IKeyProtector, IDisposable

@@ -18,7 +18,7 @@ namespace LocalKeyManager.Api.Audit;
 /// </summary>
 public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next, IClock clock, ILogger<AuthenticatedResponseMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, DatabaseWork database, ProblemWriter problems, KeyManagerMetrics metrics)
+    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, DatabaseWork database, ProblemWriter problems, KeyManagerMetrics metrics, DatabaseOutage outage)
     {
         var feature = context.Features.Get<HawkContextFeature>();
         var hawk = feature?.Authentication;
@@ -77,6 +77,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                 }
                 catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
                 {
+                    outage.Report();
                     LogAuditWriteFailed(logger, e);
                     buffer.SetLength(0);
                     response.Headers.Clear();

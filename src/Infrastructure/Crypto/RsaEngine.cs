@@ -5,7 +5,7 @@ using LocalKeyManager.Domain.Keys;
 namespace LocalKeyManager.Infrastructure.Crypto;
 
 /// <summary>RSA with the framework's implementation (OpenSSL on Linux); nothing hand-rolled.</summary>
-public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, RsaWorkers workers) : IRsaEngine
+public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, RsaWorkers workers, Persistence.DatabaseOutage outage) : IRsaEngine
 {
     public const int KeySizeBits = 3072;
 
@@ -14,13 +14,26 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
     /// (more when starved); run 24 at once, on the request threads as before, they held every
     /// thread-pool thread and both cores, and the instance's decrypts waited over 10 s (the
     /// load balancer's timeout: the cluster test's 24-generation storm). The others wait without
-    /// a thread, and give up if their caller goes away.
+    /// a thread, and give up if their caller goes away, or if a request fails on the database
+    /// meanwhile (<see cref="Persistence.DatabaseOutage"/>): the key could not be stored anyway.
     /// </summary>
     private readonly SemaphoreSlim _generating = new(Math.Max(1, Environment.ProcessorCount / 2));
 
     public async Task<GeneratedKeypair> GenerateAsync(KeypairId id, CancellationToken cancellationToken)
     {
-        await _generating.WaitAsync(cancellationToken);
+        var outageToken = outage.Token;
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, outageToken))
+        {
+            try
+            {
+                await _generating.WaitAsync(waiting.Token);
+            }
+            catch (OperationCanceledException) when (outageToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException("The database failed while this keypair generation waited its turn; nothing was generated.");
+            }
+        }
+
         try
         {
             using var rsa = RSA.Create(KeySizeBits);
