@@ -109,6 +109,43 @@ public sealed class DatabaseOutageTests
             .Should().BeEquivalentTo(["GET /key-management/v1/keypair", "POST /key-management/v1/keypair/import"]);
     }
 
+    [Fact]
+    public async Task An_entry_committed_after_its_request_was_answered_503_is_followed_by_one_recording_the_503()
+    {
+        Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("postgres");
+        await using var factory = new LkmFactory(database.Directory, database.Settings);
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-withheld"));
+        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-withheld", "admin"));
+        var keypair = await (await client.PostAsync("/key-management/v1/keypair", null, ct)).JsonAsync();
+        var path = "/key-management/v1/keypair/" + keypair.GetProperty("id").GetString();
+
+        // The request log takes no rows for a while (a database that hangs on them), then takes them again.
+        await using var owner = new NpgsqlConnection(database.ConnectionString);
+        await owner.OpenAsync(ct);
+        HttpResponseMessage answer;
+        await using (var holding = await owner.BeginTransactionAsync(ct))
+        {
+            await ExecuteAsync(owner, "LOCK TABLE request_log IN ACCESS EXCLUSIVE MODE");
+            answer = await client.GetAsync(path, ct);
+            await holding.RollbackAsync(ct);
+        }
+
+        (await answer.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("could not be recorded");
+        JsonElement[] entries = [];
+        for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(10) && entries.Length < 2; await Task.Delay(100, ct))
+        {
+            entries = [.. (await admin.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", ct))!
+                .Where(e => e.GetProperty("requestUri").GetString() == path)];
+        }
+
+        // Newest first: the late entry says 200, the one after it the 503 the client got, naming it.
+        entries.Select(e => e.GetProperty("status").GetInt32()).Should().Equal([503, 200]);
+        entries[0].GetProperty("detail").GetString().Should().Contain("not committed in time").And.Contain(entries[1].GetProperty("id").GetString());
+        entries[0].GetProperty("credentialId").GetString().Should().Be("genesys-withheld");
+    }
+
     private static async Task<int> ListedKeypairsAfterAsync(HttpClient client, int expected, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();

@@ -63,9 +63,9 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                 // database hangs and the request already waited on it (API.md: a 503 within 5 s).
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
                 deadline.CancelAfter(Max(MinLogWait, AnswerWithin - Stopwatch.GetElapsedTime(feature.StartedAt)));
+                var entry = Entry(context, hawk.CredentialId, started, stopwatch.Elapsed, audit);
                 try
                 {
-                    var entry = Entry(context, hawk.CredentialId, started, stopwatch.Elapsed, audit);
                     if (hawk.UnrecordedNonce is { } use)
                     {
                         replayed = !await requestLog.AppendIfFirstUseAsync(entry, use, deadline.Token);
@@ -79,6 +79,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                 {
                     outage.Report();
                     LogAuditWriteFailed(logger, e);
+                    RecordWithheldAnswer(requestLog, entry, RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant()), stopwatch.Elapsed);
                     buffer.SetLength(0);
                     response.Headers.Clear();
                     response.Headers.RetryAfter = "1";
@@ -145,6 +146,26 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
         + "A change it asked for may still have been made: check before you repeat it. A decrypt or a read can simply be retried.";
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>
+    /// The entry given up on is still queued and may commit later (a database that hung, then
+    /// answered): it would record an answer the client never got. A second entry, queued behind it
+    /// and so committed after it if at all, records the 503 the client did get, at the time it was
+    /// answered. Nobody waits for it.
+    /// </summary>
+    private static void RecordWithheldAnswer(IRequestLog requestLog, RequestLogEntry given, Instant answeredAt, TimeSpan elapsed)
+    {
+        var withheld = given with
+        {
+            Id = Guid.CreateVersion7(answeredAt.ToDateTimeOffset()),
+            Timestamp = answeredAt,
+            Status = StatusCodes.Status503ServiceUnavailable,
+            DurationMs = elapsed.TotalMilliseconds,
+            Detail = $"Answered 503: this request's entry (status {given.Status}, id {given.Id}) was not committed in time; if it is in the log, it records an answer the client did not get.",
+        };
+        _ = requestLog.AppendAsync(withheld, CancellationToken.None)
+            .ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
 
     private static RequestOrigin Origin(HttpContext context, string credentialId, Instant started)
     {

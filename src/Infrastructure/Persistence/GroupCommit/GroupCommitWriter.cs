@@ -28,7 +28,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// How long a request waits for its write to commit before it is answered 503: a database
     /// that hangs must not hang the requests (API.md: 503 within 5 s). The write itself stays
     /// queued and may still commit; a log entry then records an answer the client did not get,
-    /// never the other way round.
+    /// never the other way round (the request then queues an entry recording its 503 behind it).
     /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(4);
 
