@@ -333,7 +333,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
         foreach (var waiting in queued)
         {
             // Bounded, so that a generation that keeps waiting fails the test instead of hanging it.
-            await waiting.Invoking(t => t.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Should().ThrowAsync<TimeoutException>().WithMessage("The database failed while *");
+            await waiting.Invoking(t => t.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Should().ThrowAsync<LocalKeyManager.Application.Errors.UnavailableException>().WithMessage("*Nothing was created*");
         }
 
         protector.Release();

@@ -18,7 +18,7 @@ namespace LocalKeyManager.Api.Audit;
 /// </summary>
 public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next, IClock clock, ILogger<AuthenticatedResponseMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, DatabaseWork database, ProblemWriter problems, KeyManagerMetrics metrics, DatabaseOutage outage)
+    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, DatabaseWork database, ProblemWriter problems, KeyManagerMetrics metrics, DatabaseOutage outage, IDatabaseDialect dialect)
     {
         var feature = context.Features.Get<HawkContextFeature>();
         var hawk = feature?.Authentication;
@@ -77,7 +77,12 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                 }
                 catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
                 {
-                    outage.Report();
+                    if (dialect.IsUnavailable(e) || e is TimeoutException)
+                    {
+                        // The database failed or hung (the writer's own 4 s wait), not merely a late request's short wait.
+                        outage.Report();
+                    }
+
                     LogAuditWriteFailed(logger, e);
                     RecordWithheldAnswer(requestLog, entry, RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant()), stopwatch.Elapsed);
                     buffer.SetLength(0);
@@ -153,7 +158,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
     /// and so committed after it if at all, records the 503 the client did get, at the time it was
     /// answered. Nobody waits for it.
     /// </summary>
-    private static void RecordWithheldAnswer(IRequestLog requestLog, RequestLogEntry given, Instant answeredAt, TimeSpan elapsed)
+    private void RecordWithheldAnswer(IRequestLog requestLog, RequestLogEntry given, Instant answeredAt, TimeSpan elapsed)
     {
         var withheld = given with
         {
@@ -163,8 +168,20 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             DurationMs = elapsed.TotalMilliseconds,
             Detail = $"Answered 503: this request's entry (status {given.Status}, id {given.Id}) was not committed in time; if it is in the log, it records an answer the client did not get.",
         };
-        _ = requestLog.AppendAsync(withheld, CancellationToken.None)
-            .ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            _ = requestLog.AppendAsync(withheld, CancellationToken.None).ContinueWith(
+                (t, state) => LogWithheldNotRecorded((ILogger)state!, t.Exception!.GetBaseException()),
+                logger,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+        catch (ObjectDisposedException e)
+        {
+            // Shutting down: the writer takes nothing more. The 503 is answered all the same.
+            LogWithheldNotRecorded(logger, e);
+        }
     }
 
     private static RequestOrigin Origin(HttpContext context, string credentialId, Instant started)
@@ -220,6 +237,9 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             _ => null,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The entry recording a withheld answer (503) was not written; if the request's own entry commits, the log shows an answer its client did not get")]
+    private static partial void LogWithheldNotRecorded(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing the request-log entry failed; answering 503")]
     private static partial void LogAuditWriteFailed(ILogger logger, Exception exception);

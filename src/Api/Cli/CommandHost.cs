@@ -51,7 +51,7 @@ public static class CommandHost
             host.Dispose();
             throw new InvalidOperationException(
                 $"There is no database at {missing}, and this command does not create one: check ConnectionStrings:KeyManager and the working directory " +
-                "('lkm serve', 'lkm migrate' or 'lkm credentials create' sets up a new installation).");
+                "('lkm serve', 'lkm migrate', 'lkm credentials create', 'lkm keys import' or 'lkm keys restore-backup' sets up a new installation).");
         }
 
         if (initialize)

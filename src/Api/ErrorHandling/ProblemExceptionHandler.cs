@@ -42,6 +42,10 @@ public sealed partial class ProblemExceptionHandler(ProblemWriter problems, IDat
             case ForbiddenException e:
                 await problems.WriteAsync(httpContext, 403, e.Title, e.Message);
                 return true;
+            case UnavailableException e:
+                httpContext.Response.Headers.RetryAfter = "1";
+                await problems.WriteAsync(httpContext, 503, e.Title, e.Message);
+                return true;
             case BadHttpRequestException e:
                 await problems.WriteAsync(httpContext, e.StatusCode, e.StatusCode == 413 ? "Payload too large" : "Bad request", e.StatusCode == 413 ? "The request body is larger than 64 KiB." : "The request could not be read.");
                 return true;

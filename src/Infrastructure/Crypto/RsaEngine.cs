@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using LocalKeyManager.Domain.Crypto;
+using LocalKeyManager.Application.Errors;
 using LocalKeyManager.Domain.Keys;
 
 namespace LocalKeyManager.Infrastructure.Crypto;
@@ -30,7 +31,7 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
             }
             catch (OperationCanceledException) when (outageToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException("The database failed while this keypair generation waited its turn; nothing was generated.");
+                throw new UnavailableException("The key store failed while this keypair generation waited its turn. Nothing was created: retry shortly.");
             }
         }
 

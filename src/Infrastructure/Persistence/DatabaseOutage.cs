@@ -2,7 +2,8 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 
 /// <summary>
 /// Tells work that waits its turn before it reaches the database that a request has just failed
-/// on the database (unreachable, or not answering in time). Keypair generations queued behind
+/// on the database (unreachable, or not answering in time: reported where such a failure becomes
+/// a 503, never for a request that was merely late). Keypair generations queued behind
 /// one another give up then, instead of each spending a second of RSA work and only then finding
 /// the database gone: the last of six queued answered its 503 7-10 s after the outage began,
 /// against API.md's 5 s. Nothing here decides a 503 by itself; a request that arrives later
@@ -17,7 +18,10 @@ public sealed class DatabaseOutage
 
     public void Report()
     {
-        // Not disposed: a waiter may still be linking to its token; a cancelled source holds no timer.
-        Interlocked.Exchange(ref _current, new CancellationTokenSource()).Cancel();
+        // Cancelled on the thread pool: the waiters' continuations (each a request's 503) must not
+        // run on the reporting request's thread before it answers. Not disposed: a waiter may
+        // still be linking to its token; a cancelled source holds no timer.
+        var ended = Interlocked.Exchange(ref _current, new CancellationTokenSource());
+        ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), ended, preferLocal: false);
     }
 }

@@ -27,7 +27,7 @@ internal sealed class EfCredentialRepository(DatabaseWork database, IDatabaseDia
         }
         finally
         {
-            // This instance may remember the id as absent: a credential is usable here at once.
+            // A read of the id under way may have found it absent: the next one goes to the database.
             recent.Forget(credential.Id);
         }
     }
