@@ -332,6 +332,43 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("credentials", "create", "--id", "ab")]
+    [InlineData("credentials", "create", "--id", "genesys-prod", "--role", "Admin")]
+    [InlineData("credentials", "create", "--id", "genesys-prod", "--algorithm", "md5")]
+    [InlineData("keys", "import", "--file", "key.pem", "--id", "not-a-uuid")]
+    public async Task A_command_that_may_set_up_an_installation_checks_its_input_first_and_a_refusal_creates_nothing(params string[] args)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var keyFolder = Directory.CreateTempSubdirectory("lkm-cli-key-").FullName;
+        var key = Path.Combine(keyFolder, "key.pem");
+        await File.WriteAllTextAsync(key, rsa.ExportRSAPrivateKeyPem(), TestContext.Current.CancellationToken);
+
+        var (exit, stdout, stderr) = await RunAsync([.. args.Select(a => a == "key.pem" ? key : a)]);
+        Directory.Delete(keyFolder, recursive: true);
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ");
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("a refused command sets up no installation and no master key");
+    }
+
+    [Fact]
+    public async Task A_failure_after_a_warning_is_still_one_line_on_stderr_and_carries_the_warning()
+    {
+        // A file that is not a key passes the input checks; the key is read only once the new
+        // installation (and its master key file, with a warning) exists.
+        var notAKey = Path.Combine(_directory, "not-a-key.pem");
+        await File.WriteAllTextAsync(notAKey, "-----BEGIN NOTHING-----", TestContext.Current.CancellationToken);
+
+        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", notAKey);
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: privateKey is not an RSA private key")
+            .And.Contain("logged before: warn: ").And.Contain("master key file");
+    }
+
+    [Theory]
     [InlineData("credentials", "list")]
     [InlineData("credentials", "revoke", "--id", "genesys-prod")]
     [InlineData("keys", "list")]

@@ -37,6 +37,12 @@ public static class BackupCommand
                 return 0;
             }
 
+            if (!export)
+            {
+                // A wrong secret or a damaged file is refused before a new installation is set up for it.
+                await KeyBackup.VerifyAsync(path, secret, CancellationToken.None);
+            }
+
             using var host = await CommandHost.StartAsync(rest, mayCreate: !export);
             var backup = host.Services.GetRequiredService<KeyBackup>();
             object answer = subcommand switch

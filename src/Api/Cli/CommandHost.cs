@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LocalKeyManager.Application;
 using LocalKeyManager.Application.Errors;
 using LocalKeyManager.Infrastructure;
 using Mediator;
@@ -33,17 +34,7 @@ public static class CommandHost
         builder.Logging.AddFilter(static level => level >= LogLevel.Warning);
         // A database failure is reported once, by the command line, not also by EF Core's own log line.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = null;
-            o.IncludeScopes = false;
-        });
-        builder.Logging.AddConsole(o =>
-        {
-            o.FormatterName = Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Simple;
-            o.LogToStandardErrorThreshold = LogLevel.Trace;
-        });
+        builder.Logging.AddProvider(new CommandLog());
         builder.Services.AddKeyManagerCore(builder.Configuration);
         var host = builder.Build();
         if (!mayCreate && host.Services.GetRequiredService<Infrastructure.Persistence.IDatabaseLocation>().MissingFile is { } missing)
@@ -67,12 +58,25 @@ public static class CommandHost
     /// JSON on stdout; an application refusal (unknown id, conflict, invalid input) is exit code 1
     /// with its message on stderr.
     /// </summary>
-    public static async Task<int> PrintAsync(string[] configurationArgs, Func<ISender, Task<object>> run, bool mayCreate = false)
+    /// <param name="setsUp">
+    /// For a command that may set up a new installation: its input, checked by the same validators
+    /// as the mediator's pipeline before anything is created, so a refused command leaves no
+    /// database or master key file behind. Null for a command that needs an installation.
+    /// </param>
+    public static async Task<int> PrintAsync<TMessage, TResponse>(string[] configurationArgs, Func<ISender, Task<object>> run, TMessage? setsUp)
+        where TMessage : class, IMessage
     {
-        using var host = await StartAsync(configurationArgs, mayCreate: mayCreate);
-        await using var scope = host.Services.CreateAsyncScope();
         try
         {
+            if (setsUp is not null)
+            {
+                await using var validators = new ServiceCollection().AddApplication().AddSingleton<NodaTime.IClock>(NodaTime.SystemClock.Instance).BuildServiceProvider();
+                await new Application.Behaviors.ValidationBehavior<TMessage, TResponse>(validators.GetServices<FluentValidation.IValidator<TMessage>>())
+                    .Handle(setsUp, static (_, _) => default, CancellationToken.None);
+            }
+
+            using var host = await StartAsync(configurationArgs, mayCreate: setsUp is not null);
+            await using var scope = host.Services.CreateAsyncScope();
             Console.WriteLine(JsonSerializer.Serialize(await run(scope.ServiceProvider.GetRequiredService<ISender>()), Json));
             return 0;
         }

@@ -18,6 +18,19 @@ public static class CommandLine
     {
         try
         {
+            return await RunCommandAsync(args);
+        }
+        finally
+        {
+            // Success: the warnings held on the way (CommandLog); a failure folded them into its line.
+            CommandLog.Flush();
+        }
+    }
+
+    private static async Task<int> RunCommandAsync(string[] args)
+    {
+        try
+        {
             if (args is ["--help" or "-h"])
             {
                 return Help();
@@ -64,10 +77,14 @@ public static class CommandLine
         }
     }
 
-    /// <summary>Writes one line to stderr and returns the exit code.</summary>
+    /// <summary>
+    /// Writes one line to stderr and returns the exit code. Warnings logged on the way
+    /// (<see cref="CommandLog"/>) are in that line, after the message.
+    /// </summary>
     public static int Fail(string message, int exitCode)
     {
-        Console.Error.WriteLine($"lkm: {message.ReplaceLineEndings(" ")}");
+        var held = CommandLog.Drain();
+        Console.Error.WriteLine($"lkm: {message.ReplaceLineEndings(" ")}{(held is null ? string.Empty : $" (logged before: {held})")}");
         return exitCode;
     }
 

@@ -23,19 +23,17 @@ public static class CredentialsCommand
             "list" => [],
             _ => throw new UsageException($"Unknown credentials subcommand '{subcommand}'."),
         }));
+        var register = subcommand == "create" ? new RegisterHawkCredential(Required(options, "id"), options.GetValueOrDefault("role"), options.GetValueOrDefault("algorithm")) : null;
         Func<ISender, Task<object>> run = subcommand switch
         {
-            "create" => Create(Required(options, "id"), options.GetValueOrDefault("role"), options.GetValueOrDefault("algorithm")),
+            "create" => async sender => (await sender.Send(register!)).ToResponse(),
             "list" => async sender => (await sender.Send(new ListHawkCredentials())).Select(c => c.ToResponse()).ToList(),
             "revoke" => Revoke(Required(options, "id")),
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync(rest, run, mayCreate: subcommand == "create");
+        return await CommandHost.PrintAsync<RegisterHawkCredential, RegisteredCredential>(rest, run, register);
     }
-
-    private static Func<ISender, Task<object>> Create(string id, string? role, string? algorithm) =>
-        async sender => (await sender.Send(new RegisterHawkCredential(id, role, algorithm))).ToResponse();
 
     private static Func<ISender, Task<object>> Revoke(string id) =>
         async sender => (await sender.Send(new RevokeHawkCredential(id))).ToResponse();

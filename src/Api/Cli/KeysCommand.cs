@@ -29,18 +29,16 @@ public static class KeysCommand
             return await BackupCommand.RunAsync(subcommand, options, rest);
         }
 
+        var import = subcommand == "import" ? new ImportKeypair(await ReadKeyFileAsync(options), options.GetValueOrDefault("id"), DateCreated(options)) : null;
         Func<ISender, Task<object>> run = subcommand switch
         {
             "list" => async sender => (await sender.Send(new ListKeypairs())).Select(k => k.ToResponse()).ToList(),
-            "import" => Import(await ReadKeyFileAsync(options), options.GetValueOrDefault("id"), DateCreated(options)),
+            "import" => async sender => (await sender.Send(import!)).Keypair.ToResponse(),
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync(rest, run, mayCreate: subcommand == "import");
+        return await CommandHost.PrintAsync<ImportKeypair, ImportedKeypair>(rest, run, import);
     }
-
-    private static Func<ISender, Task<object>> Import(string privateKey, string? id, long? dateCreated) =>
-        async sender => (await sender.Send(new ImportKeypair(privateKey, id, dateCreated))).Keypair.ToResponse();
 
     private static async Task<string> ReadKeyFileAsync(Dictionary<string, string> options)
     {
