@@ -353,6 +353,19 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_file_that_is_not_there_is_exit_1_in_one_line_not_a_usage_error()
+    {
+        var missing = Path.Combine(_directory, "nope.pem");
+
+        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", missing);
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Be($"lkm: {missing} does not exist.");
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task A_failure_after_a_warning_is_still_one_line_on_stderr_and_carries_the_warning()
     {
         // A file that is not a key passes the input checks; the key is read only once the new

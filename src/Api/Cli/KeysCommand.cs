@@ -45,7 +45,8 @@ public static class KeysCommand
         var path = options.TryGetValue("file", out var file) ? file : throw new UsageException("--file is required.");
         if (!File.Exists(path))
         {
-            throw new UsageException(Directory.Exists(path) ? $"{path} is a folder, not a key file." : $"{path} does not exist.");
+            // The words are right, the file is not there: exit 1 like any other refusal, not 2.
+            throw new FileNotFoundException(Directory.Exists(path) ? $"{path} is a folder, not a key file." : $"{path} does not exist.");
         }
 
         return await File.ReadAllTextAsync(path);
