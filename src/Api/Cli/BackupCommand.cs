@@ -51,9 +51,21 @@ public static class BackupCommand
                 _ => await RestoreAsync(backup, path, secret),
             };
             Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
-            return answer is RestoreSummary { Conflicts.Count: > 0 } summary
-                ? CommandLine.Fail($"{summary.Conflicts.Count} keypair(s) in the backup were not restored: this database holds a different key under the same id (listed in \"conflicts\"); nothing was overwritten.", 1)
-                : 0;
+            var destroyed = answer is RestoreSummary { Destroyed.Count: > 0 } withDestroyed
+                ? $"{withDestroyed.Destroyed.Count} keypair(s) in the backup were destroyed in this database and stay destroyed (listed in \"destroyed\")."
+                : null;
+            if (answer is RestoreSummary { Conflicts.Count: > 0 } summary)
+            {
+                // One line on failure (API.md 5): the destroyed ones are said in it too.
+                return CommandLine.Fail($"{summary.Conflicts.Count} keypair(s) in the backup were not restored: this database holds a different key under the same id (listed in \"conflicts\"); nothing was overwritten.{(destroyed is null ? string.Empty : " " + destroyed)}", 1);
+            }
+
+            if (destroyed is not null)
+            {
+                Console.Error.WriteLine($"lkm: {destroyed}");
+            }
+
+            return 0;
         }
         catch (BackupException e)
         {
@@ -68,11 +80,6 @@ public static class BackupCommand
     private static async Task<RestoreSummary> RestoreAsync(KeyBackup backup, string path, BackupSecret secret)
     {
         var (restored, skipped, conflicts, destroyed) = await backup.RestoreAsync(path, secret, CancellationToken.None);
-        if (destroyed.Count > 0)
-        {
-            Console.Error.WriteLine($"lkm: {destroyed.Count} keypair(s) in the backup were destroyed in this database and stay destroyed (listed in \"destroyed\").");
-        }
-
         return new RestoreSummary(restored, skipped, conflicts, destroyed);
     }
 
