@@ -298,7 +298,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
     {
         var turns = Math.Max(1, Environment.ProcessorCount / 2);
         using var protector = new HeldProtector(_services.Get<IKeyProtector>());
-        var engine = Engine(protector, new LocalKeyManager.Infrastructure.Persistence.DatabaseOutage());
+        var engine = Engine(protector, _services.Get<LocalKeyManager.Infrastructure.Persistence.DatabaseOutage>());
 
         var callers = Enumerable.Range(0, turns + 2).Select(_ => Task.Run(() => engine.GenerateAsync(KeypairId.New(), Ct), Ct)).ToList();
         await protector.WaitUntilEnteredAsync(turns, TimeSpan.FromSeconds(30));
@@ -321,7 +321,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
     public async Task Generations_waiting_their_turn_give_up_when_a_request_fails_on_the_database_and_the_one_under_way_finishes()
     {
         using var protector = new HeldProtector(_services.Get<IKeyProtector>());
-        var outage = new LocalKeyManager.Infrastructure.Persistence.DatabaseOutage();
+        var outage = _services.Get<LocalKeyManager.Infrastructure.Persistence.DatabaseOutage>();
         var engine = Engine(protector, outage);
         var turns = Math.Max(1, Environment.ProcessorCount / 2);
         var underWay = Enumerable.Range(0, turns).Select(_ => Task.Run(() => engine.GenerateAsync(KeypairId.New(), Ct), Ct)).ToList();

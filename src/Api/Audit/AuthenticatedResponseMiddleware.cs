@@ -18,7 +18,7 @@ namespace LocalKeyManager.Api.Audit;
 /// </summary>
 public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next, IClock clock, ILogger<AuthenticatedResponseMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, DatabaseWork database, ProblemWriter problems, KeyManagerMetrics metrics, DatabaseOutage outage, IDatabaseDialect dialect)
+    public async Task InvokeAsync(HttpContext context, IRequestLog requestLog, DatabaseWork database, ProblemWriter problems, KeyManagerMetrics metrics, DatabaseOutage outage)
     {
         var feature = context.Features.Get<HawkContextFeature>();
         var hawk = feature?.Authentication;
@@ -77,12 +77,8 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                 }
                 catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
                 {
-                    if (dialect.IsUnavailable(e) || e is TimeoutException)
-                    {
-                        // The database failed or hung (the writer's own 4 s wait), not merely a late request's short wait.
-                        outage.Report();
-                    }
-
+                    // Reported only if the database failed or hung (the writer's own 4 s wait), not for a late request's short wait.
+                    outage.Observe(e);
                     LogAuditWriteFailed(logger, e);
                     RecordWithheldAnswer(requestLog, entry, RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant()), stopwatch.Elapsed);
                     buffer.SetLength(0);

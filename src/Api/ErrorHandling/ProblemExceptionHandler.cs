@@ -9,7 +9,7 @@ namespace LocalKeyManager.Api.ErrorHandling;
 /// The one place exceptions become answers: application refusals become their 4xx problem,
 /// an unreachable database a 503, anything else a 500 that says nothing of the internals.
 /// </summary>
-public sealed partial class ProblemExceptionHandler(ProblemWriter problems, IDatabaseDialect dialect, DatabaseOutage outage, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ProblemExceptionHandler(ProblemWriter problems, DatabaseOutage outage, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -55,9 +55,8 @@ public sealed partial class ProblemExceptionHandler(ProblemWriter problems, IDat
                 return true;
         }
 
-        if (dialect.IsUnavailable(exception) || exception is TimeoutException)
+        if (outage.Observe(exception))
         {
-            outage.Report();
             LogUnavailable(logger, exception);
             httpContext.Response.Headers.RetryAfter = "1";
             await problems.WriteAsync(

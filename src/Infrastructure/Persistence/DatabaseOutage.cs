@@ -9,9 +9,25 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// against API.md's 5 s. Nothing here decides a 503 by itself; a request that arrives later
 /// meets the database on its own.
 /// </summary>
-public sealed class DatabaseOutage
+public sealed class DatabaseOutage(IDatabaseDialect dialect)
 {
     private CancellationTokenSource _current = new();
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the database failing (unreachable, or a wait for it
+    /// that ran out: a timeout, not a late request's cancelled wait), reported if so: the one test
+    /// for what a request answers 503 about and what makes queued work give up.
+    /// </summary>
+    public bool Observe(Exception exception)
+    {
+        if (!dialect.IsUnavailable(exception) && exception is not TimeoutException)
+        {
+            return false;
+        }
+
+        Report();
+        return true;
+    }
 
     /// <summary>Cancelled at the next <see cref="Report"/> after it was read.</summary>
     public CancellationToken Token => Volatile.Read(ref _current).Token;
