@@ -118,7 +118,23 @@ public abstract class KeyLifecycleEndpointTests(ServiceFixture fixture) : Servic
         await (await service.AdminClient.PostAsJsonAsync($"/key-management/v1/keypair/{id}/schedule-destruction", new { waitingPeriodDays = 1 }, Ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         await (await service.AdminClient.PostAsJsonAsync($"/key-management/v1/keypair/{id}/schedule-destruction", new { waitingPeriodDays = "7" }, Ct)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         (await service.AdminClient.GetFromJsonAsync<JsonElement>($"/key-management/v1/keypair/{id}", Ct)).GetProperty("state").GetString().Should().Be("disabled", "a number sent as a string schedules nothing");
-        await (await service.AdminClient.PostAsync($"/key-management/v1/keypair/{id}/cancel-destruction", null, Ct)).ShouldBeProblemAsync(HttpStatusCode.Conflict);
+
+        // A cancel's retry finds nothing to cancel and answers as the first did.
+        var retried = await service.AdminClient.PostAsync($"/key-management/v1/keypair/{id}/cancel-destruction", null, Ct);
+        retried.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await retried.JsonAsync()).GetProperty("state").GetString().Should().Be("disabled");
+    }
+
+    [Fact]
+    public async Task A_second_schedule_is_a_conflict_naming_the_date_that_stands_and_moves_nothing()
+    {
+        var id = await CreateAsync();
+        var first = await (await service.AdminClient.PostAsJsonAsync($"/key-management/v1/keypair/{id}/schedule-destruction", new { waitingPeriodDays = 7 }, Ct)).JsonAsync();
+
+        var second = await service.AdminClient.PostAsJsonAsync($"/key-management/v1/keypair/{id}/schedule-destruction", new { waitingPeriodDays = 30 }, Ct);
+
+        (await second.ShouldBeProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString().Should().Contain("already pendingDestruction").And.Contain("cancel the destruction first");
+        (await service.AdminClient.GetFromJsonAsync<JsonElement>($"/key-management/v1/keypair/{id}", Ct)).GetProperty("destroyAt").GetInt64().Should().Be(first.GetProperty("destroyAt").GetInt64());
     }
 
     [Fact]

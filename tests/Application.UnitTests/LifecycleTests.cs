@@ -82,11 +82,71 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Impossible_transitions_are_conflicts_and_unknown_ids_not_found()
     {
-        await FluentActions.Awaiting(() => Change(KeypairStateChange.CancelDestruction)).Should().ThrowAsync<ConflictException>();
-        await Change(KeypairStateChange.ScheduleDestruction);
+        var scheduled = await Change(KeypairStateChange.ScheduleDestruction, 7);
         await FluentActions.Awaiting(() => Change(KeypairStateChange.Enable)).Should().ThrowAsync<ConflictException>();
+
+        // A second schedule never moves the date that stands (it might be a later one), silently or at all.
+        _clock.Advance(Duration.FromHours(1));
+        var again = await FluentActions.Awaiting(() => Change(KeypairStateChange.ScheduleDestruction, 30)).Should().ThrowAsync<ConflictException>();
+        again.Which.Message.Should().Contain("already pendingDestruction").And.Contain("cancel the destruction first");
+        _keypairs.Stored[_keypair.Id].DestroyAt.Should().Be(scheduled.DestroyAt);
+
         await FluentActions.Awaiting(() => new ChangeKeypairStateHandler(_keypairs, _rsa, _clock)
             .Handle(new ChangeKeypairState(Guid.NewGuid().ToString(), KeypairStateChange.Disable), Ct).AsTask()).Should().ThrowAsync<NotFoundException>();
+    }
+
+    [Theory]
+    [InlineData(KeypairStateChange.Disable, KeyState.Disabled, KeyState.Disabled)]
+    [InlineData(KeypairStateChange.Enable, KeyState.Enabled, KeyState.Enabled)]
+    [InlineData(KeypairStateChange.CancelDestruction, KeyState.Disabled, KeyState.Disabled)] // a cancel's retry
+    [InlineData(KeypairStateChange.CancelDestruction, KeyState.Enabled, KeyState.Enabled)] // nothing scheduled
+    public async Task A_change_that_finds_the_keypair_already_as_it_asks_is_an_answer_that_writes_nothing(KeypairStateChange change, KeyState state, KeyState answered)
+    {
+        _keypairs.Stored[_keypair.Id] = Keypair.Restore(_keypair.Id, _keypair.PublicKey, _keypair.PrivateKey, _keypair.CreatedAt, state);
+
+        (await Change(change)).State.Should().Be(answered);
+
+        _keypairs.Updates.Should().Be(0);
+        _keypairs.Stored[_keypair.Id].State.Should().Be(state);
+    }
+
+    [Fact]
+    public async Task The_same_change_made_by_someone_else_since_the_read_is_an_answer_not_a_conflict()
+    {
+        // Two administrators cancel at once: the second finds it already cancelled when it writes.
+        await Change(KeypairStateChange.ScheduleDestruction, 7);
+        _keypairs.ChangeMeanwhile = stored => stored.CancelDestruction();
+
+        var answer = await Change(KeypairStateChange.CancelDestruction);
+
+        answer.State.Should().Be(KeyState.Disabled);
+        answer.DestroyAt.Should().BeNull();
+        _keypairs.Updates.Should().Be(1, "only the schedule was written by this handler");
+    }
+
+    [Fact]
+    public async Task A_different_change_made_since_the_read_is_a_conflict_that_undoes_nothing()
+    {
+        // Disabling a key someone scheduled for destruction meanwhile would drop that schedule.
+        _keypairs.ChangeMeanwhile = stored => stored.ScheduleDestruction(_clock.GetCurrentInstant(), 7);
+
+        await FluentActions.Awaiting(() => Change(KeypairStateChange.Disable)).Should().ThrowAsync<ConflictException>();
+
+        _keypairs.Stored[_keypair.Id].State.Should().Be(KeyState.PendingDestruction);
+        _keypairs.Updates.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_destroyed_keypair_takes_no_lifecycle_change()
+    {
+        await Change(KeypairStateChange.ScheduleDestruction, 7);
+        _clock.Advance(Duration.FromDays(7));
+        await new DestroyDueKeypairsHandler(_keypairs, _rsa, _clock).Handle(new DestroyDueKeypairs(), Ct);
+
+        foreach (var change in Enum.GetValues<KeypairStateChange>())
+        {
+            (await FluentActions.Awaiting(() => Change(change)).Should().ThrowAsync<ConflictException>()).Which.Message.Should().Contain("destroyed");
+        }
     }
 
     [Fact]

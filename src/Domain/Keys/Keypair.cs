@@ -63,18 +63,18 @@ public sealed class Keypair
     /// <summary>Associated data that binds a wrapped private key to this keypair's row.</summary>
     public static string WrappingContext(KeypairId id) => $"lkm/keypair/{id}";
 
-    /// <summary>Emergency revocation: stops decrypts until enabled again. Idempotent.</summary>
-    public void Disable()
+    /// <summary>Emergency revocation: stops decrypts until enabled again. Idempotent: false when already disabled.</summary>
+    public bool Disable()
     {
         Require(State is KeyState.Enabled or KeyState.Disabled, "disable");
-        State = KeyState.Disabled;
+        return Become(KeyState.Disabled);
     }
 
-    /// <summary>Lets a disabled key decrypt again. Idempotent.</summary>
-    public void Enable()
+    /// <summary>Lets a disabled key decrypt again. Idempotent: false when already enabled.</summary>
+    public bool Enable()
     {
         Require(State is KeyState.Enabled or KeyState.Disabled, "enable");
-        State = KeyState.Enabled;
+        return Become(KeyState.Enabled);
     }
 
     /// <summary>Schedules destruction after a waiting period of <paramref name="waitingDays"/> (7..30).</summary>
@@ -85,17 +85,32 @@ public sealed class Keypair
             throw new ArgumentOutOfRangeException(nameof(waitingDays), $"The waiting period is {MinWaitingDays} to {MaxWaitingDays} days.");
         }
 
+        if (State is KeyState.PendingDestruction)
+        {
+            // Never moved by a second schedule, which may mean a later date than the one that stands.
+            throw new KeyStateException($"Keypair {Id} is already pendingDestruction, due at {DestroyAt}; cancel the destruction first to schedule another.");
+        }
+
         Require(State is KeyState.Enabled or KeyState.Disabled, "schedule the destruction of");
         State = KeyState.PendingDestruction;
         DestroyAt = now + Duration.FromDays(waitingDays);
     }
 
-    /// <summary>Cancels a scheduled destruction; the key comes back disabled, to be enabled on purpose.</summary>
-    public void CancelDestruction()
+    /// <summary>
+    /// Cancels a scheduled destruction; the key comes back disabled, to be enabled on purpose.
+    /// Idempotent: false, changing nothing, for a key not pending destruction (enabled or disabled).
+    /// </summary>
+    public bool CancelDestruction()
     {
-        Require(State is KeyState.PendingDestruction, "cancel the destruction of");
+        Require(State is not KeyState.Destroyed, "cancel the destruction of");
+        if (State is not KeyState.PendingDestruction)
+        {
+            return false;
+        }
+
         State = KeyState.Disabled;
         DestroyAt = null;
+        return true;
     }
 
     /// <summary>Erases the private material once the waiting period is over; returns whether it did.</summary>
@@ -110,6 +125,13 @@ public sealed class Keypair
         PrivateKey = null;
         DestroyAt = null;
         return true;
+    }
+
+    private bool Become(KeyState state)
+    {
+        var changed = State != state;
+        State = state;
+        return changed;
     }
 
     private void Require(bool allowed, string action)

@@ -14,8 +14,9 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
     public Task<bool> TryAddAsync(Keypair keypair, CancellationToken cancellationToken) =>
         Task.FromResult(Stored.TryAdd(keypair.Id, keypair));
 
+    /// <summary>A copy of what is stored, as a database read gives: changing it changes nothing stored.</summary>
     public Task<Keypair?> FindAsync(KeypairId id, CancellationToken cancellationToken) =>
-        Task.FromResult(Stored.GetValueOrDefault(id));
+        Task.FromResult(Stored.GetValueOrDefault(id) is { } k ? Keypair.Restore(k.Id, k.PublicKey, k.PrivateKey, k.CreatedAt, k.State, k.DestroyAt) : null);
 
     public Task<Keypair?> FindRecentAsync(KeypairId id, CancellationToken cancellationToken) => FindAsync(id, cancellationToken);
 
@@ -29,9 +30,19 @@ internal sealed class InMemoryKeypairs : IKeypairRepository
     /// <summary>Set to make the next lifecycle update find the keypair changed since it was read.</summary>
     public bool ChangedMeanwhile { get; set; }
 
+    /// <summary>Another administrator's change, made to the stored keypair just before the next lifecycle update.</summary>
+    public Action<Keypair>? ChangeMeanwhile { get; set; }
+
     public Task<bool> TryUpdateLifecycleAsync(Keypair keypair, KeyState fromState, Instant? fromDestroyAt, CancellationToken cancellationToken)
     {
-        if (ChangedMeanwhile)
+        if (ChangeMeanwhile is { } change)
+        {
+            ChangeMeanwhile = null;
+            change(Stored[keypair.Id]);
+        }
+
+        var stored = Stored[keypair.Id];
+        if (ChangedMeanwhile || stored.State != fromState || stored.DestroyAt != fromDestroyAt)
         {
             return Task.FromResult(false);
         }

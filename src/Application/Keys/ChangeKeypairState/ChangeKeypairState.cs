@@ -28,32 +28,17 @@ public sealed class ChangeKeypairStateHandler(IKeypairRepository keypairs, IRsaE
         var keypair = (KeypairId.TryParse(command.Id, out var id) ? await keypairs.FindAsync(id, cancellationToken) : null)
             ?? throw new NotFoundException("No keypair has this id.");
         var (fromState, fromDestroyAt) = (keypair.State, keypair.DestroyAt);
-        try
+        if (Apply(keypair, command) && !await keypairs.TryUpdateLifecycleAsync(keypair, fromState, fromDestroyAt, cancellationToken))
         {
-            switch (command.Change)
+            // Changed since it was read. Already as asked (the same change by someone else): that
+            // is the answer; otherwise a conflict that changes nothing rather than undoing the other.
+            var now = await keypairs.FindAsync(id, cancellationToken);
+            if (now is null || Apply(now, command))
             {
-                case KeypairStateChange.Disable:
-                    keypair.Disable();
-                    break;
-                case KeypairStateChange.Enable:
-                    keypair.Enable();
-                    break;
-                case KeypairStateChange.ScheduleDestruction:
-                    keypair.ScheduleDestruction(clock.GetCurrentInstant(), command.WaitingPeriodDays ?? Keypair.DefaultWaitingDays);
-                    break;
-                case KeypairStateChange.CancelDestruction:
-                    keypair.CancelDestruction();
-                    break;
+                throw new ConflictException($"Keypair {keypair.Id} changed while this request was handled (another change, or its destruction); nothing was changed. Read it and try again.");
             }
-        }
-        catch (KeyStateException e)
-        {
-            throw new ConflictException(e.Message);
-        }
 
-        if (!await keypairs.TryUpdateLifecycleAsync(keypair, fromState, fromDestroyAt, cancellationToken))
-        {
-            throw new ConflictException($"Keypair {keypair.Id} changed while this request was handled (another change, or its destruction); nothing was changed. Read it and try again.");
+            keypair = now;
         }
 
         if (keypair.State != KeyState.Enabled)
@@ -62,5 +47,31 @@ public sealed class ChangeKeypairStateHandler(IKeypairRepository keypairs, IRsaE
         }
 
         return keypair.ToDto();
+    }
+
+    /// <summary>Makes the change in memory; false when the keypair is already as asked (a retry: nothing to write).</summary>
+    private bool Apply(Keypair keypair, ChangeKeypairState command)
+    {
+        try
+        {
+            switch (command.Change)
+            {
+                case KeypairStateChange.Disable:
+                    return keypair.Disable();
+                case KeypairStateChange.Enable:
+                    return keypair.Enable();
+                case KeypairStateChange.ScheduleDestruction:
+                    keypair.ScheduleDestruction(clock.GetCurrentInstant(), command.WaitingPeriodDays ?? Keypair.DefaultWaitingDays);
+                    return true;
+                case KeypairStateChange.CancelDestruction:
+                    return keypair.CancelDestruction();
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(command), command.Change, "Unknown lifecycle change.");
+            }
+        }
+        catch (KeyStateException e)
+        {
+            throw new ConflictException(e.Message);
+        }
     }
 }
