@@ -161,14 +161,14 @@ public static class DependencyInjection
     {
         options.KnownProxies.Clear();
         options.KnownIPNetworks.Clear();
-        foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+        foreach (var proxy in ConfiguredAddresses.Addresses(configuration, "ForwardedHeaders:KnownProxies"))
         {
-            options.KnownProxies.Add(IPAddress.Parse(proxy));
+            options.KnownProxies.Add(proxy);
         }
 
-        foreach (var network in configuration.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+        foreach (var network in ConfiguredAddresses.Networks(configuration, "ForwardedHeaders:KnownNetworks"))
         {
-            options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            options.KnownIPNetworks.Add(network);
         }
 
         // With both lists empty the middleware would believe every sender, so then it reads nothing.

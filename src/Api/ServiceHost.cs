@@ -50,6 +50,8 @@ public static partial class ServiceHost
             LogHalfPublicAddress(app.Logger, hawk.PublicHost is null ? "Hawk:PublicPort" : "Hawk:PublicHost", hawk.PublicHost is null ? "Hawk:PublicHost" : "Hawk:PublicPort");
         }
 
+        // Read now, so that a proxy list that does not parse stops start-up before anything is created.
+        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         if (app.Environment.IsDevelopment())
@@ -59,7 +61,7 @@ public static partial class ServiceHost
             app.UseSwaggerUI(options => options.SwaggerEndpoint("/openapi/v1.json", "Local Key Manager v1"));
         }
 
-        app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseMiddleware<RequestShapeMiddleware>();
         var problems = app.Services.GetRequiredService<ErrorHandling.ProblemWriter>();
         var metricsAccess = app.Services.GetRequiredService<MetricsAccess>();
         app.UseWhen(
@@ -79,10 +81,12 @@ public static partial class ServiceHost
 
         // API.md 4.4: the metrics and the OpenAPI document under the base path, for admins (Hawk).
         app.MapOpenApi("/key-management/v1/openapi/{documentName}.json").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy);
-        app.MapPrometheusScrapingEndpoint("/key-management/v1/metrics").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy);
+        // The exporter maps every method; a scrape is a GET (or HEAD), anything else a 405 as on every route.
+        var scrape = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
+        app.MapPrometheusScrapingEndpoint("/key-management/v1/metrics").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy).WithMetadata(scrape);
 
         // Prometheus cannot sign Hawk: /metrics answers only Metrics:AllowedNetworks (above).
-        app.MapPrometheusScrapingEndpoint().AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint().AllowAnonymous().WithMetadata(scrape);
         if (app.Environment.IsDevelopment())
         {
             // For the Swagger UI, which cannot sign Hawk either; only in Development.

@@ -485,6 +485,21 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--ForwardedHeaders:KnownProxies=not-an-ip", "ForwardedHeaders:KnownProxies: 'not-an-ip'")]
+    [InlineData("--ForwardedHeaders:KnownProxies=10.0.0.5,10.0.0.0/8", "ForwardedHeaders:KnownProxies: '10.0.0.0/8'")]
+    [InlineData("--ForwardedHeaders:KnownNetworks:0=127.0.0.0/99", "ForwardedHeaders:KnownNetworks: '127.0.0.0/99'")]
+    [InlineData("--Metrics:AllowedNetworks=10.0.0.0/8 prometheus", "Metrics:AllowedNetworks: 'prometheus'")]
+    public async Task An_address_list_that_does_not_parse_stops_serve_naming_the_setting_and_creates_nothing(string setting, string named)
+    {
+        var (exit, stdout, stderr) = await RunAsync("serve", "--urls=http://127.0.0.1:0", setting);
+
+        exit.Should().Be(1, stderr);
+        stdout.Should().NotContain("Now listening");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ").And.Contain(named);
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("start-up stopped before it set anything up");
+    }
+
+    [Theory]
     [InlineData("--help")]
     [InlineData("-h")]
     [InlineData("help")]

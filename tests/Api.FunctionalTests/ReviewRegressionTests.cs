@@ -188,7 +188,7 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         head.Should().Contain($"\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(body)}\r\n", "the length announced is the body sent");
         var problem = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body);
         problem.GetProperty("status").GetInt32().Should().Be(int.Parse(statusLine[..3], System.Globalization.CultureInfo.InvariantCulture));
-        problem.GetProperty("title").GetString().Should().Be(statusLine[4..]);
+        problem.GetProperty("title").GetString().Should().Be(ErrorHandling.ProblemWriter.TitleFor(int.Parse(statusLine[..3], System.Globalization.CultureInfo.InvariantCulture)));
         problem.GetProperty("detail").GetString().Should().Contain("refused it before reading it").And.Be(problem.GetProperty("message").GetString());
     }
 
@@ -228,7 +228,7 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         head.Should().Be($"HTTP/1.1 411 Length Required\r\nContent-Type: application/problem+json\r\nContent-Length: {body.Length}\r\nConnection: close\r\nDate: Tue, 01 Dec 2026 01:40:39 GMT\r\n");
         var problem = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body);
         problem.GetProperty("status").GetInt32().Should().Be(411);
-        problem.GetProperty("title").GetString().Should().Be("Length Required");
+        problem.GetProperty("title").GetString().Should().Be("Length required");
         problem.GetProperty("detail").GetString().Should().Be("The server refused the request before reading it.");
     }
 
@@ -278,6 +278,105 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
 
         await response.ShouldBeProblemAsync(HttpStatusCode.NotFound);
         (await response.Content.ReadAsStringAsync(Ct)).Should().NotContain("lkm_");
+    }
+
+    [Theory]
+    [InlineData("ForwardedHeaders:KnownProxies", "10.0.0.5")] // one value, as an environment variable gives it
+    [InlineData("ForwardedHeaders:KnownProxies", "10.0.0.5, 10.0.0.6")]
+    [InlineData("ForwardedHeaders:KnownProxies:0", "10.0.0.5")]
+    public void A_proxy_list_is_read_in_every_form_operators_write_it(string key, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+
+        ConfiguredAddresses.Addresses(configuration, "ForwardedHeaders:KnownProxies").Should().Contain(IPAddress.Parse("10.0.0.5"));
+    }
+
+    [Fact]
+    public async Task Forwarded_headers_from_a_proxy_given_as_one_value_are_believed()
+    {
+        // ForwardedHeaders__KnownProxies=127.0.0.1 was dropped by the binder: every request signed
+        // with the public host behind that proxy got a 401, and nothing said why.
+        await using var factory = new LkmFactory(settings: new() { ["ForwardedHeaders:KnownProxies"] = "127.0.0.1" }, kestrel: true);
+        factory.StartServer();
+        var admin = await factory.CreateCredentialAsync("admin-proxied", "admin");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://lkm.example.com/key-management/v1/keypair");
+        var (header, _) = await HawkSigningHandler.SignAsync(request, admin, Ct);
+
+        var answer = await RawExchangeAsync(factory, $"GET /key-management/v1/keypair HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Host: lkm.example.com\r\nX-Forwarded-Proto: https\r\nAuthorization: {header}\r\nConnection: close\r\n\r\n");
+
+        answer.Should().StartWith("HTTP/1.1 200 ");
+    }
+
+    [Theory]
+    [InlineData("80000000")] // 2 GiB: past what Kestrel counts in an int, reported as a bare IOException
+    [InlineData("ffffffffffffffffff")]
+    public async Task A_chunk_size_kestrel_cannot_count_is_a_400_recorded_with_the_keypair_it_named(string chunkSize)
+    {
+        await using var factory = new LkmFactory(kestrel: true);
+        factory.StartServer();
+        var admin = await factory.CreateCredentialAsync("admin-chunked", "admin");
+        var keypairId = Guid.NewGuid().ToString();
+        var path = $"/key-management/v1/keypair/{keypairId}/schedule-destruction";
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(factory.KestrelAddress, path));
+        var (header, _) = await HawkSigningHandler.SignAsync(request, admin, Ct);
+
+        var answer = await RawExchangeAsync(factory, $"POST {path} HTTP/1.1\r\nHost: {factory.KestrelAddress.Authority}\r\nAuthorization: {header}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunkSize}\r\n{{}}\r\n0\r\n\r\n");
+
+        var (head, body) = SplitAnswer(answer);
+        head.Should().StartWith("HTTP/1.1 400 ").And.Contain("application/problem+json");
+        var problem = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body);
+        problem.GetProperty("title").GetString().Should().Be("Bad request");
+        problem.GetProperty("detail").GetString().Should().Be("The request could not be read.");
+        factory.Logs.Lines.Should().NotContain(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal), "a client's framing is not the service's error");
+
+        using var admins = factory.CreateHawkClient(admin);
+        var entry = (await admins.GetFromJsonAsync<System.Text.Json.JsonElement>("/key-management/v1/request-log?maxEntries=5", Ct))
+            .EnumerateArray().Single(e => e.GetProperty("requestUri").GetString() == path);
+        entry.GetProperty("status").GetInt32().Should().Be(400);
+        entry.GetProperty("keypairId").GetString().Should().Be(keypairId, "the path named it, though the action never ran");
+    }
+
+    [Theory]
+    [InlineData("/health?x=1&x=2")]
+    [InlineData("/health/ready?nocache=1&nocache=2")]
+    [InlineData("/key-management/v1/health/live?a&a")]
+    public async Task A_probe_answers_whatever_query_its_caller_adds(string path)
+    {
+        using var client = service.Factory.CreateClient();
+
+        var response = await client.GetAsync(path, Ct);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync(Ct)).Should().Be("OK");
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    [InlineData("PUT")]
+    public async Task Metrics_answer_a_scrape_only_and_any_other_method_is_a_405(string method)
+    {
+        // Signed, so that what answers is the route (an unsigned request to no endpoint is a 401 first).
+        using var viaHawk = new HttpRequestMessage(new HttpMethod(method), "/key-management/v1/metrics");
+        using var loopback = new HttpRequestMessage(new HttpMethod(method), "/metrics");
+
+        foreach (var response in new[] { await service.AdminClient.SendAsync(viaHawk, Ct), await service.AdminClient.SendAsync(loopback, Ct) })
+        {
+            await response.ShouldBeProblemAsync(HttpStatusCode.MethodNotAllowed);
+            response.Content.Headers.Allow.Should().BeEquivalentTo("GET", "HEAD");
+        }
+
+        (await service.AdminClient.GetAsync("/key-management/v1/metrics", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData(400, "Bad request")]
+    [InlineData(408, "Request timeout")]
+    [InlineData(414, "URI too long")]
+    [InlineData(505, "HTTP version not supported")]
+    public void A_title_that_is_only_its_status_is_in_sentence_case_with_acronyms_kept(int status, string title)
+    {
+        ErrorHandling.ProblemWriter.TitleFor(status).Should().Be(title);
     }
 
     [Theory]

@@ -39,7 +39,8 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
 
         var started = RequestLogEntry.ToLogPrecision(clock.GetCurrentInstant());
         var stopwatch = Stopwatch.StartNew();
-        var audit = new RequestAuditFeature();
+        // Read now: the exception handler clears the endpoint and its route values before the entry is written.
+        var audit = new RequestAuditFeature { RouteKeypairId = RouteKeypairId(context) };
         context.Features.Set(audit);
         context.Features.Set(new RequestOriginFeature(Origin(context, hawk.CredentialId, started)));
 
@@ -206,7 +207,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             RequestMethod = origin.RequestMethod,
             RequestUri = origin.RequestUri,
             Status = context.Response.StatusCode,
-            KeypairId = KeypairIdOf(context, audit),
+            KeypairId = KeypairIdOf(audit),
             ClientAddress = origin.ClientAddress,
             DurationMs = elapsed.TotalMilliseconds,
         };
@@ -217,14 +218,9 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
     /// its canonical lowercase form (so one keypair has one spelling in the log, whatever case the
     /// caller sent), anything else as sent, up to 64 characters.
     /// </summary>
-    private static string? KeypairIdOf(HttpContext context, RequestAuditFeature audit)
+    private static string? KeypairIdOf(RequestAuditFeature audit)
     {
-        var named = audit.KeypairId;
-        if (named is null && context.GetEndpoint()?.Metadata.GetMetadata<AuditedKeypairRouteValueAttribute>() is { } fromRoute)
-        {
-            named = context.GetRouteValue(fromRoute.Name) as string;
-        }
-
+        var named = audit.KeypairId ?? audit.RouteKeypairId;
         return named switch
         {
             null => null,
@@ -233,6 +229,11 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             _ => null,
         };
     }
+
+    private static string? RouteKeypairId(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<AuditedKeypairRouteValueAttribute>() is { } fromRoute
+            ? context.GetRouteValue(fromRoute.Name) as string
+            : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The entry recording a withheld answer (503) was not written; if the request's own entry commits, the log shows an answer its client did not get")]
     private static partial void LogWithheldNotRecorded(ILogger logger, Exception exception);

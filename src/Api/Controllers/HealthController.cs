@@ -9,10 +9,11 @@ namespace LocalKeyManager.Api.Controllers;
 /// process, so a load balancer never drops every instance for one database blip;
 /// <c>/health/ready</c> checks the database and the key protector (a 503 problem names what
 /// failed). Each also answers <c>HEAD</c>,
-/// which some load balancers' checks send.
+/// which some load balancers' checks send, and takes any query (<see cref="Http.IgnoresQueryAttribute"/>).
 /// </summary>
 [ApiController]
 [AllowAnonymous]
+[Http.IgnoresQuery]
 public sealed class HealthController(ReadinessCheck readiness) : ControllerBase
 {
     [AcceptVerbs("GET", "HEAD", Route = "key-management/v1/health")]

@@ -47,7 +47,12 @@ public sealed partial class ProblemExceptionHandler(ProblemWriter problems, Data
                 await problems.WriteAsync(httpContext, 503, e.Title, e.Message);
                 return true;
             case BadHttpRequestException e:
-                await problems.WriteAsync(httpContext, e.StatusCode, e.StatusCode == 413 ? "Payload too large" : "Bad request", e.StatusCode == 413 ? "The request body is larger than 64 KiB." : "The request could not be read.");
+                await problems.WriteAsync(httpContext, e.StatusCode, ProblemWriter.TitleFor(e.StatusCode), e.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "The request body is larger than 64 KiB.",
+                    StatusCodes.Status408RequestTimeout => "The request body did not arrive in time.",
+                    _ => "The request could not be read.",
+                });
                 return true;
             case KeyUnwrapException:
                 LogKeyUnusable(logger, httpContext.Request.Path, exception);

@@ -31,7 +31,7 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         {
             Status = status,
             // In the sentence case of every other title ("Not found", as for an unknown keypair).
-            Title = SentenceCase(Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)),
+            Title = TitleFor(status),
             Detail = status == StatusCodes.Status415UnsupportedMediaType ? "The request body must be JSON in UTF-8 (Content-Type: application/json)." : null,
         });
     }
@@ -51,8 +51,23 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         return problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
     }
 
-    private static string SentenceCase(string phrase) =>
-        phrase.Length == 0 ? phrase : string.Concat(phrase[..1], phrase[1..].ToLowerInvariant());
+    /// <summary>
+    /// The title of a problem that is only its status: the reason phrase in the sentence case of
+    /// every other title ("Not found", as for an unknown keypair), acronyms kept ("URI too long").
+    /// </summary>
+    public static string TitleFor(int status)
+    {
+        var words = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status).Split(' ');
+        for (var i = 1; i < words.Length; i++)
+        {
+            if (words[i].Length < 2 || words[i].Any(char.IsLower))
+            {
+                words[i] = words[i].ToLowerInvariant();
+            }
+        }
+
+        return string.Join(' ', words);
+    }
 
     /// <summary>Applied to every problem the framework writes too (status-code pages, model binding).</summary>
     public static void Customize(ProblemDetailsContext context)

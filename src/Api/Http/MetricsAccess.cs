@@ -10,10 +10,7 @@ namespace LocalKeyManager.Api.Http;
 /// </summary>
 public sealed class MetricsAccess(IConfiguration configuration)
 {
-    private readonly System.Net.IPNetwork[] _allowed =
-        (configuration.GetSection("Metrics:AllowedNetworks").Get<string[]>() is { Length: > 0 } configured ? configured : ["127.0.0.0/8", "::1/128"])
-        .Select(System.Net.IPNetwork.Parse)
-        .ToArray();
+    private readonly System.Net.IPNetwork[] _allowed = ConfiguredAddresses.Networks(configuration, "Metrics:AllowedNetworks", "127.0.0.0/8", "::1/128");
 
     public bool Allows(IPAddress? address)
     {

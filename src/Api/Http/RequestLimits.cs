@@ -13,7 +13,7 @@ public static class RequestLimits
 
     /// <summary>
     /// Kestrel's own limits sit above the service's, so that a request somewhat over them reaches
-    /// <see cref="RequestSizeLimitMiddleware"/> and gets a problem. Kestrel refuses what is over its
+    /// <see cref="RequestShapeMiddleware"/> and gets a problem. Kestrel refuses what is over its
     /// limits (and what is not valid HTTP) itself, before any application code runs; <see cref="ServerRejectionProblems"/>
     /// gives that answer a problem body.
     /// </summary>

@@ -77,15 +77,14 @@ public static class ServerRejectionProblems
         }
 
         var code = (status[0] - '0') * 100 + (status[1] - '0') * 10 + (status[2] - '0');
-        var reason = Encoding.ASCII.GetString(written[(StatusLineStart.Length + 4)..(statusLineLength - 2)]);
-        var body = Body(code, reason);
+        var body = Body(code, ErrorHandling.ProblemWriter.TitleFor(code));
         var headers = Encoding.ASCII.GetBytes(
             $"Content-Type: application/problem+json\r\nContent-Length: {body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}\r\nConnection: close\r\n");
         var otherHeaders = rest[EmptyAndClosing.Length..];
         return [.. written[..statusLineLength], .. headers, .. otherHeaders, .. body];
     }
 
-    private static byte[] Body(int status, string reason)
+    private static byte[] Body(int status, string title)
     {
         var detail = status switch
         {
@@ -99,7 +98,7 @@ public static class ServerRejectionProblems
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("title", reason);
+            json.WriteString("title", title);
             json.WriteNumber("status", status);
             json.WriteString("detail", detail);
             json.WriteString("message", detail);

@@ -14,6 +14,11 @@ public sealed class SingleValuedQueryFilter : IResourceFilter
 
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
+        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IgnoresQueryAttribute>() is not null)
+        {
+            return;
+        }
+
         foreach (var (name, values) in context.HttpContext.Request.Query)
         {
             if (values.Count > 1)

@@ -6,9 +6,10 @@ namespace LocalKeyManager.Api.Http;
 /// <summary>
 /// Refuses a declared body over 64 KiB before anything reads it (Kestrel enforces the same limit
 /// on bodies without a length as they stream in), a request target over 8 KiB and headers over
-/// 32 KiB, each with its problem (413, 414, 431).
+/// 32 KiB, each with its problem (413, 414, 431); and gives the rest of the pipeline a body whose
+/// framing errors are the client's 400 (<see cref="ClientBodyStream"/>).
 /// </summary>
-public sealed class RequestSizeLimitMiddleware(RequestDelegate next)
+public sealed class RequestShapeMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context, ProblemWriter problems)
     {
@@ -16,18 +17,23 @@ public sealed class RequestSizeLimitMiddleware(RequestDelegate next)
         if (request.ContentLength > RequestLimits.MaxBodyBytes)
         {
             context.Response.Headers.Connection = "close";
-            return problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload too large", "The request body is larger than 64 KiB.");
+            return problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ProblemWriter.TitleFor(StatusCodes.Status413PayloadTooLarge), "The request body is larger than 64 KiB.");
         }
 
         if ((context.Features.Get<IHttpRequestFeature>()?.RawTarget.Length ?? 0) > RequestLimits.MaxTargetBytes)
         {
-            return problems.WriteAsync(context, StatusCodes.Status414UriTooLong, "URI too long", "The request target (path and query) is longer than 8 KiB.");
+            return problems.WriteAsync(context, StatusCodes.Status414UriTooLong, ProblemWriter.TitleFor(StatusCodes.Status414UriTooLong), "The request target (path and query) is longer than 8 KiB.");
         }
 
         if (HeaderBytes(request.Headers) > RequestLimits.MaxHeaderBytes)
         {
             context.Response.Headers.Connection = "close";
-            return problems.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request header fields too large", "The request headers are larger than 32 KiB.");
+            return problems.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemWriter.TitleFor(StatusCodes.Status431RequestHeaderFieldsTooLarge), "The request headers are larger than 32 KiB.");
+        }
+
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            request.Body = new ClientBodyStream(request.Body, context);
         }
 
         return next(context);
