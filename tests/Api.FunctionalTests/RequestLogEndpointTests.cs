@@ -52,6 +52,32 @@ public abstract class RequestLogEndpointTests(ServiceFixture fixture) : ServiceT
     }
 
     [Fact]
+    public async Task Text_a_database_cannot_store_is_recorded_replaced_and_fails_neither_its_request_nor_its_neighbours()
+    {
+        // On PostgreSQL a keypairId of "x\u0000" made its entry's statement fail: a 503 with no
+        // record, and valid requests committed in the same group answered 503 too.
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        HttpContent Json(string json) => new StringContent(json, Encoding.UTF8, "application/json");
+        var valid = Enumerable.Range(0, 8).Select(_ => service.GenesysClient.GetAsync($"/key-management/v1/keypair/{service.KeypairId}", Ct)).ToList();
+        var unknownKeypair = service.GenesysClient.PostAsync("/key-management/v1/decrypt", Json($"{{\"keypairId\":\"{marker}\\u0000\",\"body\":\"AAAA\"}}"), Ct);
+        var loneSurrogate = service.GenesysClient.PostAsync("/key-management/v1/decrypt", Json($"{{\"keypairId\":\"{marker}\\ud800\",\"body\":\"AAAA\"}}"), Ct);
+        var badImportId = service.AdminClient.PostAsync("/key-management/v1/keypair/import", Json($"{{\"privateKey\":\"x\",\"id\":\"{marker}\\u0000\"}}"), Ct);
+
+        foreach (var response in await Task.WhenAll(valid))
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        (await (await unknownKeypair).ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Be("keypairId must be a UUID.");
+        await (await loneSurrogate).ShouldBeProblemAsync(HttpStatusCode.BadRequest); // not JSON a string can be read from
+
+        await (await badImportId).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        var recorded = (await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", Ct))!
+            .Select(e => e.GetProperty("keypairId").GetString()).Where(k => k?.StartsWith(marker, StringComparison.Ordinal) == true);
+        recorded.Should().Equal([$"{marker}\uFFFD", $"{marker}\uFFFD"], "the decrypt and the import named these, with NUL in them");
+    }
+
+    [Fact]
     public async Task A_decrypt_header_used_again_gets_401_without_the_plaintext_and_only_its_first_use_is_logged()
     {
         var marker = "replay-" + Guid.NewGuid().ToString("N");

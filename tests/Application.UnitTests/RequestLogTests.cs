@@ -141,4 +141,29 @@ public sealed class RequestLogTests
         entry.CredentialId.Should().Be("genesys-prod", "a value within its column is kept as it is");
         (entry with { Detail = new string('d', 5000) }).Detail.Should().HaveLength(RequestLogEntry.MaxDetailLength);
     }
+
+    [Theory] // escaped, as xUnit cannot pass a lone surrogate to a test as it is
+    [InlineData(@"a\u0000b", @"a\uFFFDb")]
+    [InlineData(@"a\uD800b", @"a\uFFFDb")]
+    [InlineData(@"a\uDC00", @"a\uFFFD")]
+    [InlineData(@"\uD800\uD83D\uDE00\uDE00", @"\uFFFD\uD83D\uDE00\uFFFD")]
+    [InlineData(@"user \uD83D\uDE00 ok", @"user \uD83D\uDE00 ok")]
+    public void An_entry_records_what_no_database_can_store_as_the_replacement_character(string sent, string recorded)
+    {
+        var entry = new RequestLogEntry
+        {
+            Id = Guid.NewGuid(),
+            Timestamp = Instant.FromUtc(2026, 12, 1, 12, 0),
+            CredentialId = "genesys-prod",
+            UserId = System.Text.RegularExpressions.Regex.Unescape(sent),
+            RequestMethod = "POST",
+            RequestUri = "/key-management/v1/decrypt",
+            Status = 400,
+            KeypairId = System.Text.RegularExpressions.Regex.Unescape(sent),
+            DurationMs = 1,
+        };
+
+        entry.UserId.Should().Be(System.Text.RegularExpressions.Regex.Unescape(recorded));
+        entry.KeypairId.Should().Be(System.Text.RegularExpressions.Regex.Unescape(recorded));
+    }
 }

@@ -3,6 +3,8 @@ using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Domain.Credentials;
 using LocalKeyManager.Domain.Crypto;
 using LocalKeyManager.Domain.Keys;
+using LocalKeyManager.Infrastructure.Persistence;
+using LocalKeyManager.Infrastructure.Persistence.AuditChain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
@@ -533,6 +535,39 @@ public abstract class PersistenceTests : IAsyncLifetime
         }
 
         return await _services.AnotherInstanceAsync();
+    }
+
+    [Fact]
+    public async Task A_statement_postgres_refuses_leaves_the_connection_fit_for_the_next_pass()
+    {
+        Assert.SkipWhen(DatabaseProvider != "postgres", "Npgsql's automatic statement preparation is PostgreSQL's alone");
+        await using var scope = _services.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+        var dialect = scope.ServiceProvider.GetRequiredService<IDatabaseDialect>();
+        var t0 = Instant.FromUtc(2026, 12, 1, 7, 0);
+        async Task<bool> AppendAsync(Instant at, string? refusedText = null)
+        {
+            var head = await db.ChainHead.AsNoTracking().SingleAsync(Ct);
+            var entry = Entry(at);
+            if (refusedText is not null)
+            {
+                // A value the entry itself would never hold (it replaces NUL), put in its field as it is.
+                typeof(RequestLogEntry).GetField("<UserId>k__BackingField", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.SetValue(entry, refusedText);
+            }
+
+            return await dialect.TryAppendChainedAsync(db, head, LinkedEntry.After(head, [entry]), Ct);
+        }
+
+        // Refused (PostgreSQL takes no NUL in text) in the use that prepares it automatically (the
+        // second), then used again: each answer read must be that statement's own.
+        (await AppendAsync(t0)).Should().BeTrue();
+        await FluentActions.Awaiting(() => AppendAsync(t0, refusedText: "user\0")).Should().ThrowAsync<Npgsql.PostgresException>();
+        for (var i = 1; i < 6; i++)
+        {
+            (await AppendAsync(t0 + Duration.FromSeconds(i))).Should().BeTrue();
+        }
+
+        await ChainShouldBeIntactWithAsync(6);
     }
 
     internal static RequestLogEntry Entry(Instant at) => new()

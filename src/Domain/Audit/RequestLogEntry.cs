@@ -10,7 +10,10 @@ namespace LocalKeyManager.Domain.Audit;
 /// Each text field holds at most its column's length (the Max* constants, which the database
 /// schema uses too); a longer value is cut to it here, so that what a client chose to send (a
 /// long <c>PureCloud-User-Id</c>, a made-up HTTP method) is recorded the same way on every
-/// database, and never makes a database refuse the entry.
+/// database, and never makes a database refuse the entry. For the same reason a character no
+/// database text column can hold everywhere (U+0000, which PostgreSQL refuses, and a lone UTF-16
+/// surrogate, which is no character at all) is recorded as U+FFFD: a <c>keypairId</c> sent as
+/// <c>"x\u0000"</c> must not turn its own entry, and the group commit it shares, into a failure.
 /// </para>
 /// </summary>
 public sealed record RequestLogEntry
@@ -59,9 +62,34 @@ public sealed record RequestLogEntry
     /// <summary>What an administrative action did, e.g. how many entries a purge removed.</summary>
     public string? Detail { get; init => field = Cut(value, MaxDetailLength); }
 
-    /// <summary>The first <paramref name="max"/> UTF-16 units, one fewer if the cut would split a surrogate pair.</summary>
+    /// <summary>
+    /// The first <paramref name="max"/> UTF-16 units, one fewer if the cut would split a surrogate
+    /// pair, with U+0000 and lone surrogates replaced by U+FFFD.
+    /// </summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
-    private static string? Cut(string? value, int max) => value is { } text && text.Length > max
-        ? text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)]
-        : value;
+    private static string? Cut(string? value, int max)
+    {
+        if (value is not { } text)
+        {
+            return null;
+        }
+
+        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0 || text.Contains('\0', StringComparison.Ordinal))
+        {
+            text = Storable(text);
+        }
+
+        return text.Length > max ? text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)] : text;
+    }
+
+    private static string Storable(string text) => string.Create(text.Length, text, static (chars, source) =>
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            var c = source[i];
+            var paired = char.IsHighSurrogate(c) ? i + 1 < source.Length && char.IsLowSurrogate(source[i + 1])
+                : char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(source[i - 1]);
+            chars[i] = c == '\0' || (char.IsSurrogate(c) && !paired) ? '\uFFFD' : c;
+        }
+    });
 }

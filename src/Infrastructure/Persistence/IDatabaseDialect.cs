@@ -29,6 +29,14 @@ public interface IDatabaseDialect
     bool IsRefusedStatement(Exception exception) => false;
 
     /// <summary>
+    /// After the database refused a statement: drops what the driver prepared on the connection,
+    /// which the refusal may have left out of step with the server (PostgreSQL).
+    /// </summary>
+    void ForgetPreparedStatements(KeyManagerDbContext db)
+    {
+    }
+
+    /// <summary>
     /// After private material was erased: pushes what the database still keeps of the old row
     /// outside its live pages out of its own files, where it can. SQLite: checkpoints the
     /// write-ahead log into the file (whose freed content secure delete has zeroed) and truncates

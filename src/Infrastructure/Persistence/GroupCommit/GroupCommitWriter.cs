@@ -186,6 +186,19 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             .ThenBy(n => n.Row.Ts)
             .ToList();
 
+        try
+        {
+            return await CommitBatchAsync(db, batch, nonces);
+        }
+        catch (Exception e) when (_dialect.IsRefusedStatement(e))
+        {
+            _dialect.ForgetPreparedStatements(db);
+            throw;
+        }
+    }
+
+    private async Task<HashSet<NonceWrite>> CommitBatchAsync(KeyManagerDbContext db, List<PendingWrite> batch, List<NonceWrite> nonces)
+    {
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             // One commit for the batch: an explicit transaction where the database needs one,

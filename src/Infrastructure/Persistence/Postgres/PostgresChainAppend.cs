@@ -23,6 +23,11 @@ internal static class PostgresChainAppend
         {
             return (long)(await command.ExecuteScalarAsync(cancellationToken))! == entries.Count;
         }
+        catch (PostgresException)
+        {
+            PostgresDialect.ForgetPreparedStatementsOf(db);
+            throw;
+        }
         finally
         {
             await db.Database.CloseConnectionAsync();
@@ -63,6 +68,7 @@ internal static class PostgresChainAppend
         catch (PostgresException)
         {
             // The server answered with an error, so the statement (its own transaction) was rolled back.
+            PostgresDialect.ForgetPreparedStatementsOf(db);
             return null;
         }
         finally

@@ -35,6 +35,35 @@ internal sealed class PostgresDialect : IDatabaseDialect
         _ => exception.InnerException is not null && IsRefusedStatement(exception.InnerException),
     };
 
+    public void ForgetPreparedStatements(KeyManagerDbContext db) => ForgetPreparedStatementsOf(db);
+
+    /// <summary>
+    /// After PostgreSQL refused a statement in the use that prepared it automatically, Npgsql's
+    /// bookkeeping is out of step with the server (npgsql/npgsql#6391): the next use of that
+    /// statement on the connection read an earlier answer as its own ("Received unexpected backend
+    /// message DataRow"), and the group commit took a committed append for a failed one and
+    /// appended it again (a duplicate key), so valid requests beside a bad one answered 503.
+    /// Unpreparing everything on the connection puts both sides back in step (the statements are
+    /// prepared again as they are used); a connection already back in the pool is dropped with
+    /// the pool's idle ones instead.
+    /// </summary>
+    public static void ForgetPreparedStatementsOf(KeyManagerDbContext db)
+    {
+        if (db.Database.GetDbConnection() is not NpgsqlConnection connection)
+        {
+            return;
+        }
+
+        if (connection.State == System.Data.ConnectionState.Open)
+        {
+            connection.UnprepareAll();
+        }
+        else
+        {
+            NpgsqlConnection.ClearPool(connection);
+        }
+    }
+
     public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
         PostgresChainAppend.TryAppendAsync(db, expected, entries, cancellationToken);
 
