@@ -379,6 +379,29 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         ErrorHandling.ProblemWriter.TitleFor(status).Should().Be(title);
     }
 
+    [Fact]
+    public async Task Secrets_stay_out_of_the_log_even_at_trace_level()
+    {
+        // At Trace, MVC logs every action's arguments and results as the records print themselves.
+        await using var factory = new LkmFactory(settings: new() { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" });
+        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-traced", "admin"));
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var privateKey = Convert.ToBase64String(rsa.ExportRSAPrivateKey());
+        var secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var ciphertext = Convert.ToBase64String(rsa.Encrypt(secret, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1));
+
+        var imported = await (await admin.PostAsJsonAsync("/key-management/v1/keypair/import", new { privateKey }, Ct)).JsonAsync();
+        var decrypted = await admin.PostAsJsonAsync("/key-management/v1/decrypt", new { keypairId = imported.GetProperty("id").GetString(), body = ciphertext }, Ct);
+        var registered = await (await admin.PostAsJsonAsync("/key-management/v1/auth", new { id = "genesys-traced" }, Ct)).JsonAsync();
+
+        (await decrypted.JsonAsync()).GetProperty("body").GetString().Should().Be(Convert.ToBase64String(secret));
+        var logs = string.Join('\n', factory.Logs.Lines);
+        logs.Should().Contain("Executing action method", "the test is only worth anything at the level that prints arguments");
+        logs.Should().NotContain(privateKey[100..140]).And.NotContain(ciphertext[..40]).And.NotContain(Convert.ToBase64String(secret))
+            .And.NotContain(registered.GetProperty("authKey").GetString());
+        logs.Should().Contain("not shown]");
+    }
+
     [Theory]
     [InlineData(null, "127.0.0.1", true)]
     [InlineData(null, "::1", true)]

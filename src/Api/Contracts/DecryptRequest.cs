@@ -7,7 +7,15 @@ namespace LocalKeyManager.Api.Contracts;
 public sealed record DecryptRequest(
     string? KeypairId,
     string? Body,
-    [property: JsonConverter(typeof(AnyValueAsStringConverter))] string? DecryptType = null);
+    [property: JsonConverter(typeof(AnyValueAsStringConverter))] string? DecryptType = null)
+{
+    /// <summary>Printed without the ciphertext: MVC logs action arguments at Trace.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"KeypairId = {KeypairId}, Body = {Application.Common.Redacted.Text(Body)}, DecryptType = {DecryptType}");
+        return true;
+    }
+}
 
 /// <summary>
 /// Reads a JSON string as itself and any other value (a number, an object...) as its JSON text.

@@ -16,7 +16,14 @@ namespace LocalKeyManager.Application.Credentials.RegisterHawkCredential;
 public sealed record RegisterHawkCredential(string? Id, string? Role, string? Algorithm = null) : ICommand<RegisteredCredential>;
 
 /// <summary>The one time the key is shown: it is stored only wrapped and never returned again.</summary>
-public sealed record RegisteredCredential(string Id, string AuthKey, HawkAlgorithm Algorithm, CredentialRole Role);
+public sealed record RegisteredCredential(string Id, string AuthKey, HawkAlgorithm Algorithm, CredentialRole Role)
+{
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"Id = {Id}, AuthKey = {Common.Redacted.Text(AuthKey)}, Algorithm = {Algorithm}, Role = {Role}");
+        return true;
+    }
+}
 
 public sealed class RegisterHawkCredentialHandler(ICredentialRepository credentials, IKeyProtector protector, IClock clock)
     : ICommandHandler<RegisterHawkCredential, RegisteredCredential>

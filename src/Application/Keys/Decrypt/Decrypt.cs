@@ -12,11 +12,25 @@ namespace LocalKeyManager.Application.Keys.Decrypt;
 /// <paramref name="DecryptType"/> is the value that applies (the query's, else the body's):
 /// absent or empty means RSA-OAEP-SHA1, <c>pkcs1</c> means PKCS#1 v1.5.
 /// </summary>
-public sealed record Decrypt(string? KeypairId, string? Body, string? DecryptType) : ICommand<DecryptResult>;
+public sealed record Decrypt(string? KeypairId, string? Body, string? DecryptType) : ICommand<DecryptResult>
+{
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"KeypairId = {KeypairId}, Body = {Common.Redacted.Text(Body)}, DecryptType = {DecryptType}");
+        return true;
+    }
+}
 
 /// <param name="KeypairId">The keypair used, for the request log.</param>
 /// <param name="Plaintext">The decrypted bytes (typically a 32-byte AES key).</param>
-public sealed record DecryptResult(KeypairId KeypairId, byte[] Plaintext);
+public sealed record DecryptResult(KeypairId KeypairId, byte[] Plaintext)
+{
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"KeypairId = {KeypairId}, Plaintext = {Common.Redacted.Bytes(Plaintext)}");
+        return true;
+    }
+}
 
 public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa, KeyManagerMetrics? metrics = null) : ICommandHandler<Decrypt, DecryptResult>
 {

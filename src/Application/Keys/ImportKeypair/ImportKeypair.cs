@@ -11,7 +11,14 @@ namespace LocalKeyManager.Application.Keys.ImportKeypair;
 /// <c>keypair.private_key</c> column held base64 DER PKCS#1), keeping its id and creation time so
 /// that Genesys Cloud's registrations and old recordings keep working.
 /// </summary>
-public sealed record ImportKeypair(string? PrivateKey, string? Id, long? DateCreated) : ICommand<ImportedKeypair>;
+public sealed record ImportKeypair(string? PrivateKey, string? Id, long? DateCreated) : ICommand<ImportedKeypair>
+{
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"PrivateKey = {Common.Redacted.Text(PrivateKey)}, Id = {Id}, DateCreated = {DateCreated}");
+        return true;
+    }
+}
 
 /// <param name="Created">False when the same key was already stored under the id (idempotent re-import).</param>
 public sealed record ImportedKeypair(KeypairDto Keypair, bool Created);
