@@ -82,11 +82,12 @@ public static partial class ServiceHost
         // API.md 4.4: the metrics and the OpenAPI document under the base path, for admins (Hawk).
         app.MapOpenApi("/key-management/v1/openapi/{documentName}.json").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy);
         // The exporter maps every method; a scrape is a GET (or HEAD), anything else a 405 as on every route.
+        // Like the probes, a scrape is not rate limited (a monitor must not lose sight under load).
         var scrape = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
-        app.MapPrometheusScrapingEndpoint("/key-management/v1/metrics").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy).WithMetadata(scrape);
+        app.MapPrometheusScrapingEndpoint("/key-management/v1/metrics").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy).WithMetadata(scrape).DisableRateLimiting();
 
         // Prometheus cannot sign Hawk: /metrics answers only Metrics:AllowedNetworks (above).
-        app.MapPrometheusScrapingEndpoint().AllowAnonymous().WithMetadata(scrape);
+        app.MapPrometheusScrapingEndpoint().AllowAnonymous().WithMetadata(scrape).DisableRateLimiting();
         if (app.Environment.IsDevelopment())
         {
             // For the Swagger UI, which cannot sign Hawk either; only in Development.

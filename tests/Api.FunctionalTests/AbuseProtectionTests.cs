@@ -28,6 +28,35 @@ public sealed class AbuseProtectionTests
     }
 
     [Fact]
+    public async Task Probes_and_scrapes_are_never_rate_limited_while_the_api_is()
+    {
+        // Behind a balancer that does not pass the client's address, every request comes from its
+        // address: its health checks must not be refused for the traffic's rate.
+        await using var factory = new LkmFactory(settings: new() { ["RateLimiting:PerAddressPerSecond"] = "2" });
+        using var anonymous = factory.CreateClient();
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-busy"));
+
+        var probes = new List<HttpResponseMessage>();
+        foreach (var path in new[] { "/health", "/health/live", "/health/ready", "/key-management/v1/health", "/metrics" })
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                probes.Add(await anonymous.GetAsync(path, Ct));
+            }
+        }
+
+        var api = new List<HttpResponseMessage>();
+        for (var i = 0; i < 6; i++)
+        {
+            api.Add(await client.GetAsync("/key-management/v1/keypair", Ct));
+        }
+
+        probes.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.OK);
+        var refused = api.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
+        (await refused.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests)).GetProperty("type").GetString().Should().Be("https://tools.ietf.org/html/rfc6585#section-4");
+    }
+
+    [Fact]
     public async Task After_repeated_bad_macs_an_id_is_locked_out_even_with_the_right_key_and_it_reads_like_a_bad_mac()
     {
         await using var factory = new LkmFactory(settings: new() { ["Hawk:LockoutThreshold"] = "3", ["Hawk:LockoutSeconds"] = "60" });

@@ -69,10 +69,24 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         return string.Join(' ', words);
     }
 
+    /// <summary>
+    /// The framework's types cover the common statuses; these are the others the service answers,
+    /// so that every problem has its <c>type</c>.
+    /// </summary>
+    private static string? TypeFor(int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        StatusCodes.Status414UriTooLong => "https://tools.ietf.org/html/rfc9110#section-15.5.15",
+        StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => "https://tools.ietf.org/html/rfc6585#section-5",
+        _ => null,
+    };
+
     /// <summary>Applied to every problem the framework writes too (status-code pages, model binding).</summary>
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        problem.Type ??= problem.Status is { } status ? TypeFor(status) : null;
         problem.Detail ??= problem.Title;
         problem.Extensions["message"] = problem.Detail;
         problem.Extensions.Remove("exception");
