@@ -81,6 +81,7 @@ public static class DependencyInjection
         services.AddSingleton<MetricsAccess>();
         services.AddInfrastructureJobs();
         services.AddHostedService<Jobs.KeyDestructionJob>();
+        services.AddOptions<Jobs.RequestLogOptions>().BindConfiguration(Jobs.RequestLogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<Jobs.RequestLogRetentionJob>();
         services.AddHostedService<StartupHostedService>();
         return services;
@@ -114,11 +115,17 @@ public static class DependencyInjection
                 .AddPrometheusExporter());
         if (configuration["OpenTelemetry:OtlpEndpoint"] is { Length: > 0 } endpoint)
         {
+            // Checked here, where a bad value stops start-up naming the setting (the exporter would say only "Invalid URI").
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var otlp) || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new InvalidOperationException($"OpenTelemetry:OtlpEndpoint '{endpoint}' is not an http or https URL (for example http://otel-collector:4317).");
+            }
+
             telemetry.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
                 .AddEntityFrameworkCoreInstrumentation()
                 .AddSource("Npgsql")
-                .AddOtlpExporter(o => o.Endpoint = new Uri(endpoint)));
+                .AddOtlpExporter(o => o.Endpoint = otlp));
         }
     }
 

@@ -489,7 +489,13 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--ForwardedHeaders:KnownProxies=10.0.0.5,10.0.0.0/8", "ForwardedHeaders:KnownProxies: '10.0.0.0/8'")]
     [InlineData("--ForwardedHeaders:KnownNetworks:0=127.0.0.0/99", "ForwardedHeaders:KnownNetworks: '127.0.0.0/99'")]
     [InlineData("--Metrics:AllowedNetworks=10.0.0.0/8 prometheus", "Metrics:AllowedNetworks: 'prometheus'")]
-    public async Task An_address_list_that_does_not_parse_stops_serve_naming_the_setting_and_creates_nothing(string setting, string named)
+    [InlineData("--Hawk:PublicHost=https://lkm.example.com", "Hawk:PublicHost 'https://lkm.example.com' must be a host name only")]
+    [InlineData("--Hawk:PublicHost=lkm.example.com:443", "the port goes in Hawk:PublicPort")]
+    [InlineData("--RequestLog:RetentionDays=-5", "RequestLog:RetentionDays must be 0")]
+    [InlineData("--RequestLog:RetentionDays=abc", "RequestLog:RetentionDays")]
+    [InlineData("--ConnectionStrings:KeyManager=garbage", "ConnectionStrings:KeyManager cannot be read")]
+    [InlineData("--OpenTelemetry:OtlpEndpoint=bogus", "OpenTelemetry:OtlpEndpoint 'bogus'")]
+    public async Task A_setting_that_cannot_work_stops_serve_naming_it_and_creates_nothing(string setting, string named)
     {
         var (exit, stdout, stderr) = await RunAsync("serve", "--urls=http://127.0.0.1:0", setting);
 
@@ -497,6 +503,17 @@ public sealed class CommandLineTests : IDisposable
         stdout.Should().NotContain("Now listening");
         stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ").And.Contain(named);
         Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("start-up stopped before it set anything up");
+    }
+
+    [Fact]
+    public async Task A_master_key_version_without_the_keys_is_refused_rather_than_a_new_key_file_made()
+    {
+        // Most likely the keys' setting was misspelt: a key file made now would be a new master key.
+        var (exit, _, stderr) = await RunAsync("serve", "--urls=http://127.0.0.1:0", "--KeyProtection:Local:ActiveVersion=7");
+
+        exit.Should().Be(1, stderr);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Contain("KeyProtection:Local:ActiveVersion is 7 but no KeyProtection:Local:Keys");
+        File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse();
     }
 
     [Theory]

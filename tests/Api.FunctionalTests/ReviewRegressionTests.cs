@@ -402,6 +402,16 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
         logs.Should().Contain("not shown]");
     }
 
+    [Fact]
+    public async Task A_public_host_set_empty_is_unset_as_the_port_is()
+    {
+        // Hawk__PublicHost= (a compose file's unset variable) made every client's signature fail.
+        await using var factory = new LkmFactory(settings: new() { ["Hawk:PublicHost"] = "", ["Hawk:PublicPort"] = "" });
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-unset-host"));
+
+        (await client.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     [Theory]
     [InlineData(null, "127.0.0.1", true)]
     [InlineData(null, "::1", true)]

@@ -12,12 +12,12 @@ namespace LocalKeyManager.Api.Jobs;
 /// entries older than that, leaving a checkpoint entry (credential <c>system</c>) that says how
 /// many went, so the hash chain stays verifiable and the purge is on record.
 /// </summary>
-public sealed class RequestLogRetentionJob(IServiceScopeFactory scopes, IConfiguration configuration, IClock clock, ILogger<RequestLogRetentionJob> logger)
+public sealed class RequestLogRetentionJob(IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<RequestLogOptions> options, IClock clock, ILogger<RequestLogRetentionJob> logger)
     : PeriodicJob(scopes, TimeSpan.FromHours(1), logger)
 {
     protected override async Task RunOnceAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var days = configuration.GetValue("RequestLog:RetentionDays", 0);
+        var days = options.Value.RetentionDays;
         if (days <= 0)
         {
             return;

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LocalKeyManager.Infrastructure.Hawk;
 
 /// <summary>Configuration section <c>Hawk</c>.</summary>
-public sealed class HawkOptions
+public sealed class HawkOptions : IValidatableObject
 {
     public const string Section = "Hawk";
 
@@ -14,8 +14,11 @@ public sealed class HawkOptions
     /// <summary>Refuse requests with a body that do not carry a payload hash.</summary>
     public bool RequirePayloadHash { get; set; }
 
-    /// <summary>The host clients sign (e.g. the public name Genesys Cloud calls). Overrides the Host header.</summary>
-    public string? PublicHost { get; set; }
+    /// <summary>
+    /// The host clients sign (e.g. the public name Genesys Cloud calls). Overrides the Host header.
+    /// Empty is unset (an environment variable left empty by a compose file), as for the port.
+    /// </summary>
+    public string? PublicHost { get => field; set => field = string.IsNullOrWhiteSpace(value) ? null : value.Trim(); }
 
     /// <summary>Bad MACs for one id within <see cref="LockoutSeconds"/> that lock it out for as long; 0 (default) disables lockout.</summary>
     [Range(0, 1_000_000)]
@@ -27,4 +30,23 @@ public sealed class HawkOptions
     /// <summary>The port clients sign (443 behind a TLS-terminating load balancer).</summary>
     [Range(1, 65535)]
     public int? PublicPort { get; set; }
+
+    /// <summary>
+    /// A host with a scheme, a port or a path can never match what a client signs (its host alone),
+    /// so every request would fail with 401: refused at start-up instead.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PublicHost is { } host && !IsHostOnly(host))
+        {
+            yield return new ValidationResult(
+                $"Hawk:PublicHost '{host}' must be a host name only (for example lkm.example.com), without scheme, port or path; the port goes in Hawk:PublicPort.",
+                [nameof(PublicHost)]);
+        }
+    }
+
+    private static bool IsHostOnly(string host) =>
+        host.StartsWith('[')
+            ? host.EndsWith(']') && System.Net.IPAddress.TryParse(host[1..^1], out _)
+            : Uri.CheckHostName(host) is UriHostNameType.Dns or UriHostNameType.IPv4;
 }

@@ -41,7 +41,7 @@ internal static class DatabaseRegistration
         switch (provider.ToUpperInvariant())
         {
             case "SQLITE":
-                var sqlite = SqliteLocation.FromConnectionString(connectionString ?? DatabaseOptions.DefaultSqliteConnectionString);
+                var sqlite = Parsed(() => SqliteLocation.FromConnectionString(connectionString ?? DatabaseOptions.DefaultSqliteConnectionString));
                 services.AddSingleton<IDatabaseLocation>(sqlite);
                 services.AddSingleton<IDatabaseDialect, SqliteDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, SqliteKeyManagerDbContext>(options => options
@@ -61,6 +61,7 @@ internal static class DatabaseRegistration
                     Required(connectionString, "Postgres"),
                     ("Timeout", ConnectTimeoutSeconds), ("Command Timeout", CommandTimeoutSeconds), ("Cancellation Timeout", -1),
                     ("Max Auto Prepare", PostgresMaxAutoPrepare), ("Auto Prepare Min Usages", 2), ("No Reset On Close", true));
+                Parsed(() => new Npgsql.NpgsqlConnectionStringBuilder(postgres));
                 services.AddSingleton<IDatabaseLocation>(new ServerDatabaseLocation());
                 services.AddSingleton<IDatabaseDialect, PostgresDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, PostgresKeyManagerDbContext>(options => options
@@ -69,6 +70,7 @@ internal static class DatabaseRegistration
                 break;
             case "SQLSERVER":
                 var sqlServer = WithDefaults(Required(connectionString, "SqlServer"), ("Connect Timeout", ConnectTimeoutSeconds), ("Command Timeout", CommandTimeoutSeconds));
+                Parsed(() => new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(sqlServer));
                 services.AddSingleton<IDatabaseLocation>(new ServerDatabaseLocation());
                 services.AddSingleton<IDatabaseDialect, SqlServerDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, SqlServerKeyManagerDbContext>(options => options
@@ -102,6 +104,23 @@ internal static class DatabaseRegistration
             var other => throw new InvalidOperationException($"Database:SqliteSynchronous '{other}' is not supported; use Full or Normal."),
         };
 
+    /// <summary>
+    /// A connection string the provider cannot read stops start-up naming the setting (the
+    /// provider's own message names neither it nor the file it came from). Its messages give a
+    /// keyword or a position, never a value, so no password is printed.
+    /// </summary>
+    private static T Parsed<T>(Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:KeyManager cannot be read: {e.Message}", e);
+        }
+    }
+
     private static string Required(string? connectionString, string provider) =>
         string.IsNullOrWhiteSpace(connectionString)
             ? throw new InvalidOperationException($"ConnectionStrings:KeyManager is required with Database:Provider={provider}.")
@@ -113,7 +132,7 @@ internal static class DatabaseRegistration
     /// </summary>
     private static string WithDefaults(string connectionString, params (string Key, object Value)[] defaults)
     {
-        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var builder = Parsed(() => new DbConnectionStringBuilder { ConnectionString = connectionString });
         var present = builder.Keys.Cast<string>().Select(Normalized).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in defaults)
         {

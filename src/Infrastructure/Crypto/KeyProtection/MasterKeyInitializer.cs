@@ -39,6 +39,11 @@ public sealed partial class MasterKeyInitializer(
         {
             throw new MasterKeyException($"KeyProtection:Provider '{options.Value.Provider}' is not supported; use Local or Pkcs11.");
         }
+        else if (local.ActiveVersion is { } version && local.Keys.Count == 0)
+        {
+            // Most likely the keys' own setting was misspelt: a new key file now would be a new master key.
+            throw new MasterKeyException($"KeyProtection:Local:ActiveVersion is {version} but no KeyProtection:Local:Keys:<n> is configured. Set the keys too, or remove ActiveVersion to use a key file.");
+        }
         else if (local.Keys.Count > 0)
         {
             holder.Load(MasterKeyRing.FromStrings(local.Keys, local.ActiveVersion, "KeyProtection:Local:Keys"));
