@@ -24,6 +24,7 @@ public static class DependencyInjection
     /// <summary>Everything the service and the command line share: use cases, storage, crypto.</summary>
     public static IServiceCollection AddKeyManagerCore(this IServiceCollection services, IConfiguration configuration)
     {
+        Settings.KnownSettings.Check(configuration);
         services.AddApplication();
         services.AddInfrastructure(configuration);
         services.AddMediator((MediatorOptions options) =>

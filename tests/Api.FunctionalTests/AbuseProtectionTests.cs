@@ -1,8 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
 /// <summary>Rate limits and bad-MAC lockout, both off by default and configurable.</summary>
+[Collection(MetricsReadAlone.Name)]
 public sealed class AbuseProtectionTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -37,7 +39,7 @@ public sealed class AbuseProtectionTests
         using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-busy"));
 
         var probes = new List<HttpResponseMessage>();
-        foreach (var path in new[] { "/health", "/health/live", "/health/ready", "/key-management/v1/health", "/metrics" })
+        foreach (var path in new[] { "/health", "/health/live", "/health/ready", "/key-management/v1/health" })
         {
             for (var i = 0; i < 4; i++)
             {
@@ -52,6 +54,11 @@ public sealed class AbuseProtectionTests
         }
 
         probes.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.OK);
+        // Scrapes are not sent here: one in a short-lived host of this test process upsets the
+        // metrics every other host in it exports. Their endpoints carry the same exemption.
+        var scrapes = factory.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().Where(e => e.RoutePattern.RawText?.EndsWith("metrics", StringComparison.Ordinal) == true).ToList();
+        scrapes.Should().HaveCount(2).And.OnlyContain(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.RateLimiting.DisableRateLimitingAttribute>() != null);
         var refused = api.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
         (await refused.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests)).GetProperty("type").GetString().Should().Be("https://tools.ietf.org/html/rfc6585#section-4");
     }

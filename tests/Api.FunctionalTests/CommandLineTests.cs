@@ -495,6 +495,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--RequestLog:RetentionDays=abc", "RequestLog:RetentionDays")]
     [InlineData("--ConnectionStrings:KeyManager=garbage", "ConnectionStrings:KeyManager cannot be read")]
     [InlineData("--OpenTelemetry:OtlpEndpoint=bogus", "OpenTelemetry:OtlpEndpoint 'bogus'")]
+    [InlineData("--Hawk:PublicHots=lkm.example.com", "Hawk:PublicHots is not a setting of this service; Hawk takes LockoutSeconds, LockoutThreshold, PublicHost,")]
+    [InlineData("--KeyProtection:Local:KeyFiel=/etc/lkm/key.json", "KeyProtection:Local:KeyFiel is not a setting of this service; KeyProtection:Local takes ActiveVersion, KeyFile, Keys.")]
+    [InlineData("--RateLimiting:PerCredentialPerSec=5", "RateLimiting:PerCredentialPerSec is not a setting")]
     public async Task A_setting_that_cannot_work_stops_serve_naming_it_and_creates_nothing(string setting, string named)
     {
         var (exit, stdout, stderr) = await RunAsync("serve", "--urls=http://127.0.0.1:0", setting);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace LocalKeyManager.Api.FunctionalTests;
 
+[Collection(MetricsReadAlone.Name)]
 public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteService>
 {
     [Theory]
@@ -163,4 +164,18 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
             .Select(hosted => hosted.GetType().Assembly.GetName().Name)
             .Should().NotContain("Microsoft.AspNetCore.DataProtection");
     }
+}
+
+/// <summary>
+/// Tests that read the service's own metrics run when no other host is alive in the test process.
+/// Each host makes its meter <c>LocalKeyManager</c> from its own meter factory, and OpenTelemetry
+/// listens by meter name: a host started while another lives binds that other host's instruments
+/// first and drops its own as duplicates, so its scrape lacked what it had just counted (and the
+/// other host's were gone once it stopped). One service per process, as in production, has no such
+/// neighbour.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsReadAlone
+{
+    public const string Name = "metrics read alone";
 }
