@@ -337,6 +337,22 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
     }
 
     [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("identity, gzip")]
+    public async Task A_content_encoded_body_is_a_415_not_read_as_if_it_were_plain(string encoding)
+    {
+        var ciphertext = Convert.ToBase64String(service.PublicKey.Encrypt(new byte[32], System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1));
+        using var content = JsonContent.Create(new { keypairId = service.KeypairId, body = ciphertext });
+        content.Headers.TryAddWithoutValidation("Content-Encoding", encoding);
+
+        var response = await service.GenesysClient.PostAsync("/key-management/v1/decrypt", content, Ct);
+
+        (await response.ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("detail").GetString().Should().Contain("Content-Encoding");
+        response.Headers.GetValues("Accept-Encoding").Should().Equal("identity");
+    }
+
+    [Theory]
     [InlineData("/health?x=1&x=2")]
     [InlineData("/health/ready?nocache=1&nocache=2")]
     [InlineData("/key-management/v1/health/live?a&a")]
