@@ -570,6 +570,28 @@ public abstract class PersistenceTests : IAsyncLifetime
         await ChainShouldBeIntactWithAsync(6);
     }
 
+    [Fact]
+    public async Task A_statement_refused_on_a_connection_already_back_in_the_pool_is_forgotten_there_too()
+    {
+        Assert.SkipWhen(DatabaseProvider != "postgres", "Npgsql's automatic statement preparation is PostgreSQL's alone");
+        await using var scope = _services.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+        var dialect = scope.ServiceProvider.GetRequiredService<IDatabaseDialect>();
+        var t0 = Instant.FromUtc(2026, 12, 1, 7, 0);
+        Task<HashSet<(string, string, long)>> InsertAsync(string nonce, int i) =>
+            dialect.InsertNoncesIfAbsentAsync(db, [new NonceRow { CredentialId = "genesys-prod", Nonce = nonce, Ts = 1_700_000_000 + i, SeenAt = t0 }], Ct);
+
+        // The nonce insert closes its connection when it is done, as the writer's statements do:
+        // the reset after the refusal finds the connection back in the pool.
+        (await InsertAsync("n0", 0)).Should().HaveCount(1);
+        await FluentActions.Awaiting(() => InsertAsync("bad\0nonce", 1)).Should().ThrowAsync<Npgsql.PostgresException>();
+        dialect.ForgetPreparedStatements(db);
+        for (var i = 2; i < 6; i++)
+        {
+            (await InsertAsync($"n{i}", i)).Should().Equal(("genesys-prod", $"n{i}", 1_700_000_000L + i));
+        }
+    }
+
     internal static RequestLogEntry Entry(Instant at) => new()
     {
         Id = Guid.NewGuid(),

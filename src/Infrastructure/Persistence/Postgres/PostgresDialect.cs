@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace LocalKeyManager.Infrastructure.Persistence.Postgres;
@@ -44,23 +46,40 @@ internal sealed class PostgresDialect : IDatabaseDialect
     /// message DataRow"), and the group commit took a committed append for a failed one and
     /// appended it again (a duplicate key), so valid requests beside a bad one answered 503.
     /// Unpreparing everything on the connection puts both sides back in step (the statements are
-    /// prepared again as they are used); a connection already back in the pool is dropped with
-    /// the pool's idle ones instead.
+    /// prepared again as they are used). A connection already back in the pool (the writer's
+    /// statements close theirs), or one the reset itself fails on, is dropped with the pool's idle
+    /// connections: the pool of the data source EF Core built (for the NodaTime plugin), which
+    /// <see cref="NpgsqlConnection.ClearPool"/> does not reach. A refused statement is rare, and
+    /// the cost of this is connecting and preparing again. Never throws: the caller's own outcome
+    /// (a refused statement, rolled back) stands.
     /// </summary>
     public static void ForgetPreparedStatementsOf(KeyManagerDbContext db)
     {
-        if (db.Database.GetDbConnection() is not NpgsqlConnection connection)
+        try
         {
-            return;
+            if (db.Database.GetDbConnection() is NpgsqlConnection { State: System.Data.ConnectionState.Open } connection)
+            {
+                connection.UnprepareAll();
+                return;
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // Dropped with the pool's connections below.
         }
 
-        if (connection.State == System.Data.ConnectionState.Open)
+        try
         {
-            connection.UnprepareAll();
+            // EF Core's own connection type is the one public way to the data source it built; its
+            // API is marked internal, so a package upgrade is checked by the test that needs it
+            // (PersistenceTests.A_statement_postgres_refuses_leaves_the_connection_fit_for_the_next_pass).
+#pragma warning disable EF1001
+            ((db.GetService<IRelationalConnection>() as Npgsql.EntityFrameworkCore.PostgreSQL.Storage.Internal.NpgsqlRelationalConnection)?.DataSource as NpgsqlDataSource)?.Clear();
+#pragma warning restore EF1001
         }
-        else
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            NpgsqlConnection.ClearPool(connection);
+            // Nothing more can be done from here; the next use of such a connection fails alone.
         }
     }
 
