@@ -50,9 +50,11 @@ public static partial class ServiceHost
             LogHalfPublicAddress(app.Logger, hawk.PublicHost is null ? "Hawk:PublicPort" : "Hawk:PublicHost", hawk.PublicHost is null ? "Hawk:PublicHost" : "Hawk:PublicPort");
         }
 
-        // Read now, so that a proxy list or a retention that does not parse stops start-up before anything is created.
+        // Read now, so that a setting that does not hold stops start-up before anything is created.
         _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
         _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Jobs.RequestLogOptions>>().Value;
+        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Infrastructure.Crypto.KeyProtection.KeyProtectionOptions>>().Value;
+        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Infrastructure.Crypto.KeyCacheOptions>>().Value;
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         if (app.Environment.IsDevelopment())

@@ -16,7 +16,7 @@ public static class DependencyInjection
     {
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
         services.AddOptions<HawkOptions>().BindConfiguration(HawkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<KeyProtectionOptions>().BindConfiguration(KeyProtectionOptions.Section).ValidateOnStart();
+        services.AddOptions<KeyProtectionOptions>().BindConfiguration(KeyProtectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<KeyCacheOptions>().BindConfiguration(KeyCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton<IClock>(SystemClock.Instance);

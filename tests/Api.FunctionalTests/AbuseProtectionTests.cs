@@ -30,7 +30,7 @@ public sealed class AbuseProtectionTests
     }
 
     [Fact]
-    public async Task Probes_and_scrapes_are_never_rate_limited_while_the_api_is()
+    public async Task Liveness_probes_and_scrapes_are_never_rate_limited_while_the_api_is()
     {
         // Behind a balancer that does not pass the client's address, every request comes from its
         // address: its health checks must not be refused for the traffic's rate.
@@ -39,7 +39,7 @@ public sealed class AbuseProtectionTests
         using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-busy"));
 
         var probes = new List<HttpResponseMessage>();
-        foreach (var path in new[] { "/health", "/health/live", "/health/ready", "/key-management/v1/health" })
+        foreach (var path in new[] { "/health", "/health/live", "/key-management/v1/health", "/key-management/v1/health/live" })
         {
             for (var i = 0; i < 4; i++)
             {
@@ -47,11 +47,8 @@ public sealed class AbuseProtectionTests
             }
         }
 
-        var api = new List<HttpResponseMessage>();
-        for (var i = 0; i < 6; i++)
-        {
-            api.Add(await client.GetAsync("/key-management/v1/keypair", Ct));
-        }
+        // At once, so that the bucket of 2 a second cannot refill between them on a slow machine.
+        var api = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => client.GetAsync("/key-management/v1/keypair", Ct)));
 
         probes.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.OK);
         // Scrapes are not sent here: one in a short-lived host of this test process upsets the

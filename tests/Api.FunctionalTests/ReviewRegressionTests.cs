@@ -419,6 +419,20 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
     }
 
     [Fact]
+    public async Task The_frameworks_own_metrics_settings_are_not_taken_for_misspelt_ones()
+    {
+        await using var factory = new LkmFactory(settings: new() { ["Metrics:EnabledMetrics:System.Runtime"] = "true" });
+
+        (await factory.CreateClient().GetAsync("/health", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public void An_international_public_host_is_kept_as_clients_sign_it()
+    {
+        new Infrastructure.Hawk.HawkOptions { PublicHost = " bücher.example " }.PublicHost.Should().Be("xn--bcher-kva.example");
+    }
+
+    [Fact]
     public async Task A_public_host_set_empty_is_unset_as_the_port_is()
     {
         // Hawk__PublicHost= (a compose file's unset variable) made every client's signature fail.

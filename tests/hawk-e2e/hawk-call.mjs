@@ -1,5 +1,5 @@
 // A Hawk-signing curl for operators and the README's example, using @hapi/hawk.
-// Usage: LKM_ID=... LKM_KEY=... node hawk-call.mjs METHOD URL [JSON-BODY]
+// Usage: LKM_ID=... LKM_KEY=... [LKM_ALG=sha1] node hawk-call.mjs METHOD URL [JSON-BODY]
 // Prints the status line to stderr and the body to stdout; verifies Server-Authorization.
 import Hawk from '@hapi/hawk';
 
@@ -9,7 +9,7 @@ if (!method || !url || !process.env.LKM_ID || !process.env.LKM_KEY) {
     process.exit(2);
 }
 
-const credentials = { id: process.env.LKM_ID, key: process.env.LKM_KEY, algorithm: 'sha256' };
+const credentials = { id: process.env.LKM_ID, key: process.env.LKM_KEY, algorithm: process.env.LKM_ALG || 'sha256' };
 const contentType = body === undefined ? undefined : 'application/json';
 const { header, artifacts } = Hawk.client.header(url, method.toUpperCase(), { credentials, payload: body, contentType });
 const headers = { Authorization: header };

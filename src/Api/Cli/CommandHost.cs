@@ -36,6 +36,7 @@ public static class CommandHost
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
         builder.Logging.AddProvider(new CommandLog());
         builder.Services.AddKeyManagerCore(builder.Configuration);
+        builder.Services.AddSingleton(new Infrastructure.Crypto.KeyProtection.KeyFileCreation(mayCreate));
         var host = builder.Build();
         if (!mayCreate && host.Services.GetRequiredService<Infrastructure.Persistence.IDatabaseLocation>().MissingFile is { } missing)
         {

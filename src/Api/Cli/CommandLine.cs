@@ -67,7 +67,7 @@ public static class CommandLine
         }
         catch (Exception e) when (IsStartupRefusal(e))
         {
-            return Fail(e.Message, 1);
+            return Fail(e is OptionsValidationException invalid ? SettingsMessage(invalid) : e.Message, 1);
         }
         catch (Exception e) when (args is [var command, ..] && !command.StartsWith('-') && command != "serve")
         {
@@ -126,6 +126,14 @@ public static class CommandLine
 
         return null;
     }
+
+    /// <summary>
+    /// What a failed options check says, without the validator's wrapping ("DataAnnotation
+    /// validation failed for 'HawkOptions' members: ... with the error: '...'"): each setting's own
+    /// message, which names it as operators write it (Hawk:TimestampSkewSeconds).
+    /// </summary>
+    private static string SettingsMessage(OptionsValidationException e) => string.Join(" ", e.Failures.Select(failure =>
+        System.Text.RegularExpressions.Regex.Match(failure, "with the error: '(.*)'\\.?$") is { Success: true } inner ? inner.Groups[1].Value : failure));
 
     /// <summary>
     /// Refusals to start: a bad setting (a malformed connection string is an ArgumentException, a

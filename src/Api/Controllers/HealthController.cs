@@ -10,19 +10,20 @@ namespace LocalKeyManager.Api.Controllers;
 /// <c>/health/ready</c> checks the database and the key protector (a 503 problem names what
 /// failed). Each also answers <c>HEAD</c>,
 /// which some load balancers' checks send, and takes any query (<see cref="Http.IgnoresQueryAttribute"/>).
-/// No rate limit applies: behind a balancer that does not pass the client's address, every
-/// request comes from the balancer's, and its checks must not be refused for the traffic's rate.
+/// No rate limit applies to liveness: behind a balancer that does not pass the client's address,
+/// every request comes from the balancer's, and its checks must not be refused for the traffic's
+/// rate. Readiness, which asks the database and the key protector (an HSM), keeps the limits.
 /// </summary>
 [ApiController]
 [AllowAnonymous]
 [Http.IgnoresQuery]
-[Microsoft.AspNetCore.RateLimiting.DisableRateLimiting]
 public sealed class HealthController(ReadinessCheck readiness) : ControllerBase
 {
     [AcceptVerbs("GET", "HEAD", Route = "key-management/v1/health")]
     [AcceptVerbs("GET", "HEAD", Route = "health")]
     [AcceptVerbs("GET", "HEAD", Route = "health/live")]
     [AcceptVerbs("GET", "HEAD", Route = "key-management/v1/health/live")]
+    [Microsoft.AspNetCore.RateLimiting.DisableRateLimiting]
     public ContentResult Live() => Content("OK", "text/plain");
 
     [AcceptVerbs("GET", "HEAD", Route = "health/ready")]

@@ -34,6 +34,18 @@ internal sealed class ClientBodyStream(Stream inner, HttpContext context) : Stre
         }
     }
 
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return inner.Read(buffer);
+        }
+        catch (IOException e) when (e is not BadHttpRequestException)
+        {
+            throw Translate(e);
+        }
+    }
+
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ValueTask<int> read;

@@ -15,7 +15,7 @@ public static class ConfiguredAddresses
     private static readonly char[] Separators = [',', ';', ' ', '\t'];
 
     public static IPAddress[] Addresses(IConfiguration configuration, string key) =>
-        Entries(configuration, key).Select(entry => IPAddress.TryParse(entry, out var address) && !entry.Contains('/')
+        Entries(configuration, key).Select(entry => IPAddress.TryParse(entry, out var address) && !entry.Contains('/') && IsWrittenOut(address, entry)
             ? address
             : throw new InvalidOperationException($"{key}: '{entry}' is not an IP address (a network goes in the matching Networks setting).")).ToArray();
 
@@ -27,6 +27,13 @@ public static class ConfiguredAddresses
             ? network
             : throw new InvalidOperationException($"{key}: '{entry}' is not a network in CIDR form (for example 10.0.0.0/8).")).ToArray();
     }
+
+    /// <summary>
+    /// An IPv4 address in four dotted decimal parts, as it is read back: the parser also takes
+    /// <c>10.5</c> (10.0.0.5) and <c>167772165</c>, where a missing part would trust another proxy.
+    /// </summary>
+    private static bool IsWrittenOut(IPAddress address, string entry) =>
+        address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || address.ToString() == entry;
 
     private static string[] Entries(IConfiguration configuration, string key)
     {

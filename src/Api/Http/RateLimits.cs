@@ -16,8 +16,8 @@ public static class RateLimits
 {
     public static IServiceCollection AddKeyManagerRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        var perCredential = configuration.GetValue("RateLimiting:PerCredentialPerSecond", 0);
-        var perAddress = configuration.GetValue("RateLimiting:PerAddressPerSecond", 0);
+        var perCredential = Rate(configuration, "RateLimiting:PerCredentialPerSecond");
+        var perAddress = Rate(configuration, "RateLimiting:PerAddressPerSecond");
         return services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
@@ -34,6 +34,11 @@ public static class RateLimits
             };
         });
     }
+
+    private static int Rate(IConfiguration configuration, string key) =>
+        configuration.GetValue(key, 0) is var rate and >= 0
+            ? rate
+            : throw new InvalidOperationException($"{key} must be 0 (off) or more requests per second.");
 
     private static RateLimitPartition<string> Bucket(string key, int perSecond) =>
         perSecond <= 0

@@ -12,8 +12,9 @@ namespace LocalKeyManager.Api.Settings;
 /// itself: configuration has no schema, and <c>Hawk:PublicHots</c> or
 /// <c>RateLimiting__PerCredentialPerSec</c> would otherwise be read as absent, the service running
 /// on the default without a word. The options classes give their sections' keys; lists and
-/// dictionaries (<c>KnownProxies:0</c>, <c>Keys:1</c>) take any child. Logging, Kestrel and the
-/// host's settings are the framework's and are not checked here.
+/// dictionaries (<c>KnownProxies:0</c>, <c>Keys:1</c>) take any child. Logging, Kestrel, the
+/// host's settings and <c>Metrics</c> (the runtime reads <c>Metrics:EnabledMetrics</c> beside our
+/// <c>Metrics:AllowedNetworks</c>) are the framework's and are not checked here.
 /// </summary>
 public static class KnownSettings
 {
@@ -25,7 +26,6 @@ public static class KnownSettings
         [KeyCacheOptions.Section] = Node.Of(typeof(KeyCacheOptions)),
         [Jobs.RequestLogOptions.Section] = Node.Of(typeof(Jobs.RequestLogOptions)),
         ["RateLimiting"] = Node.Keys("PerCredentialPerSecond", "PerAddressPerSecond"),
-        ["Metrics"] = Node.Keys("AllowedNetworks"),
         ["ForwardedHeaders"] = Node.Keys("KnownProxies", "KnownNetworks"),
         ["OpenTelemetry"] = Node.Keys("OtlpEndpoint"),
     };

@@ -8,6 +8,6 @@ public sealed class KeyCacheOptions
     public const string Section = "KeyCache";
 
     /// <summary>How many keypairs keep parsed private keys in memory.</summary>
-    [Range(1, 1_000_000)]
+    [Range(1, 1_000_000, ErrorMessage = "KeyCache:MaxKeypairs must be 1 to 1000000.")]
     public int MaxKeypairs { get; set; } = 1024;
 }

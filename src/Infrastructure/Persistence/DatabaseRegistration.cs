@@ -106,8 +106,8 @@ internal static class DatabaseRegistration
 
     /// <summary>
     /// A connection string the provider cannot read stops start-up naming the setting (the
-    /// provider's own message names neither it nor the file it came from). Its messages give a
-    /// keyword or a position, never a value, so no password is printed.
+    /// provider's own message names neither it nor the file it came from). The provider's message
+    /// is not repeated: a password with an unquoted ';' in it reads as a keyword, which it names.
     /// </summary>
     private static T Parsed<T>(Func<T> parse)
     {
@@ -117,7 +117,7 @@ internal static class DatabaseRegistration
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
         {
-            throw new InvalidOperationException($"ConnectionStrings:KeyManager cannot be read: {e.Message}", e);
+            throw new InvalidOperationException("ConnectionStrings:KeyManager cannot be read: it has a keyword the provider does not know, a malformed value, or a value with ';' or '=' that is not quoted.", e);
         }
     }
 

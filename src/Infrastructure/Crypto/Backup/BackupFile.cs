@@ -36,4 +36,12 @@ internal sealed record BackupKeypair(
     [property: JsonPropertyName("dateCreated")] long DateCreated,
     [property: JsonPropertyName("state")] string State,
     [property: JsonPropertyName("publicKey")] string PublicKey,
-    [property: JsonPropertyName("privateKey")] string PrivateKey);
+    [property: JsonPropertyName("privateKey")] string PrivateKey)
+{
+    /// <summary>Printed without the private key.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"Id = {Id}, DateCreated = {DateCreated}, State = {State}, PrivateKey = {Application.Common.Redacted.Text(PrivateKey)}");
+        return true;
+    }
+}

@@ -11,6 +11,13 @@ public sealed record BackupSecret(string? Passphrase, string? RecipientPem)
     /// <summary>The smallest recipient key a new backup is made for: no weaker than the RSA-3072 keys it holds.</summary>
     public const int MinRecipientBits = 3072;
 
+    /// <summary>Printed without the passphrase or the key (on restore, the recipient's private key).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"Passphrase = {Application.Common.Redacted.Text(Passphrase)}, RecipientPem = {Application.Common.Redacted.Text(RecipientPem)}");
+        return true;
+    }
+
     public static BackupSecret FromPassphrase(string passphrase) => new(passphrase, null);
 
     /// <summary>A recipient key read from <paramref name="source"/>; refused when it is not an RSA key in PEM or is below <paramref name="minimumBits"/>.</summary>

@@ -1,7 +1,10 @@
 namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 
-/// <summary>Configuration section <c>KeyProtection</c>.</summary>
-public sealed class KeyProtectionOptions
+/// <summary>
+/// Configuration section <c>KeyProtection</c>. What can be checked without the database or the
+/// HSM is checked at start-up, before anything is created.
+/// </summary>
+public sealed class KeyProtectionOptions : System.ComponentModel.DataAnnotations.IValidatableObject
 {
     public const string Section = "KeyProtection";
 
@@ -13,6 +16,36 @@ public sealed class KeyProtectionOptions
     public Pkcs11Options Pkcs11 { get; set; } = new();
 
     public bool IsPkcs11 => string.Equals(Provider, "Pkcs11", StringComparison.OrdinalIgnoreCase);
+
+    public IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(System.ComponentModel.DataAnnotations.ValidationContext validationContext)
+    {
+        if (!IsPkcs11 && !string.Equals(Provider, "Local", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new($"KeyProtection:Provider '{Provider}' is not supported; use Local or Pkcs11.");
+        }
+        else if (!IsPkcs11 && Local.ActiveVersion is { } version && Local.Keys.Count == 0 && Local.KeyFile is null)
+        {
+            // Most likely the keys' own setting was misspelt: a new key file now would be a new master key.
+            yield return new($"KeyProtection:Local:ActiveVersion is {version} but no KeyProtection:Local:Keys:<n> is configured. Set the keys too, or remove ActiveVersion to use a key file.");
+        }
+        else if (!IsPkcs11 && Local.Keys.Count > 0 && KeysProblem() is { } problem)
+        {
+            yield return new(problem);
+        }
+    }
+
+    private string? KeysProblem()
+    {
+        try
+        {
+            MasterKeyRing.FromStrings(Local.Keys, Local.ActiveVersion, "KeyProtection:Local:Keys");
+            return null;
+        }
+        catch (MasterKeyException e)
+        {
+            return e.Message;
+        }
+    }
 }
 
 /// <summary>

@@ -21,7 +21,8 @@ public sealed partial class MasterKeyInitializer(
     IDatabaseLocation location,
     KeyManagerDbContext db,
     IKeyProtector protector,
-    ILogger<MasterKeyInitializer> logger)
+    ILogger<MasterKeyInitializer> logger,
+    KeyFileCreation? creation = null)
 {
     public const string DefaultKeyFileName = "lkm.masterkey.json";
 
@@ -34,15 +35,6 @@ public sealed partial class MasterKeyInitializer(
             {
                 LogHsmKeyCanLeave(logger, label);
             }
-        }
-        else if (!string.Equals(options.Value.Provider, "Local", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new MasterKeyException($"KeyProtection:Provider '{options.Value.Provider}' is not supported; use Local or Pkcs11.");
-        }
-        else if (local.ActiveVersion is { } version && local.Keys.Count == 0)
-        {
-            // Most likely the keys' own setting was misspelt: a new key file now would be a new master key.
-            throw new MasterKeyException($"KeyProtection:Local:ActiveVersion is {version} but no KeyProtection:Local:Keys:<n> is configured. Set the keys too, or remove ActiveVersion to use a key file.");
         }
         else if (local.Keys.Count > 0)
         {
@@ -94,6 +86,13 @@ public sealed partial class MasterKeyInitializer(
         if (explicitlyConfigured)
         {
             throw new MasterKeyException($"Master key file {path} (KeyProtection:Local:KeyFile) does not exist.");
+        }
+
+        if (creation is { Allowed: false })
+        {
+            throw new MasterKeyException(
+                $"There is no master key file at {path}, and this command does not create one " +
+                "('lkm serve', 'lkm credentials create', 'lkm keys import' or 'lkm keys restore-backup' sets up an installation).");
         }
 
         if (await db.Keypairs.AnyAsync(cancellationToken) || await db.Credentials.AnyAsync(cancellationToken))
