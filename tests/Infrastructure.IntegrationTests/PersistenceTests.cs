@@ -540,10 +540,8 @@ public abstract class PersistenceTests : IAsyncLifetime
     [Fact]
     public async Task A_statement_postgres_refuses_leaves_the_connection_fit_for_the_next_pass()
     {
-        Assert.SkipWhen(DatabaseProvider != "postgres", "Npgsql's automatic statement preparation is PostgreSQL's alone");
-        await using var scope = _services.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
-        var dialect = scope.ServiceProvider.GetRequiredService<IDatabaseDialect>();
+        var (scope, db, dialect) = PostgresPreparation();
+        await using var _ = scope;
         var t0 = Instant.FromUtc(2026, 12, 1, 7, 0);
         async Task<bool> AppendAsync(Instant at, string? refusedText = null)
         {
@@ -573,10 +571,8 @@ public abstract class PersistenceTests : IAsyncLifetime
     [Fact]
     public async Task A_statement_refused_on_a_connection_already_back_in_the_pool_is_forgotten_there_too()
     {
-        Assert.SkipWhen(DatabaseProvider != "postgres", "Npgsql's automatic statement preparation is PostgreSQL's alone");
-        await using var scope = _services.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
-        var dialect = scope.ServiceProvider.GetRequiredService<IDatabaseDialect>();
+        var (scope, db, dialect) = PostgresPreparation();
+        await using var _ = scope;
         var t0 = Instant.FromUtc(2026, 12, 1, 7, 0);
         Task<HashSet<(string, string, long)>> InsertAsync(string nonce, int i) =>
             dialect.InsertNoncesIfAbsentAsync(db, [new NonceRow { CredentialId = "genesys-prod", Nonce = nonce, Ts = 1_700_000_000 + i, SeenAt = t0 }], Ct);
@@ -590,6 +586,14 @@ public abstract class PersistenceTests : IAsyncLifetime
         {
             (await InsertAsync($"n{i}", i)).Should().Equal(("genesys-prod", $"n{i}", 1_700_000_000L + i));
         }
+    }
+
+    /// <summary>A context and the dialect on PostgreSQL, whose automatic statement preparation these tests are about.</summary>
+    private (AsyncServiceScope Scope, KeyManagerDbContext Db, IDatabaseDialect Dialect) PostgresPreparation()
+    {
+        Assert.SkipWhen(DatabaseProvider != "postgres", "Npgsql's automatic statement preparation is PostgreSQL's alone");
+        var scope = _services.Scope();
+        return (scope, scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>(), scope.ServiceProvider.GetRequiredService<IDatabaseDialect>());
     }
 
     internal static RequestLogEntry Entry(Instant at) => new()
