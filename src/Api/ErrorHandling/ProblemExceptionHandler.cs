@@ -47,7 +47,7 @@ public sealed partial class ProblemExceptionHandler(ProblemWriter problems, Data
                 await problems.WriteAsync(httpContext, 503, e.Title, e.Message);
                 return true;
             case BadHttpRequestException e:
-                await problems.WriteAsync(httpContext, e.StatusCode, ProblemWriter.TitleFor(e.StatusCode), e.StatusCode switch
+                await problems.WriteAsync(httpContext, e.StatusCode, e.StatusCode switch
                 {
                     StatusCodes.Status413PayloadTooLarge => "The request body is larger than 64 KiB.",
                     StatusCodes.Status408RequestTimeout => "The request body did not arrive in time.",

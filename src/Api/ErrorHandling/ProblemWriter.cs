@@ -20,6 +20,9 @@ public sealed class ProblemWriter(IProblemDetailsService problemDetails)
         return WriteAsync(context, problem);
     }
 
+    /// <summary>A problem titled by its status alone (<see cref="TitleFor"/>).</summary>
+    public Task WriteAsync(HttpContext context, int status, string detail) => WriteAsync(context, status, TitleFor(status), detail);
+
     /// <summary>
     /// The body of a bare status (no route, a method the route does not take): a problem whatever
     /// the <c>Accept</c> header says, where the framework's status-code pages would fall back to text.

@@ -17,18 +17,18 @@ public sealed class RequestShapeMiddleware(RequestDelegate next)
         if (request.ContentLength > RequestLimits.MaxBodyBytes)
         {
             context.Response.Headers.Connection = "close";
-            return problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ProblemWriter.TitleFor(StatusCodes.Status413PayloadTooLarge), "The request body is larger than 64 KiB.");
+            return problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is larger than 64 KiB.");
         }
 
         if ((context.Features.Get<IHttpRequestFeature>()?.RawTarget.Length ?? 0) > RequestLimits.MaxTargetBytes)
         {
-            return problems.WriteAsync(context, StatusCodes.Status414UriTooLong, ProblemWriter.TitleFor(StatusCodes.Status414UriTooLong), "The request target (path and query) is longer than 8 KiB.");
+            return problems.WriteAsync(context, StatusCodes.Status414UriTooLong, "The request target (path and query) is longer than 8 KiB.");
         }
 
         if (HeaderBytes(request.Headers) > RequestLimits.MaxHeaderBytes)
         {
             context.Response.Headers.Connection = "close";
-            return problems.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemWriter.TitleFor(StatusCodes.Status431RequestHeaderFieldsTooLarge), "The request headers are larger than 32 KiB.");
+            return problems.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "The request headers are larger than 32 KiB.");
         }
 
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
@@ -38,7 +38,7 @@ public sealed class RequestShapeMiddleware(RequestDelegate next)
                 // A gzipped body would otherwise be read as JSON and refused as such; a plain body
                 // labelled gzip would be read as if it were not labelled (RFC 9110 15.5.16).
                 context.Response.Headers.AcceptEncoding = "identity";
-                return problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, ProblemWriter.TitleFor(StatusCodes.Status415UnsupportedMediaType), "The request body must not be content-encoded (no Content-Encoding, or identity).");
+                return problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "The request body must not be content-encoded (no Content-Encoding, or identity).");
             }
 
             request.Body = new ClientBodyStream(request.Body, context);

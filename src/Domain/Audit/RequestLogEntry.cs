@@ -76,20 +76,10 @@ public sealed record RequestLogEntry
 
         if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0 || text.Contains('\0', StringComparison.Ordinal))
         {
-            text = Storable(text);
+            // UTF-8's replacement fallback turns each lone surrogate into one U+FFFD and keeps pairs.
+            text = System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(text)).Replace('\0', '\uFFFD');
         }
 
         return text.Length > max ? text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)] : text;
     }
-
-    private static string Storable(string text) => string.Create(text.Length, text, static (chars, source) =>
-    {
-        for (var i = 0; i < source.Length; i++)
-        {
-            var c = source[i];
-            var paired = char.IsHighSurrogate(c) ? i + 1 < source.Length && char.IsLowSurrogate(source[i + 1])
-                : char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(source[i - 1]);
-            chars[i] = c == '\0' || (char.IsSurrogate(c) && !paired) ? '\uFFFD' : c;
-        }
-    });
 }

@@ -23,11 +23,6 @@ internal static class PostgresChainAppend
         {
             return (long)(await command.ExecuteScalarAsync(cancellationToken))! == entries.Count;
         }
-        catch (PostgresException)
-        {
-            PostgresDialect.ForgetPreparedStatementsOf(db);
-            throw;
-        }
         finally
         {
             await db.Database.CloseConnectionAsync();
