@@ -103,10 +103,13 @@ public abstract class PersistenceTests : IAsyncLifetime
         }
 
         (await guard.TryRecordAsync("genesys-prod", longest + "m", 1700000500, now, Ct)).Should().BeTrue("another long nonce is another request");
+        var spelt = "sha256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(longest)));
+        (await guard.TryRecordAsync("genesys-prod", spelt, 1700000500, now, Ct)).Should().BeTrue("a short nonce that spells a long one's digest is another nonce");
+        (await guard.TryRecordAsync("genesys-prod", spelt, 1700000500, now, Ct)).Should().BeFalse("and is itself seen once only");
         var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
         var stored = await db.Nonces.Where(n => n.Ts == 1700000500).Select(n => n.Nonce).ToListAsync(Ct);
-        stored.Should().HaveCount(4).And.Contain(asSent);
-        stored.Where(n => n != asSent).Should().HaveCount(3).And.OnlyContain(n => n.StartsWith("sha256:", StringComparison.Ordinal) && n.Length == 51);
+        stored.Should().HaveCount(5).And.Contain(asSent);
+        stored.Where(n => n != asSent).Should().HaveCount(4).And.OnlyContain(n => n.StartsWith("sha256:", StringComparison.Ordinal) && n.Length == 51);
     }
 
     [Fact]

@@ -25,6 +25,8 @@ public sealed class NonceRow
     /// <c>sha256:</c> and the base64 SHA-256 of it (51 characters). Hawk sets no limit of its own
     /// (the reference accepts any nonce its 4096-character header can hold); the digest keeps such
     /// a nonce a key of fixed length, the same on every database, and still seen once only.
+    /// A short nonce that itself starts with <c>sha256:</c> is stored as its digest too, so that
+    /// it never stands for a long nonce whose digest it spells.
     /// </summary>
     public required string Nonce { get; set => field = Stored(value); }
 
@@ -33,5 +35,7 @@ public sealed class NonceRow
     public Instant SeenAt { get; set; }
 
     private static string Stored(string nonce) =>
-        nonce.Length <= KeptAsSentUpTo ? nonce : DigestPrefix + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(nonce)));
+        nonce.Length <= KeptAsSentUpTo && !nonce.StartsWith(DigestPrefix, StringComparison.Ordinal)
+            ? nonce
+            : DigestPrefix + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(nonce)));
 }
