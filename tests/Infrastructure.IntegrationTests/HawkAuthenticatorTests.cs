@@ -66,6 +66,19 @@ public abstract class HawkAuthenticatorTests : IAsyncLifetime
         (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/key-management/v1/keypair", ts: now + 60))).Failure.Should().BeNull();
     }
 
+    [Fact]
+    public async Task The_window_is_measured_in_milliseconds_as_the_reference_does()
+    {
+        var second = _services.Clock.GetCurrentInstant().ToUnixTimeSeconds() + 1;
+        _services.Clock.Reset(Instant.FromUnixTimeSeconds(second));
+        (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", ts: second - 60))).Failure.Should().BeNull("exactly the skew behind is inside");
+
+        _services.Clock.Reset(Instant.FromUnixTimeMilliseconds((second * 1000) + 1));
+        (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", ts: second - 60))).Failure!.Reason.Should().Be(HawkFailureReason.Stale, "a millisecond later it is outside");
+        (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", ts: second + 60))).Failure.Should().BeNull("60 s ahead, less a millisecond, is inside");
+        (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", ts: long.MaxValue))).Failure!.Reason.Should().Be(HawkFailureReason.Stale);
+    }
+
     [Theory]
     [InlineData("12.5")]
     [InlineData("-1")]

@@ -122,10 +122,11 @@ public sealed class HawkAuthenticator(
         }
 
         // A timestamp that is not a whole number of seconds is as unusable as a stale one; the
-        // answer tells the client the server's time either way.
+        // answer tells the client the server's time either way. Compared in milliseconds, as the
+        // reference does: a ts exactly the skew behind is stale once the current second has begun.
         var nowSeconds = now.ToUnixTimeSeconds();
         if (!long.TryParse(header.Ts, NumberStyles.None, CultureInfo.InvariantCulture, out var ts) ||
-            Math.Abs(ts - nowSeconds) > options.Value.TimestampSkewSeconds)
+            Int128.Abs((Int128)ts * 1000 - now.ToUnixTimeMilliseconds()) > options.Value.TimestampSkewSeconds * 1000L)
         {
             var tsm = HawkCrypto.TimestampMac(algorithm, key, nowSeconds);
             return (new HawkFailure(
