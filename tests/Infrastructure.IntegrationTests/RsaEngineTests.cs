@@ -165,6 +165,8 @@ public sealed class RsaEngineTests : IAsyncLifetime
             original.ExportPkcs8PrivateKeyPem(),
             Convert.ToBase64String(original.ExportPkcs8PrivateKey()),
             "\n  " + Convert.ToBase64String(original.ExportRSAPrivateKey()) + "\n",
+            // As `openssl pkcs12 -nodes` writes a key taken out of a PKCS#12 file.
+            "Bag Attributes\n    localKeyID: 01 00 00 00 \n    friendlyName: recordings\nKey Attributes: <No Attributes>\n" + original.ExportPkcs8PrivateKeyPem() + "\n",
         };
 
         foreach (var form in forms)
@@ -191,6 +193,9 @@ public sealed class RsaEngineTests : IAsyncLifetime
             ok.ExportSubjectPublicKeyInfoPem(),
             Convert.ToBase64String(ok.ExportRSAPublicKey()),
             ok.ExportEncryptedPkcs8PrivateKeyPem("pw", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)),
+            "Bag Attributes\n    friendlyName: x\n" + ok.ExportEncryptedPkcs8PrivateKeyPem("pw", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)),
+            ok.ExportRSAPrivateKeyPem().Replace("-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n", StringComparison.Ordinal),
+            ok.ExportSubjectPublicKeyInfoPem() + "\n" + ok.ExportPkcs8PrivateKeyPem(),
             "not a key at all",
             Convert.ToBase64String(RandomNumberGenerator.GetBytes(600)),
         };

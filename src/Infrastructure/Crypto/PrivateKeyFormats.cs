@@ -14,9 +14,13 @@ internal static class PrivateKeyFormats
         var trimmed = text.Trim();
         try
         {
-            if (trimmed.StartsWith("-----BEGIN", StringComparison.Ordinal))
+            // PEM may come with text around it (openssl's "Bag Attributes" lines before a key
+            // taken out of a PKCS#12 file); ImportFromPem reads the one key block in it.
+            if (trimmed.Contains("-----BEGIN", StringComparison.Ordinal))
             {
-                if (!trimmed.Contains("PRIVATE KEY-----", StringComparison.Ordinal) || trimmed.Contains("ENCRYPTED", StringComparison.Ordinal))
+                if (!trimmed.Contains("PRIVATE KEY-----", StringComparison.Ordinal) ||
+                    trimmed.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) ||
+                    trimmed.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
                 {
                     return false;
                 }
