@@ -59,7 +59,7 @@ public sealed class LifecycleTests
         (await destroy.Handle(new DestroyDueKeypairs(), Ct)).Should().Equal(_keypair.Id);
 
         var record = _keypairs.DestructionRecords.Should().ContainSingle().Subject;
-        record.CredentialId.Should().Be("system");
+        record.CredentialId.Should().Be("(system)", "no credential can be registered under that id");
         record.RequestMethod.Should().Be("DESTROY");
         record.KeypairId.Should().Be(_keypair.Id.ToString());
         record.Detail.Should().Contain("erased the private key").And.Contain("2026-12-29T12:00:00.000Z");

@@ -20,8 +20,12 @@ public sealed record RequestLogEntry
 {
     public const string NoUserId = "NO-USER-ID";
 
-    /// <summary>The credential id of what the service does by itself (retention purges, key destructions).</summary>
-    public const string SystemCredentialId = "system";
+    /// <summary>
+    /// The credential id of what the service does by itself (retention purges, key destructions):
+    /// parentheses are outside the characters a credential id may have, so no credential can act
+    /// under it or be taken for it in the log.
+    /// </summary>
+    public const string SystemCredentialId = "(system)";
 
     public const int MaxCredentialIdLength = Credentials.CredentialId.MaxLength;
     public const int MaxUserIdLength = 256;
