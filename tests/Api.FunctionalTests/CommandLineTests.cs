@@ -7,6 +7,7 @@ namespace LocalKeyManager.Api.FunctionalTests;
 public sealed class CommandLineTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("lkm-cli-").FullName;
+    private readonly Dictionary<string, string> _environment = [];
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
@@ -15,6 +16,11 @@ public sealed class CommandLineTests : IDisposable
         var dll = Path.Combine(AppContext.BaseDirectory, "lkm.dll");
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = _directory, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(dll);
+        foreach (var (name, value) in _environment)
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -169,6 +175,22 @@ public sealed class CommandLineTests : IDisposable
         var publicKey = Convert.ToBase64String(original.ExportRSAPublicKey());
         list.Should().Contain($"\"publicKey\":\"{publicKey}\"", "the command line prints the same JSON text as GET /keypair ('+' not escaped)");
         (stdout + list + stderr).Should().NotContain(Convert.ToBase64String(original.ExportRSAPrivateKey())[..40]);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_pkcs11_module_that_cannot_initialise_stops_with_one_line()
+    {
+        var module = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_MODULE");
+        Assert.SkipWhen(module is null || !module.Contains("softhsm", StringComparison.Ordinal), "LKM_TEST_PKCS11_MODULE is not SoftHSM2's: run scripts/test.sh, which creates a SoftHSM2 token");
+        _environment["SOFTHSM2_CONF"] = Path.Combine(_directory, "no-such-softhsm2.conf");
+
+        var (exit, stdout, stderr) = await RunAsync(
+            "serve", "--urls", "http://127.0.0.1:0", "--KeyProtection:Provider=Pkcs11", $"--KeyProtection:Pkcs11:ModulePath={module}",
+            "--KeyProtection:Pkcs11:TokenLabel=any", "--KeyProtection:Pkcs11:Pin=1234");
+
+        exit.Should().Be(1, stdout + stderr);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith($"lkm: The PKCS#11 module {module} could not be initialised (CKR_");
+        (stdout + stderr).Should().NotContain("Unhandled exception").And.NotContain("   at ");
     }
 
     [Fact]

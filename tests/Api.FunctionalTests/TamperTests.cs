@@ -43,8 +43,9 @@ public sealed class TamperTests
         var tampered = await DecryptAsync(client, victim, ct);
         var fine = await DecryptAsync(client, healthy, ct);
 
-        var problem = await tampered.ShouldBeProblemAsync(HttpStatusCode.InternalServerError);
+        var problem = await tampered.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
         problem.GetProperty("title").GetString().Should().Be("Key unavailable");
+        problem.GetProperty("detail").GetString().Should().Contain("master key configuration does not match");
         fine.StatusCode.Should().Be(HttpStatusCode.OK);
         (await client.GetAsync("/key-management/v1/keypair", ct)).StatusCode.Should().Be(HttpStatusCode.OK);
         factory.Logs.Lines.Should().Contain(l => l.StartsWith("Critical", StringComparison.Ordinal) && l.Contains("failed to unwrap", StringComparison.Ordinal));

@@ -97,13 +97,24 @@ public static class CommandLine
             ConfigurationArguments.Check(args);
         }
 
-        var app = ServiceHost.Build(args);
+        WebApplication app;
+        try
+        {
+            app = ServiceHost.Build(args);
 
-        // The start-up checks (schema, master key, HSM) before the host starts: a refusal is then
-        // only the one line on stderr (below), not also the host's "Hosting failed to start" error
-        // with the whole exception chain on the console log. StartupHostedService runs them (once
-        // only) for hosts started otherwise, such as the test host.
-        await app.Services.GetRequiredService<Infrastructure.StartupInitializer>().InitializeAsync(CancellationToken.None);
+            // The start-up checks (schema, master key, HSM) before the host starts: a refusal is then
+            // only the one line on stderr (below), not also the host's "Hosting failed to start" error
+            // with the whole exception chain on the console log. StartupHostedService runs them (once
+            // only) for hosts started otherwise, such as the test host.
+            await app.Services.GetRequiredService<Infrastructure.StartupInitializer>().InitializeAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (!IsStartupRefusal(e) && DatabaseFailure(e) is null && e is not UsageException)
+        {
+            // A failure at start-up the code did not foresee (a native module that aborts its
+            // initialisation, say): one line and exit code 1, not an abort with a trace.
+            return Fail($"The service could not start ({e.GetType().Name}): {e.Message}", 1);
+        }
+
         await app.RunAsync();
         return 0;
     }

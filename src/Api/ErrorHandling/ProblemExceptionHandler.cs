@@ -55,8 +55,12 @@ public sealed partial class ProblemExceptionHandler(ProblemWriter problems, Data
                 });
                 return true;
             case KeyUnwrapException:
+                // Most often this instance's master keys are not the ones the key was wrapped under
+                // (a key file that is not the shared one, an HSM key label missing, an HSM gone);
+                // rarely the stored blob itself is damaged. Either way the service cannot serve the
+                // key now: a 503, as for any store it depends on, never a 500.
                 LogKeyUnusable(logger, httpContext.Request.Path, exception);
-                await problems.WriteAsync(httpContext, 500, "Key unavailable", "The stored key failed its integrity check and cannot be used. Operators have been alerted in the service log.");
+                await problems.WriteAsync(httpContext, 503, "Key unavailable", "This instance could not unwrap the stored key: its master key configuration does not match the key's, or the stored key is damaged. Operators have been alerted in the service log.");
                 return true;
         }
 
@@ -79,7 +83,7 @@ public sealed partial class ProblemExceptionHandler(ProblemWriter problems, Data
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "A wrapped key failed to unwrap while serving {Path}")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "A wrapped key failed to unwrap while serving {Path}. Check this instance's master key configuration (key file, KeyProtection settings, HSM token and labels) against the instances that still serve the key before treating the stored key as damaged")]
     private static partial void LogKeyUnusable(ILogger logger, PathString path, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The database is unavailable")]

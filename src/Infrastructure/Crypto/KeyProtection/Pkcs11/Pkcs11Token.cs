@@ -41,6 +41,12 @@ public sealed class Pkcs11Token : IDisposable
             // A file that is not a PKCS#11 module (no C_GetFunctionList), or that does not load.
             throw new MasterKeyException($"{modulePath} could not be loaded as a PKCS#11 module: {e.Message}", e);
         }
+        catch (Pkcs11Exception e)
+        {
+            // C_Initialize refused: the module's own configuration (SoftHSM2: SOFTHSM2_CONF and
+            // its token directory) is missing or unreadable.
+            throw new MasterKeyException($"The PKCS#11 module {modulePath} could not be initialised ({e.RV}): check the module's own configuration (SoftHSM2: SOFTHSM2_CONF and its tokendir).", e);
+        }
 
         try
         {
