@@ -83,7 +83,7 @@ public static partial class ServiceHost
         app.MapControllers();
 
         // API.md 4.4: the metrics and the OpenAPI document under the base path, for admins (Hawk).
-        app.MapOpenApi("/key-management/v1/openapi/{documentName}.json").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy);
+        app.MapOpenApi("/key-management/v1/openapi/{documentName}.json").RequireAuthorization(Authentication.HawkDefaults.AdminPolicy).AddEndpointFilter(SpacedJsonContentType);
         // The exporter maps every method; a scrape is a GET (or HEAD), anything else a 405 as on every route.
         // Like the probes, a scrape is not rate limited (a monitor must not lose sight under load).
         var scrape = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
@@ -96,6 +96,22 @@ public static partial class ServiceHost
             // For the Swagger UI, which cannot sign Hawk either; only in Development.
             app.MapOpenApi().AllowAnonymous();
         }
+    }
+
+    /// <summary>The OpenAPI endpoint writes <c>application/json;charset=utf-8</c>; every other JSON answer has the space.</summary>
+    private static async ValueTask<object?> SpacedJsonContentType(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var response = context.HttpContext.Response;
+        response.OnStarting(() =>
+        {
+            if (response.ContentType == "application/json;charset=utf-8")
+            {
+                response.ContentType = "application/json; charset=utf-8";
+            }
+
+            return Task.CompletedTask;
+        });
+        return await next(context);
     }
 
     private static readonly System.Text.Encoding LenientUtf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);

@@ -48,6 +48,7 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         var response = await service.AdminClient.GetAsync("/key-management/v1/openapi/v1.json", TestContext.Current.CancellationToken);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.GetValues("Content-Type").Should().Equal("application/json; charset=utf-8");
         var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         document.GetProperty("openapi").GetString().Should().StartWith("3.");
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
