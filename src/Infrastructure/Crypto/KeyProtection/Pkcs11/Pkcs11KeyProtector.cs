@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using LocalKeyManager.Application.Errors;
 using LocalKeyManager.Domain.Crypto;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
@@ -23,12 +24,25 @@ public sealed class Pkcs11KeyProtector(Pkcs11Holder holder) : IKeyProtector
 
     public WrappedKey Wrap(ReadOnlySpan<byte> plaintext, string context)
     {
-        var (token, label, key) = holder.Current;
+        var (token, label, key, _) = holder.Current;
         var iv = RandomNumberGenerator.GetBytes(IvSize);
         var input = plaintext.ToArray();
         try
         {
-            var ciphertext = token.Use(session => session.Encrypt(Mechanism(iv, context), key, input));
+            byte[] ciphertext;
+            try
+            {
+                ciphertext = token.Use(session => session.Encrypt(Mechanism(iv, context), key, input));
+            }
+            catch (Pkcs11Exception e) when (Pkcs11Holder.MeansTokenGone(e.RV))
+            {
+                throw TokenGone(e);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw Reopening();
+            }
+
             var blob = new byte[1 + IvSize + ciphertext.Length];
             blob[0] = FormatVersion;
             iv.CopyTo(blob, 1);
@@ -44,8 +58,9 @@ public sealed class Pkcs11KeyProtector(Pkcs11Holder holder) : IKeyProtector
     public int Unwrap(WrappedKey wrapped, string context, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(wrapped);
-        var (token, label, _) = holder.Current;
-        var key = wrapped.KekId.StartsWith(KekPrefix, StringComparison.Ordinal) ? holder.Find(wrapped.KekId[KekPrefix.Length..]) : null;
+        var current = holder.Current;
+        var (token, label) = (current.Token, current.Label);
+        var key = wrapped.KekId.StartsWith(KekPrefix, StringComparison.Ordinal) ? current.Find(wrapped.KekId[KekPrefix.Length..]) : null;
         if (key is null)
         {
             throw new KeyUnwrapException($"The key was wrapped by '{wrapped.KekId}', which is neither the configured HSM key '{label}' nor one of KeyProtection:Pkcs11:PreviousKeyLabels.");
@@ -61,6 +76,14 @@ public sealed class Pkcs11KeyProtector(Pkcs11Holder holder) : IKeyProtector
         try
         {
             plaintext = token.Use(session => session.Decrypt(Mechanism(blob.AsSpan(1, IvSize).ToArray(), context), key, blob.AsSpan(1 + IvSize).ToArray()));
+        }
+        catch (Pkcs11Exception e) when (Pkcs11Holder.MeansTokenGone(e.RV))
+        {
+            throw TokenGone(e);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw Reopening();
         }
         catch (Pkcs11Exception e)
         {
@@ -82,6 +105,20 @@ public sealed class Pkcs11KeyProtector(Pkcs11Holder holder) : IKeyProtector
             CryptographicOperations.ZeroMemory(plaintext);
         }
     }
+
+    /// <summary>
+    /// The token, its sessions or its login are gone: an outage of the HSM, not a fault of the
+    /// key. The token is opened again (at most every <see cref="Pkcs11Holder.ReopenInterval"/>),
+    /// and this request is a 503 its client may retry.
+    /// </summary>
+    private UnavailableException TokenGone(Pkcs11Exception e)
+    {
+        holder.Reopen(e.RV);
+        return new UnavailableException($"The HSM is not available ({e.RV}). Retry shortly.");
+    }
+
+    /// <summary>The token this operation began on was closed under it, to be opened again.</summary>
+    private static UnavailableException Reopening() => new("The HSM is being opened again. Retry shortly.");
 
     public int MaxPlaintextLength(WrappedKey wrapped) => Math.Max(0, wrapped.Blob.Length - Overhead);
 

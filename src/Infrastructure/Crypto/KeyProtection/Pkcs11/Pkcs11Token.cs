@@ -64,10 +64,12 @@ public sealed class Pkcs11Token : IDisposable
 
             return new Pkcs11Token(library, slot, session);
         }
-        catch (Pkcs11Exception e)
+        catch (Exception e)
         {
+            // Finalised on every failure, so that the next opening initialises the module afresh
+            // (SoftHSM2 reads its tokens only then: a token that comes back is found).
             library.Dispose();
-            throw new MasterKeyException($"The PKCS#11 token '{tokenLabel}' could not be opened: {e.RV}.", e);
+            throw e is Pkcs11Exception failure ? new MasterKeyException($"The PKCS#11 token '{tokenLabel}' could not be opened: {failure.RV}.", e) : e;
         }
     }
 
