@@ -132,7 +132,8 @@ public sealed class DatabaseOutageTests
             await holding.RollbackAsync(ct);
         }
 
-        (await answer.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("could not be recorded");
+        (await answer.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString()
+            .Should().Be("The request could not be recorded in the request log, so it was not answered. It changes nothing: retry it.", "a read changes nothing");
         JsonElement[] entries = [];
         for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(10) && entries.Length < 2; await Task.Delay(100, ct))
         {
@@ -211,11 +212,14 @@ public sealed class DatabaseOutageTests
         await ExecuteAsync(owner, $"REVOKE INSERT ON request_log FROM {role}");
         var refused = await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct);
         var text = await refused.Content.ReadAsStringAsync(ct);
+        var creation = await client.PostAsync("/key-management/v1/keypair", null, ct);
         await ExecuteAsync(owner, $"GRANT INSERT ON request_log TO {role}");
         var answered = await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct);
 
         (await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString()
-            .Should().Contain("could not be recorded").And.Contain("check before you repeat it", "the work may be done although the answer was thrown away");
+            .Should().Contain("could not be recorded").And.Contain("It changes nothing: retry it", "a decrypt changes nothing");
+        (await creation.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString()
+            .Should().Contain("could not be recorded").And.Contain("check before you repeat it", "the keypair may be created although the answer was thrown away");
         text.Should().NotContain(Convert.ToBase64String(secret));
         answered.StatusCode.Should().Be(HttpStatusCode.OK);
         Convert.FromBase64String((await answered.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);

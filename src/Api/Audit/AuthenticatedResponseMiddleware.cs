@@ -85,7 +85,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
                     buffer.SetLength(0);
                     response.Headers.Clear();
                     response.Headers.RetryAfter = "1";
-                    await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", NotRecorded);
+                    await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", ChangesNothing(context.Request) ? NotRecordedRetry : NotRecorded);
                 }
 
                 // Recorded as the first use, refused below as a replay, or answered 503: settled.
@@ -145,7 +145,14 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
     /// credential registered, a purge done before the entry failed (seen with a database that hung).
     /// </summary>
     private const string NotRecorded = "The request could not be recorded in the request log, so it was not answered. "
-        + "A change it asked for may still have been made: check before you repeat it. A decrypt or a read can simply be retried.";
+        + "A change it asked for may still have been made: check before you repeat it.";
+
+    private const string NotRecordedRetry = "The request could not be recorded in the request log, so it was not answered. It changes nothing: retry it.";
+
+    /// <summary>A read, or a decrypt: repeating it cannot make a change twice.</summary>
+    private static bool ChangesNothing(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) ||
+        (HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/key-management/v1/decrypt", StringComparison.OrdinalIgnoreCase));
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
