@@ -168,12 +168,22 @@ public abstract class DecryptEndpointTests(ServiceFixture fixture) : ServiceTest
         (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Contain("keypairId");
     }
 
-    [Fact]
-    public async Task Non_base64_ciphertext_is_a_400()
+    [Theory]
+    [InlineData("%%% not base64 %%%")]
+    [InlineData("AAA")]
+    [InlineData("long")]
+    public async Task A_ciphertext_that_is_not_base64_or_too_long_gets_the_same_400_as_one_that_does_not_decrypt(string body)
     {
-        var response = await Decrypt(new { keypairId = service.KeypairId, body = "%%% not base64 %%%" });
+        body = body == "long" ? Convert.ToBase64String(new byte[3100]) : body;
+        var random = await Decrypt(new { keypairId = service.KeypairId, body = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(384)) });
 
-        (await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Contain("base64");
+        var response = await Decrypt(new { keypairId = service.KeypairId, body });
+
+        var expected = await random.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        (problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString(), problem.GetProperty("message").GetString())
+            .Should().Be((expected.GetProperty("title").GetString(), expected.GetProperty("detail").GetString(), expected.GetProperty("message").GetString()));
+        problem.TryGetProperty("errors", out _).Should().Be(expected.TryGetProperty("errors", out _));
     }
 
     [Fact]

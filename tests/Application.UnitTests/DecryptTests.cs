@@ -70,7 +70,6 @@ public sealed class DecryptTests
     [InlineData("not-a-uuid", "AAAA", null, "keypairId")]
     [InlineData("3f2b6a3e-5a0b-4c1e-9f59-7f1f2f0a9e11", null, null, "body")]
     [InlineData("3f2b6a3e-5a0b-4c1e-9f59-7f1f2f0a9e11", "", null, "body")]
-    [InlineData("3f2b6a3e-5a0b-4c1e-9f59-7f1f2f0a9e11", "not base64!", null, "body")]
     [InlineData("3f2b6a3e-5a0b-4c1e-9f59-7f1f2f0a9e11", "AAAA", "oaep", "decryptType")]
     [InlineData("3f2b6a3e-5a0b-4c1e-9f59-7f1f2f0a9e11", "AAAA", "PKCS1", "decryptType")]
     public void Decrypt_validator_names_the_bad_field(string? keypairId, string? body, string? decryptType, string field)
@@ -81,12 +80,21 @@ public sealed class DecryptTests
         result.Errors.Should().ContainSingle().Which.PropertyName.Should().BeEquivalentTo(field);
     }
 
-    [Fact]
-    public void Decrypt_validator_refuses_a_body_longer_than_the_largest_ciphertext()
+    [Theory]
+    [InlineData("not base64!")]
+    [InlineData("AAA")]
+    [InlineData("====")]
+    [InlineData(null)]
+    public async Task A_body_that_is_not_base64_or_longer_than_any_ciphertext_is_the_uniform_error_and_never_reaches_the_key(string? body)
     {
-        var body = Convert.ToBase64String(new byte[DecryptValidator.MaxBodyLength]);
+        _rsa.Plaintext = [1];
+        body ??= Convert.ToBase64String(new byte[DecryptValidator.MaxBodyLength]);
 
-        new DecryptValidator().Validate(new Decrypt(Guid.NewGuid().ToString(), body, null)).IsValid.Should().BeFalse();
+        new DecryptValidator().Validate(new Decrypt(_keypair.Id.ToString(), body, null)).IsValid.Should().BeTrue("a body that is there is the handler's to judge");
+        var act = () => Handler.Handle(new Decrypt(_keypair.Id.ToString(), body, null), TestContext.Current.CancellationToken).AsTask();
+
+        (await act.Should().ThrowAsync<UndecryptableException>()).Which.Message.Should().Be(UndecryptableException.Text);
+        _rsa.Calls.Should().BeEmpty();
     }
 
     [Fact]

@@ -38,9 +38,8 @@ public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa, 
     {
         var started = Stopwatch.GetTimestamp();
 
-        // The validator has established that both parse.
+        // The validator has established that the id and the padding parse; the body is only there.
         KeypairId.TryParse(command.KeypairId, out var id);
-        var ciphertext = Convert.FromBase64String(command.Body!);
         var padding = DecryptTypes.Parse(command.DecryptType);
 
         var keypair = await keypairs.FindRecentAsync(id, cancellationToken);
@@ -55,6 +54,14 @@ public sealed class DecryptHandler(IKeypairRepository keypairs, IRsaEngine rsa, 
             rsa.Forget(keypair.Id);
             metrics?.Decrypted("refused_state", padding, Stopwatch.GetElapsedTime(started));
             throw new ForbiddenException($"Keypair {keypair.Id} is {KeyStates.ToWire(keypair.State)} and refuses decryption.");
+        }
+
+        // Not base64, or longer than any key's ciphertext: undecryptable, with the same answer as
+        // every other cause (the text must not tell a client more about one cause than another).
+        if (DecryptValidator.Ciphertext(command.Body) is not { } ciphertext)
+        {
+            metrics?.Decrypted("undecryptable", padding, Stopwatch.GetElapsedTime(started));
+            throw new UndecryptableException();
         }
 
         var plaintext = await rsa.DecryptAsync(keypair, ciphertext, padding, cancellationToken);
