@@ -10,7 +10,10 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        RunWithEnvironmentAsync(new Dictionary<string, string>(), args);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunWithEnvironmentAsync(Dictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "lkm.dll");
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = _directory, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -18,6 +21,11 @@ public sealed class CommandLineTests : IDisposable
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info)!;
@@ -545,6 +553,21 @@ public sealed class CommandLineTests : IDisposable
         exit.Should().Be(1, stderr);
         stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Contain("KeyProtection:Local:ActiveVersion is 7 but no KeyProtection:Local:Keys");
         File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task An_empty_key_file_setting_is_unset_and_the_default_key_file_beside_the_database_is_used()
+    {
+        var empty = new Dictionary<string, string> { ["KeyProtection__Local__KeyFile"] = string.Empty };
+
+        var (exit, stdout, stderr) = await RunWithEnvironmentAsync(empty, "credentials", "create", "--id", "genesys-empty-setting");
+        var list = await RunWithEnvironmentAsync(empty, "credentials", "list");
+
+        exit.Should().Be(0, stderr);
+        JsonSerializer.Deserialize<JsonElement>(stdout).GetProperty("id").GetString().Should().Be("genesys-empty-setting");
+        File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeTrue("an empty KeyFile is the default key file beside the database");
+        list.ExitCode.Should().Be(0, list.Stderr);
+        JsonSerializer.Deserialize<JsonElement[]>(list.Stdout).Should().ContainSingle();
     }
 
     [Theory]
