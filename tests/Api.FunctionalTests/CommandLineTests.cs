@@ -583,6 +583,23 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_directory, "lkm.db")).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData("usage: lkm credentials create --id ID", "credentials", "create", "--help")]
+    [InlineData("usage: lkm credentials create --id ID", "credentials", "create", "--id", "genesys-prod", "-h")]
+    [InlineData("usage: lkm keys import --file FILE", "keys", "import", "-h")]
+    [InlineData("usage: lkm master-key rotate", "master-key", "--help")]
+    [InlineData("usage: lkm [serve]", "serve", "--help")]
+    [InlineData("usage: lkm [serve]", "--urls", "http://127.0.0.1:0", "--help")]
+    public async Task Help_after_a_command_prints_its_usage_and_exits_0_running_nothing(string usage, params string[] args)
+    {
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        exit.Should().Be(0, stderr);
+        stderr.Should().BeEmpty();
+        stdout.Should().StartWith(usage);
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("asking for help runs no command");
+    }
+
     /// <summary>
     /// A server database that does not answer (a closed port). For SqlServer this also shows the
     /// client gets past its globalization check to the network: in globalization-invariant mode
