@@ -22,6 +22,7 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
     /// <summary>More than this is refused when opening: a file edited to a huge count would otherwise run for hours.</summary>
     public const int MaxPbkdf2Iterations = 10_000_000;
     private const int TagSize = 16;
+    private const int NonceSize = 12;
 
     public async Task<int> ExportAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
     {
@@ -47,7 +48,7 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
                 recipient = new BackupRecipient("RSA-OAEP-SHA256", Fingerprint(recipientKey), Convert.ToBase64String(recipientKey.Encrypt(key, RSAEncryptionPadding.OaepSHA256)));
             }
 
-            var header = new BackupFile(BackupFile.CurrentFormat, clock.GetCurrentInstant().ToString(), kdf, recipient, Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)), string.Empty);
+            var header = new BackupFile(BackupFile.CurrentFormat, clock.GetCurrentInstant().ToString(), kdf, recipient, Convert.ToBase64String(RandomNumberGenerator.GetBytes(NonceSize)), string.Empty);
             var ciphertext = new byte[plaintext.Length + TagSize];
             using (var aes = new AesGcm(key, TagSize))
             {
@@ -174,18 +175,21 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
             throw new BackupException($"{path} has format '{file.Format}', not {BackupFile.CurrentFormat}.");
         }
 
-        var key = DeriveKey(file, secret);
-        var ciphertext = Convert.FromBase64String(file.Ciphertext);
+        // Every field read before the key is derived: an edited or damaged one is named, not a framework message.
+        var nonce = Base64Field(file.Nonce, "nonce", path, NonceSize);
+        var ciphertext = Base64Field(file.Ciphertext, "ciphertext", path);
         if (ciphertext.Length < TagSize)
         {
             throw new BackupException($"{path} is truncated.");
         }
 
+        var key = DeriveKey(file, secret, path);
+
         var plaintext = new byte[ciphertext.Length - TagSize];
         try
         {
             using var aes = new AesGcm(key, TagSize);
-            aes.Decrypt(Convert.FromBase64String(file.Nonce), ciphertext.AsSpan(0, plaintext.Length), ciphertext.AsSpan(plaintext.Length), plaintext, AssociatedData(file));
+            aes.Decrypt(nonce, ciphertext.AsSpan(0, plaintext.Length), ciphertext.AsSpan(plaintext.Length), plaintext, AssociatedData(file));
             return JsonSerializer.Deserialize<BackupContent>(plaintext) ?? throw new BackupException($"{path} holds no keypairs.");
         }
         catch (AuthenticationTagMismatchException e)
@@ -199,10 +203,12 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
         }
     }
 
-    private static byte[] DeriveKey(BackupFile file, BackupSecret secret)
+    private static byte[] DeriveKey(BackupFile file, BackupSecret secret, string path)
     {
         if (file.Kdf is { } kdf)
         {
+            var salt = Base64Field(kdf.Salt, "kdf.salt", path);
+            _ = kdf.Name ?? throw Malformed(path, "kdf.name");
             if (secret.Passphrase is null)
             {
                 throw new BackupException("This backup is protected by a passphrase.");
@@ -213,11 +219,13 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
                 throw new BackupException($"The backup's key derivation ({kdf.Name}, {kdf.Iterations} iterations) is not one this version trusts.");
             }
 
-            return Rfc2898DeriveBytes.Pbkdf2(secret.Passphrase, Convert.FromBase64String(kdf.Salt), kdf.Iterations, HashAlgorithmName.SHA256, 32);
+            return Rfc2898DeriveBytes.Pbkdf2(secret.Passphrase, salt, kdf.Iterations, HashAlgorithmName.SHA256, 32);
         }
 
         if (file.Recipient is { } recipient && secret.RecipientPem is not null)
         {
+            var encryptedKey = Base64Field(recipient.EncryptedKey, "recipient.encryptedKey", path);
+            _ = recipient.PublicKeySha256 ?? throw Malformed(path, "recipient.publicKeySha256");
             using var key = RSA.Create();
             key.ImportFromPem(secret.RecipientPem);
             if (Fingerprint(key) != recipient.PublicKeySha256)
@@ -227,7 +235,7 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
 
             try
             {
-                return key.Decrypt(Convert.FromBase64String(recipient.EncryptedKey), RSAEncryptionPadding.OaepSHA256);
+                return key.Decrypt(encryptedKey, RSAEncryptionPadding.OaepSHA256);
             }
             catch (CryptographicException e)
             {
@@ -239,6 +247,24 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
             ? new BackupException("The backup names neither a key derivation nor a recipient key: it was altered, or is not an LKM backup.")
             : new BackupException("This backup is protected by a recipient RSA key: pass its private key.");
     }
+
+    /// <summary>A field of the envelope as bytes: present, base64 and, given <paramref name="size"/>, of that many bytes.</summary>
+    private static byte[] Base64Field(string? value, string name, string path, int? size = null)
+    {
+        byte[]? bytes = null;
+        try
+        {
+            bytes = value is null ? null : Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+        }
+
+        return bytes is not null && (size is null || bytes.Length == size) ? bytes : throw Malformed(path, name);
+    }
+
+    private static BackupException Malformed(string path, string name) =>
+        new($"{path} is not a valid LKM backup: '{name}' is missing or malformed.");
 
     private BackupKeypair ToBackup(Keypair keypair)
     {
