@@ -232,6 +232,23 @@ public sealed class BackupCommandTests : IDisposable
         Directory.EnumerateFileSystemEntries(_second).Should().BeEmpty("a refused restore sets up no installation");
     }
 
+    [Fact]
+    public async Task A_backup_that_cannot_be_written_says_why_and_only_an_existing_file_is_called_never_overwritten()
+    {
+        var (_, backup) = await OneKeyBackedUpAsync();
+        var nowhere = Path.Combine(_files, "no-such-folder", "keys.lkmbackup");
+
+        var existing = await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var unwritable = await RunAsync(_first, "keys", "export-backup", "--out", nowhere, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        existing.ExitCode.Should().Be(1);
+        existing.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Be($"lkm: {backup} already exists: an existing file is never overwritten; choose another name.");
+        unwritable.ExitCode.Should().Be(1);
+        unwritable.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith($"lkm: Cannot write {nowhere}: ")
+            .And.EndWith("No backup was written.").And.NotContain("overwritten");
+        Directory.Exists(Path.GetDirectoryName(nowhere)).Should().BeFalse();
+    }
+
     /// <summary>A 2048-bit key imported into the first installation under a fresh id, and a passphrase backup of it.</summary>
     [Fact]
     public async Task A_backup_is_verified_away_from_any_installation_and_nothing_is_created_there()

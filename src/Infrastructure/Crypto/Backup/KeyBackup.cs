@@ -24,8 +24,22 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
     private const int TagSize = 16;
     private const int NonceSize = 12;
 
-    public async Task<int> ExportAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the backup to <paramref name="path"/>, which must not exist: it is written whole to a
+    /// temporary file beside it and only then moved to its name (never over an existing file), so a
+    /// failed write (a full disk) leaves neither a truncated backup nor the temporary file behind.
+    /// </summary>
+    public Task<int> ExportAsync(string path, BackupSecret secret, CancellationToken cancellationToken) =>
+        ExportAsync(path, secret, static stream => stream, cancellationToken);
+
+    /// <param name="output">What the file's stream is written through (a test makes it fail part-way).</param>
+    internal async Task<int> ExportAsync(string path, BackupSecret secret, Func<Stream, Stream> output, CancellationToken cancellationToken)
     {
+        if (Path.Exists(path))
+        {
+            throw Exists(path);
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var keypairs = await scope.ServiceProvider.GetRequiredService<IKeypairRepository>().ListAsync(cancellationToken);
         var content = new BackupContent(keypairs.Where(k => k.PrivateKey is not null).Select(ToBackup).ToList());
@@ -63,14 +77,49 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            await using var stream = new FileStream(path, options);
-            await JsonSerializer.SerializeAsync(stream, file, new JsonSerializerOptions { WriteIndented = true }, cancellationToken);
+            var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(4))}.tmp");
+            try
+            {
+                await using (var stream = new FileStream(temporary, options))
+                {
+                    var written = output(stream);
+                    await JsonSerializer.SerializeAsync(written, file, new JsonSerializerOptions { WriteIndented = true }, cancellationToken);
+                    await written.FlushAsync(cancellationToken);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                try
+                {
+                    File.Move(temporary, path, overwrite: false);
+                }
+                catch (IOException e) when (Path.Exists(path))
+                {
+                    // Made by someone else meanwhile: theirs stays.
+                    throw Exists(path, e);
+                }
+            }
+            catch
+            {
+                if (File.Exists(temporary))
+                {
+                    File.Delete(temporary);
+                }
+
+                throw;
+            }
+
             return content.Keypairs.Count;
         }
         finally
         {
             CryptographicOperations.ZeroMemory(plaintext);
         }
+    }
+
+    private static BackupException Exists(string path, Exception? inner = null)
+    {
+        var message = $"{path} already exists: an existing file is never overwritten; choose another name.";
+        return inner is null ? new(message) : new(message, inner);
     }
 
     /// <summary>
