@@ -375,17 +375,56 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task A_failure_after_a_warning_is_still_one_line_on_stderr_and_carries_the_warning()
     {
-        // A file that is not a key passes the input checks; the key is read only once the new
-        // installation (and its master key file, with a warning) exists.
-        var notAKey = Path.Combine(_directory, "not-a-key.pem");
-        await File.WriteAllTextAsync(notAKey, "-----BEGIN NOTHING-----", TestContext.Current.CancellationToken);
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only");
+            return;
+        }
 
-        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", notAKey);
+        // Every command warns about a master key file others may read; this one then fails.
+        (await RunAsync("credentials", "create", "--id", "warning-setup")).ExitCode.Should().Be(0);
+        File.SetUnixFileMode(Path.Combine(_directory, "lkm.masterkey.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+
+        var (exit, stdout, stderr) = await RunAsync("credentials", "revoke", "--id", "nobody-here");
 
         exit.Should().Be(1);
         stdout.Should().BeEmpty();
-        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: privateKey is not an RSA private key")
-            .And.Contain("logged before: warn: ").And.Contain("master key file");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ")
+            .And.Contain("logged before: warn: ").And.Contain("may be read by other users");
+    }
+
+    [Theory]
+    [InlineData("rsa-1024", "privateKey is RSA-1024; keys below 2048 bits are refused.")]
+    [InlineData("public", "privateKey is not an RSA private key")]
+    [InlineData("encrypted", "privateKey is not an RSA private key")]
+    [InlineData("ec", "privateKey is not an RSA private key")]
+    [InlineData("text", "privateKey is not an RSA private key")]
+    [InlineData("pem-of-nothing", "privateKey is not an RSA private key")]
+    public async Task Keys_import_of_a_key_the_import_refuses_creates_no_installation(string kind, string says)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(kind == "rsa-1024" ? 1024 : 2048);
+        using var ec = System.Security.Cryptography.ECDsa.Create();
+        var content = kind switch
+        {
+            "rsa-1024" => rsa.ExportRSAPrivateKeyPem(),
+            "public" => rsa.ExportSubjectPublicKeyInfoPem(),
+            "encrypted" => rsa.ExportEncryptedPkcs8PrivateKeyPem("a passphrase", new System.Security.Cryptography.PbeParameters(
+                System.Security.Cryptography.PbeEncryptionAlgorithm.Aes256Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 100_000)),
+            "ec" => ec.ExportECPrivateKeyPem(),
+            "text" => "just some words, not a key",
+            _ => "-----BEGIN NOTHING-----",
+        };
+        var keyFolder = Directory.CreateTempSubdirectory("lkm-cli-key-").FullName;
+        var file = Path.Combine(keyFolder, "key.pem");
+        await File.WriteAllTextAsync(file, content, TestContext.Current.CancellationToken);
+
+        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", file);
+        Directory.Delete(keyFolder, recursive: true);
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: " + says);
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("a key the import refuses sets up no database and no master key file");
     }
 
     [Theory]
