@@ -99,6 +99,38 @@ public sealed class CommandLineTests : IDisposable
         second.Stderr.Should().Contain("already exists");
     }
 
+    [Theory]
+    [InlineData(">/dev/full", "No space left on device")]
+    [InlineData(">&-", "stdout is closed or cannot be written")]
+    public async Task A_new_credential_whose_key_cannot_be_printed_is_removed_and_its_id_stays_free(string redirect, string why)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("a Unix shell's redirections");
+            return;
+        }
+
+        (await RunAsync("credentials", "create", "--id", "admin-setup", "--role", "admin")).ExitCode.Should().Be(0, "an installation, past its first-run warning");
+        var info = new ProcessStartInfo("sh") { WorkingDirectory = _directory, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", $"exec \"$0\" \"$@\" {redirect}", "dotnet", Path.Combine(AppContext.BaseDirectory, "lkm.dll"), "credentials", "create", "--id", "genesys-unseen" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var list = JsonSerializer.Deserialize<JsonElement[]>((await RunAsync("credentials", "list")).Stdout)!;
+        var retry = await RunAsync("credentials", "create", "--id", "genesys-unseen");
+
+        process.ExitCode.Should().Be(1);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should()
+            .Be($"lkm: could not print the new credential ({why}); credential 'genesys-unseen' was removed, nothing was created");
+        list.Select(c => c.GetProperty("id").GetString()).Should().Equal(["admin-setup"], "no credential is left whose key nobody saw");
+        retry.ExitCode.Should().Be(0, retry.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(retry.Stdout).GetProperty("id").GetString().Should().Be("genesys-unseen");
+    }
+
     [Fact]
     public async Task Migrate_brings_a_new_database_up_to_date()
     {
