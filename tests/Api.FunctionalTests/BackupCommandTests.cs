@@ -196,6 +196,59 @@ public sealed class BackupCommandTests : IDisposable
         verify.Stderr.Should().Contain("2000000000 iterations").And.Contain("not one this version trusts");
     }
 
+    [Theory]
+    [InlineData("nonce", null, "nonce")]
+    [InlineData("nonce", "AAAA", "nonce")]
+    [InlineData("ciphertext", "not base64 at all!", "ciphertext")]
+    [InlineData("kdf.salt", null, "kdf.salt")]
+    [InlineData("kdf.salt", "%%%", "kdf.salt")]
+    public async Task A_backup_with_a_missing_or_malformed_field_is_refused_naming_the_field(string field, string? value, string named)
+    {
+        var (_, backup) = await OneKeyBackedUpAsync();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(backup, Ct))!.AsObject();
+        var (parent, name) = field.Split('.') is [var outer, var inner] ? (json[outer]!.AsObject(), inner) : (json, field);
+        if (field == "nonce" && value is null)
+        {
+            parent.Remove(name);
+        }
+        else
+        {
+            parent[name] = value;
+        }
+
+        var edited = Path.Combine(_files, "edited.lkmbackup");
+        await File.WriteAllTextAsync(edited, json.ToJsonString(), Ct);
+
+        var verify = await RunAsync(_second, "keys", "verify-backup", "--in", edited, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var restore = await RunAsync(_second, "keys", "restore-backup", "--in", edited, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        foreach (var result in new[] { verify, restore })
+        {
+            result.ExitCode.Should().Be(1);
+            result.Stdout.Should().BeEmpty();
+            result.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Be($"lkm: {edited} is not a valid LKM backup: '{named}' is missing or malformed.");
+        }
+
+        Directory.EnumerateFileSystemEntries(_second).Should().BeEmpty("a refused restore sets up no installation");
+    }
+
+    [Fact]
+    public async Task A_backup_that_cannot_be_written_says_why_and_only_an_existing_file_is_called_never_overwritten()
+    {
+        var (_, backup) = await OneKeyBackedUpAsync();
+        var nowhere = Path.Combine(_files, "no-such-folder", "keys.lkmbackup");
+
+        var existing = await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var unwritable = await RunAsync(_first, "keys", "export-backup", "--out", nowhere, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        existing.ExitCode.Should().Be(1);
+        existing.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Be($"lkm: {backup} already exists: an existing file is never overwritten; choose another name.");
+        unwritable.ExitCode.Should().Be(1);
+        unwritable.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith($"lkm: Cannot write {nowhere}: ")
+            .And.EndWith("No backup was written.").And.NotContain("overwritten");
+        Directory.Exists(Path.GetDirectoryName(nowhere)).Should().BeFalse();
+    }
+
     /// <summary>A 2048-bit key imported into the first installation under a fresh id, and a passphrase backup of it.</summary>
     [Fact]
     public async Task A_backup_is_verified_away_from_any_installation_and_nothing_is_created_there()

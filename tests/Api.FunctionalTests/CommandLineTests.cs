@@ -11,7 +11,10 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        RunWithEnvironmentAsync(new Dictionary<string, string>(), args);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunWithEnvironmentAsync(Dictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "lkm.dll");
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = _directory, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -24,6 +27,11 @@ public sealed class CommandLineTests : IDisposable
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info)!;
@@ -95,6 +103,38 @@ public sealed class CommandLineTests : IDisposable
         first.ExitCode.Should().Be(0);
         second.ExitCode.Should().Be(1);
         second.Stderr.Should().Contain("already exists");
+    }
+
+    [Theory]
+    [InlineData(">/dev/full", "No space left on device")]
+    [InlineData(">&-", "stdout is closed or cannot be written")]
+    public async Task A_new_credential_whose_key_cannot_be_printed_is_removed_and_its_id_stays_free(string redirect, string why)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("a Unix shell's redirections");
+            return;
+        }
+
+        (await RunAsync("credentials", "create", "--id", "admin-setup", "--role", "admin")).ExitCode.Should().Be(0, "an installation, past its first-run warning");
+        var info = new ProcessStartInfo("sh") { WorkingDirectory = _directory, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", $"exec \"$0\" \"$@\" {redirect}", "dotnet", Path.Combine(AppContext.BaseDirectory, "lkm.dll"), "credentials", "create", "--id", "genesys-unseen" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var list = JsonSerializer.Deserialize<JsonElement[]>((await RunAsync("credentials", "list")).Stdout)!;
+        var retry = await RunAsync("credentials", "create", "--id", "genesys-unseen");
+
+        process.ExitCode.Should().Be(1);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should()
+            .Be($"lkm: could not print the new credential ({why}); credential 'genesys-unseen' was removed, nothing was created");
+        list.Select(c => c.GetProperty("id").GetString()).Should().Equal(["admin-setup"], "no credential is left whose key nobody saw");
+        retry.ExitCode.Should().Be(0, retry.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(retry.Stdout).GetProperty("id").GetString().Should().Be("genesys-unseen");
     }
 
     [Fact]
@@ -389,17 +429,56 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task A_failure_after_a_warning_is_still_one_line_on_stderr_and_carries_the_warning()
     {
-        // A file that is not a key passes the input checks; the key is read only once the new
-        // installation (and its master key file, with a warning) exists.
-        var notAKey = Path.Combine(_directory, "not-a-key.pem");
-        await File.WriteAllTextAsync(notAKey, "-----BEGIN NOTHING-----", TestContext.Current.CancellationToken);
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only");
+            return;
+        }
 
-        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", notAKey);
+        // Every command warns about a master key file others may read; this one then fails.
+        (await RunAsync("credentials", "create", "--id", "warning-setup")).ExitCode.Should().Be(0);
+        File.SetUnixFileMode(Path.Combine(_directory, "lkm.masterkey.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+
+        var (exit, stdout, stderr) = await RunAsync("credentials", "revoke", "--id", "nobody-here");
 
         exit.Should().Be(1);
         stdout.Should().BeEmpty();
-        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: privateKey is not an RSA private key")
-            .And.Contain("logged before: warn: ").And.Contain("master key file");
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ")
+            .And.Contain("logged before: warn: ").And.Contain("may be read by other users");
+    }
+
+    [Theory]
+    [InlineData("rsa-1024", "privateKey is RSA-1024; keys below 2048 bits are refused.")]
+    [InlineData("public", "privateKey is not an RSA private key")]
+    [InlineData("encrypted", "privateKey is not an RSA private key")]
+    [InlineData("ec", "privateKey is not an RSA private key")]
+    [InlineData("text", "privateKey is not an RSA private key")]
+    [InlineData("pem-of-nothing", "privateKey is not an RSA private key")]
+    public async Task Keys_import_of_a_key_the_import_refuses_creates_no_installation(string kind, string says)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(kind == "rsa-1024" ? 1024 : 2048);
+        using var ec = System.Security.Cryptography.ECDsa.Create();
+        var content = kind switch
+        {
+            "rsa-1024" => rsa.ExportRSAPrivateKeyPem(),
+            "public" => rsa.ExportSubjectPublicKeyInfoPem(),
+            "encrypted" => rsa.ExportEncryptedPkcs8PrivateKeyPem("a passphrase", new System.Security.Cryptography.PbeParameters(
+                System.Security.Cryptography.PbeEncryptionAlgorithm.Aes256Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 100_000)),
+            "ec" => ec.ExportECPrivateKeyPem(),
+            "text" => "just some words, not a key",
+            _ => "-----BEGIN NOTHING-----",
+        };
+        var keyFolder = Directory.CreateTempSubdirectory("lkm-cli-key-").FullName;
+        var file = Path.Combine(keyFolder, "key.pem");
+        await File.WriteAllTextAsync(file, content, TestContext.Current.CancellationToken);
+
+        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", file);
+        Directory.Delete(keyFolder, recursive: true);
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: " + says);
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("a key the import refuses sets up no database and no master key file");
     }
 
     [Theory]
@@ -569,6 +648,21 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task An_empty_key_file_setting_is_unset_and_the_default_key_file_beside_the_database_is_used()
+    {
+        var empty = new Dictionary<string, string> { ["KeyProtection__Local__KeyFile"] = string.Empty };
+
+        var (exit, stdout, stderr) = await RunWithEnvironmentAsync(empty, "credentials", "create", "--id", "genesys-empty-setting");
+        var list = await RunWithEnvironmentAsync(empty, "credentials", "list");
+
+        exit.Should().Be(0, stderr);
+        JsonSerializer.Deserialize<JsonElement>(stdout).GetProperty("id").GetString().Should().Be("genesys-empty-setting");
+        File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeTrue("an empty KeyFile is the default key file beside the database");
+        list.ExitCode.Should().Be(0, list.Stderr);
+        JsonSerializer.Deserialize<JsonElement[]>(list.Stdout).Should().ContainSingle();
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]
@@ -580,6 +674,23 @@ public sealed class CommandLineTests : IDisposable
         exit.Should().Be(0, stderr);
         stdout.Should().StartWith("usage: lkm");
         File.Exists(Path.Combine(_directory, "lkm.db")).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("usage: lkm credentials create --id ID", "credentials", "create", "--help")]
+    [InlineData("usage: lkm credentials create --id ID", "credentials", "create", "--id", "genesys-prod", "-h")]
+    [InlineData("usage: lkm keys import --file FILE", "keys", "import", "-h")]
+    [InlineData("usage: lkm master-key rotate", "master-key", "--help")]
+    [InlineData("usage: lkm [serve]", "serve", "--help")]
+    [InlineData("usage: lkm [serve]", "--urls", "http://127.0.0.1:0", "--help")]
+    public async Task Help_after_a_command_prints_its_usage_and_exits_0_running_nothing(string usage, params string[] args)
+    {
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        exit.Should().Be(0, stderr);
+        stderr.Should().BeEmpty();
+        stdout.Should().StartWith(usage);
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("asking for help runs no command");
     }
 
     /// <summary>

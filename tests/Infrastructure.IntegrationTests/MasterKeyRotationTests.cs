@@ -85,4 +85,84 @@ public sealed class MasterKeyRotationTests
 
         await FluentActions.Awaiting(() => rotation.RetireAsync(1, Ct)).Should().ThrowAsync<MasterKeyException>().WithMessage("*still wrapped under version 1: run 'master-key rotate --resume' first*");
     }
+
+    [Fact]
+    public async Task A_key_stored_under_the_old_version_behind_the_pass_is_rewrapped_by_another_pass()
+    {
+        await using var instance = await StartWithKeypairsAsync(3);
+        var late = LateKeypairs(instance, 1);
+        var rotation = instance.Get<MasterKeyRotation>();
+        rotation.AddActiveVersion();
+
+        // Stored under version 1 after the pass went by (its id sorts before every other), as an
+        // instance that has not yet read the new version does.
+        var result = await rotation.RewrapAllAsync(2, line => StoreOneBehindThePass(instance, late, line), TimeSpan.Zero, Ct);
+
+        late.Should().BeEmpty("the late keypair was stored during the first pass");
+        result.Passes.Should().Be(2);
+        result.Keypairs.Should().Be(4);
+        result.Remaining.Should().BeEmpty();
+        result.Usage.Should().Equal(new Dictionary<string, int> { ["local:v2"] = 4 });
+        (await rotation.UsageAsync(Ct)).Should().Equal(result.Usage, "the result reports the usage as it is");
+    }
+
+    [Fact]
+    public async Task Keys_still_stored_under_the_old_version_after_the_last_pass_are_reported_as_remaining()
+    {
+        await using var instance = await StartWithKeypairsAsync(2);
+        var late = LateKeypairs(instance, MasterKeyRotation.MaxPasses + 1);
+        var rotation = instance.Get<MasterKeyRotation>();
+        rotation.AddActiveVersion();
+
+        // An instance that goes on storing under version 1 through every pass.
+        var result = await rotation.RewrapAllAsync(5, line => StoreOneBehindThePass(instance, late, line), TimeSpan.Zero, Ct);
+
+        result.Passes.Should().Be(MasterKeyRotation.MaxPasses);
+        result.Remaining.Should().Equal(new Dictionary<string, int> { ["local:v1"] = 1 });
+        result.Usage.Should().Equal(await rotation.UsageAsync(Ct), "the result reports the usage as it is");
+        result.Usage["local:v1"].Should().Be(1);
+        MasterKeyRotation.Describe(result.Remaining).Should().Be("1 key(s) under local:v1");
+    }
+
+    private static async Task<TestServices> StartWithKeypairsAsync(int count)
+    {
+        var instance = await TestServices.StartAsync();
+        await using var scope = instance.Scope();
+        for (var i = 0; i < count; i++)
+        {
+            await new GenerateKeypairHandler(instance.Get<IRsaEngine>(), scope.ServiceProvider.GetRequiredService<IKeypairRepository>(), instance.Clock).Handle(new GenerateKeypair(), Ct);
+        }
+
+        return instance;
+    }
+
+    /// <summary>Keypairs wrapped under the version active now, not yet stored, each id sorting before the one before it (and every random id).</summary>
+    private static Stack<Infrastructure.Persistence.KeypairRow> LateKeypairs(TestServices instance, int count)
+    {
+        using var rsa = RSA.Create(2048);
+        var pem = rsa.ExportRSAPrivateKeyPem();
+        var rows = new Stack<Infrastructure.Persistence.KeypairRow>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.Parse($"00000000-0000-0000-0000-{100 - count + 1 + i:D12}");
+            var imported = instance.Get<IRsaEngine>().TryImport(new KeypairId(id), pem, 2048, out var error) ?? throw new InvalidOperationException(error);
+            rows.Push(new Infrastructure.Persistence.KeypairRow { Id = id, PublicKey = imported.PublicKey, WrappedPrivateKey = imported.PrivateKey.Blob, KekId = imported.PrivateKey.KekId, CreatedAt = instance.Clock.GetCurrentInstant() });
+        }
+
+        return rows;
+    }
+
+    /// <summary>After a batch of keypairs, stores the next late keypair: its id is below every id the pass has read.</summary>
+    private static void StoreOneBehindThePass(TestServices instance, Stack<Infrastructure.Persistence.KeypairRow> late, string progress)
+    {
+        if (!progress.Contains("keypair(s)", StringComparison.Ordinal) || !late.TryPop(out var row))
+        {
+            return;
+        }
+
+        using var scope = instance.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<Infrastructure.Persistence.KeyManagerDbContext>();
+        db.Keypairs.Add(row);
+        db.SaveChanges();
+    }
 }

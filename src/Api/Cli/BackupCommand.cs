@@ -71,9 +71,11 @@ public static class BackupCommand
         {
             return CommandLine.Fail(e.Message, 1);
         }
-        catch (IOException e) when (export)
+        catch (Exception e) when (export && e is IOException or UnauthorizedAccessException)
         {
-            return CommandLine.Fail($"Cannot write {path}: {e.Message} (an existing file is never overwritten).", 1);
+            // A full disk, a missing folder, no permission: nothing is left at the name (an existing
+            // file is a BackupException above, which says so).
+            return CommandLine.Fail($"Cannot write {path}: {e.Message} No backup was written.", 1);
         }
     }
 

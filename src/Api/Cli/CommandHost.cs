@@ -64,7 +64,12 @@ public static class CommandHost
     /// as the mediator's pipeline before anything is created, so a refused command leaves no
     /// database or master key file behind. Null for a command that needs an installation.
     /// </param>
-    public static async Task<int> PrintAsync<TMessage, TResponse>(string[] configurationArgs, Func<ISender, Task<object>> run, TMessage? setsUp)
+    /// <param name="unprinted">
+    /// For an answer shown only once (a new credential's key): what it is, and how to take back
+    /// what <paramref name="run"/> made when the answer cannot be printed (stdout closed or its
+    /// disk full), so nothing usable is left that nobody has seen.
+    /// </param>
+    public static async Task<int> PrintAsync<TMessage, TResponse>(string[] configurationArgs, Func<ISender, Task<object>> run, TMessage? setsUp, Unprinted? unprinted = null)
         where TMessage : class, IMessage
     {
         try
@@ -78,7 +83,29 @@ public static class CommandHost
 
             using var host = await StartAsync(configurationArgs, mayCreate: setsUp is not null);
             await using var scope = host.Services.CreateAsyncScope();
-            Console.WriteLine(JsonSerializer.Serialize(await run(scope.ServiceProvider.GetRequiredService<ISender>()), Json));
+            var answer = JsonSerializer.Serialize(await run(scope.ServiceProvider.GetRequiredService<ISender>()), Json);
+            try
+            {
+                Console.Out.WriteLine(answer);
+                Console.Out.Flush();
+            }
+            catch (Exception e) when (unprinted is not null && e is IOException or UnauthorizedAccessException)
+            {
+                string undone;
+                try
+                {
+                    undone = await unprinted.Undo(scope.ServiceProvider);
+                }
+                catch (Exception undoFailed)
+                {
+                    undone = $"taking it back failed too ({undoFailed.Message}): {unprinted.ByHand}";
+                }
+
+                // A closed stdout (>&-) reads "Access to the path is denied".
+                var why = e is UnauthorizedAccessException ? "stdout is closed or cannot be written" : e.Message.TrimEnd('.');
+                return CommandLine.Fail($"could not print {unprinted.What} ({why}); {undone}", 1);
+            }
+
             return 0;
         }
         catch (ApplicationErrorException e)
@@ -86,6 +113,13 @@ public static class CommandHost
             return CommandLine.Fail(e.Message, 1);
         }
     }
+
+    /// <summary>
+    /// An answer shown only once (<see cref="PrintAsync"/>): <paramref name="What"/> names it
+    /// ("the new credential"); <paramref name="Undo"/> takes back what the command made and says
+    /// what it did; <paramref name="ByHand"/> says what to do should that fail too.
+    /// </summary>
+    public sealed record Unprinted(string What, Func<IServiceProvider, Task<string>> Undo, string ByHand);
 
     /// <summary>
     /// Reads <c>--name value</c> (or <c>--name=value</c>) options; the rest must be configuration

@@ -11,8 +11,27 @@ namespace LocalKeyManager.Api.Cli;
 /// </summary>
 public static class CommandLine
 {
-    public const string Usage =
-        "usage: lkm [serve] [--urls URL] | migrate | credentials create --id ID [--role admin|genesys] [--algorithm sha256|sha1] | credentials list | credentials revoke --id ID | keys list | keys import --file FILE [--id ID] [--date-created MS] | keys export-backup --out FILE | keys verify-backup --in FILE | keys restore-backup --in FILE (with --passphrase-env VAR, --passphrase-file F, --recipient PUB.pem or --private-key KEY.pem) | master-key rotate [--batch N] [--resume] | master-key status | master-key retire --version N | audit verify | schema-script --provider sqlite|postgres|sqlserver [--out FILE]";
+    /// <summary>Each command's usage, as <c>--help</c> after it prints it.</summary>
+    private static readonly string[] Commands =
+    [
+        "[serve] [--urls URL]",
+        "migrate",
+        "credentials create --id ID [--role admin|genesys] [--algorithm sha256|sha1]",
+        "credentials list",
+        "credentials revoke --id ID",
+        "keys list",
+        "keys import --file FILE [--id ID] [--date-created MS]",
+        "keys export-backup --out FILE (with --passphrase-env VAR, --passphrase-file F or --recipient PUB.pem)",
+        "keys verify-backup --in FILE (with --passphrase-env VAR, --passphrase-file F or --private-key KEY.pem)",
+        "keys restore-backup --in FILE (with --passphrase-env VAR, --passphrase-file F or --private-key KEY.pem)",
+        "master-key rotate [--batch N] [--resume]",
+        "master-key status",
+        "master-key retire --version N",
+        "audit verify",
+        "schema-script --provider sqlite|postgres|sqlserver [--out FILE]",
+    ];
+
+    public static readonly string Usage = "usage: lkm " + string.Join(" | ", Commands);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,9 +50,10 @@ public static class CommandLine
     {
         try
         {
-            if (args is ["--help" or "-h"])
+            if (args.Any(static a => a is "--help" or "-h") && (args[0].StartsWith('-') || IsCommand(args[0])))
             {
-                return Help();
+                // After a command too (credentials create --help): that command's usage, not an unknown option.
+                return Help(args);
             }
 
             if (args.Length == 0 || args[0].StartsWith('-'))
@@ -51,7 +71,7 @@ public static class CommandLine
                 "master-key" => await MasterKeyCommand.RunAsync(rest),
                 "audit" => await AuditCommand.RunAsync(rest),
                 "schema-script" => await SchemaScriptCommand.RunAsync(rest),
-                "help" => Help(),
+                "help" => Help([]),
                 _ => Fail($"Unknown command '{args[0]}'. {Usage}", 2),
             };
         }
@@ -119,8 +139,27 @@ public static class CommandLine
         return 0;
     }
 
-    private static int Help()
+    private static bool IsCommand(string word) =>
+        word is "serve" or "migrate" or "credentials" or "keys" or "master-key" or "audit" or "schema-script" or "help";
+
+    /// <summary>
+    /// The usage of the command (and subcommand) the words before the first option name, one line
+    /// each; the whole usage for none, or for words that name no command.
+    /// </summary>
+    private static int Help(string[] args)
     {
+        var words = args.TakeWhile(static a => !a.StartsWith('-')).Take(2).ToList();
+        for (; words.Count > 0; words.RemoveAt(words.Count - 1))
+        {
+            var name = string.Join(' ', words);
+            var matches = Commands.Where(c => c.Replace("[serve]", "serve", StringComparison.Ordinal) is var named && (named == name || named.StartsWith(name + " ", StringComparison.Ordinal))).ToList();
+            if (matches.Count > 0)
+            {
+                Console.WriteLine(string.Join(Environment.NewLine, matches.Select(static c => "usage: lkm " + c)));
+                return 0;
+            }
+        }
+
         Console.WriteLine(Usage);
         return 0;
     }

@@ -3,6 +3,7 @@ using LocalKeyManager.Application.Credentials.ListHawkCredentials;
 using LocalKeyManager.Application.Credentials.RegisterHawkCredential;
 using LocalKeyManager.Application.Credentials.RevokeHawkCredential;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 
 namespace LocalKeyManager.Api.Cli;
 
@@ -32,8 +33,24 @@ public static class CredentialsCommand
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync<RegisterHawkCredential, RegisteredCredential>(rest, run, register);
+        return await CommandHost.PrintAsync<RegisterHawkCredential, RegisteredCredential>(rest, run, register, register is null ? null : Unprinted(register.Id!));
     }
+
+    /// <summary>
+    /// A new credential whose key could not be printed is removed again: nobody has seen its key,
+    /// so nobody can use it, and its id stays free for the next try.
+    /// </summary>
+    private static CommandHost.Unprinted Unprinted(string id) => new(
+        "the new credential",
+        async services =>
+        {
+            var removed = await services.GetRequiredService<Infrastructure.Persistence.KeyManagerDbContext>().Credentials
+                .Where(c => c.Id == id).ExecuteDeleteAsync(CancellationToken.None);
+            return removed == 1
+                ? $"credential '{id}' was removed, nothing was created"
+                : $"credential '{id}' was not found to remove: check it with 'lkm credentials list'";
+        },
+        $"revoke it with 'lkm credentials revoke --id {id}'");
 
     private static Func<ISender, Task<object>> Revoke(string id) =>
         async sender => (await sender.Send(new RevokeHawkCredential(id))).ToResponse();

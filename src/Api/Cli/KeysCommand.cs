@@ -30,6 +30,12 @@ public static class KeysCommand
         }
 
         var import = subcommand == "import" ? new ImportKeypair(await ReadKeyFileAsync(options), options.GetValueOrDefault("id"), DateCreated(options)) : null;
+        if (import is not null && Infrastructure.Crypto.RsaEngine.ImportProblem(import.PrivateKey!, ImportKeypairHandler.MinimumBits) is { } problem)
+        {
+            // The same refusal the import would make, before an installation is set up for a key it cannot take.
+            return CommandLine.Fail(problem, 1);
+        }
+
         Func<ISender, Task<object>> run = subcommand switch
         {
             "list" => async sender => (await sender.Send(new ListKeypairs())).Select(k => k.ToResponse()).ToList(),

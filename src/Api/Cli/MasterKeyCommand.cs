@@ -26,6 +26,7 @@ public static class MasterKeyCommand
         var batch = (int)(CommandHost.WholeNumber(options, "batch", 1, int.MaxValue, "--batch must be a whole number above 0.") ?? 100);
 
         object answer;
+        RotationResult? rotated = null;
         using var host = await CommandHost.StartAsync(rest);
         var rotation = host.Services.GetRequiredService<MasterKeyRotation>();
         var protector = host.Services.GetRequiredService<LocalKeyManager.Domain.Crypto.IKeyProtector>();
@@ -36,12 +37,12 @@ public static class MasterKeyCommand
             // under KeyLabel (the earlier key listed in PreviousKeyLabels); status shows the usage.
             answer = subcommand switch
             {
-                "rotate" => await RewrapAsync(rotation, batch, activeKey, null),
+                "rotate" => Summary(rotated = await RewrapAsync(rotation, batch), activeKey, null),
                 "retire" => throw new MasterKeyException("With KeyProtection:Provider=Pkcs11 there is no key file to retire a version from: once 'master-key status' shows nothing under a label, remove it from KeyProtection:Pkcs11:PreviousKeyLabels on every instance and delete the key with the HSM's tools."),
                 _ => new { activeKey, usage = await rotation.UsageAsync(CancellationToken.None) },
             };
             Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
-            return 0;
+            return Incomplete(rotated);
         }
 
         var holder = host.Services.GetRequiredService<MasterKeyHolder>();
@@ -58,7 +59,8 @@ public static class MasterKeyCommand
                 }
 
                 // Read again: the line above may have made a new version active.
-                answer = await RewrapAsync(rotation, batch, protector.ActiveKekId, holder.Ring.ActiveVersion);
+                rotated = await RewrapAsync(rotation, batch);
+                answer = Summary(rotated, protector.ActiveKekId, holder.Ring.ActiveVersion);
                 break;
             case "retire":
                 const string VersionUsage = "--version N is required.";
@@ -72,15 +74,21 @@ public static class MasterKeyCommand
         }
 
         Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
-        return 0;
+        return Incomplete(rotated);
     }
 
-    private static async Task<object> RewrapAsync(MasterKeyRotation rotation, int batch, string activeKey, int? activeVersion)
-    {
-        var (keypairs, credentials) = await rotation.RewrapAsync(batch, line => Console.Error.WriteLine($"lkm: {line}"), CancellationToken.None);
-        var usage = await rotation.UsageAsync(CancellationToken.None);
-        return activeVersion is { } version
-            ? new { activeVersion = version, activeKey, rewrappedKeypairs = keypairs, rewrappedCredentials = credentials, usage }
-            : new { activeKey, rewrappedKeypairs = keypairs, rewrappedCredentials = credentials, usage };
-    }
+    private static Task<RotationResult> RewrapAsync(MasterKeyRotation rotation, int batch) =>
+        rotation.RewrapAllAsync(batch, line => Console.Error.WriteLine($"lkm: {line}"), CancellationToken.None);
+
+    /// <summary>The summary on stdout: its usage is as read after the last pass, so it shows what is left too.</summary>
+    private static object Summary(RotationResult result, string activeKey, int? activeVersion) =>
+        activeVersion is { } version
+            ? new { activeVersion = version, activeKey, rewrappedKeypairs = result.Keypairs, rewrappedCredentials = result.Credentials, usage = result.Usage }
+            : new { activeKey, rewrappedKeypairs = result.Keypairs, rewrappedCredentials = result.Credentials, usage = result.Usage };
+
+    /// <summary>Exit code 0 only when nothing is left under another version; otherwise one line saying what and what to do.</summary>
+    private static int Incomplete(RotationResult? result) =>
+        result is { Remaining.Count: > 0 } left
+            ? CommandLine.Fail($"The rotation is not complete: after {left.Passes} passes, {MasterKeyRotation.Describe(left.Remaining)} remain (stored meanwhile by an instance that had not yet read the new version); run 'master-key rotate --resume' to re-wrap them.", 1)
+            : 0;
 }

@@ -53,6 +53,29 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
     public GeneratedKeypair? TryImport(KeypairId id, string privateKey, int minimumBits, out string error)
     {
         using var rsa = RSA.Create();
+        return Read(rsa, privateKey, minimumBits, out error) is { } privateDer ? Wrap(id, rsa.ExportRSAPublicKey(), privateDer) : null;
+    }
+
+    /// <summary>
+    /// Why <see cref="TryImport"/> would refuse <paramref name="privateKey"/> (null: it would take
+    /// it), with no master key or database: the command line checks a key before it sets up an
+    /// installation for it.
+    /// </summary>
+    public static string? ImportProblem(string privateKey, int minimumBits)
+    {
+        using var rsa = RSA.Create();
+        if (Read(rsa, privateKey, minimumBits, out var error) is not { } privateDer)
+        {
+            return error;
+        }
+
+        CryptographicOperations.ZeroMemory(privateDer);
+        return null;
+    }
+
+    /// <summary>Reads an import's key into <paramref name="rsa"/>; its private half as PKCS#1 DER, or null with the reason.</summary>
+    private static byte[]? Read(RSA rsa, string privateKey, int minimumBits, out string error)
+    {
         if (!PrivateKeyFormats.TryRead(rsa, privateKey))
         {
             error = "privateKey is not an RSA private key in base64 DER (PKCS#1 or PKCS#8) or PEM (PKCS#1 or PKCS#8).";
@@ -67,19 +90,16 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
 
         // The framework reads a multi-prime key (OpenSSL's genrsa -primes 3) but cannot export its
         // private half, which wrapping needs.
-        byte[] privateDer;
         try
         {
-            privateDer = rsa.ExportRSAPrivateKey();
+            error = string.Empty;
+            return rsa.ExportRSAPrivateKey();
         }
         catch (CryptographicException)
         {
             error = "privateKey is a multi-prime RSA key (more than two primes), which is not supported; only two-prime RSA keys can be imported.";
             return null;
         }
-
-        error = string.Empty;
-        return Wrap(id, rsa.ExportRSAPublicKey(), privateDer);
     }
 
     public void Forget(KeypairId id) => cache.Forget(id);

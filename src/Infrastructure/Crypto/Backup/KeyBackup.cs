@@ -22,9 +22,24 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
     /// <summary>More than this is refused when opening: a file edited to a huge count would otherwise run for hours.</summary>
     public const int MaxPbkdf2Iterations = 10_000_000;
     private const int TagSize = 16;
+    private const int NonceSize = 12;
 
-    public async Task<int> ExportAsync(string path, BackupSecret secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the backup to <paramref name="path"/>, which must not exist: it is written whole to a
+    /// temporary file beside it and only then moved to its name (never over an existing file), so a
+    /// failed write (a full disk) leaves neither a truncated backup nor the temporary file behind.
+    /// </summary>
+    public Task<int> ExportAsync(string path, BackupSecret secret, CancellationToken cancellationToken) =>
+        ExportAsync(path, secret, static stream => stream, cancellationToken);
+
+    /// <param name="output">What the file's stream is written through (a test makes it fail part-way).</param>
+    internal async Task<int> ExportAsync(string path, BackupSecret secret, Func<Stream, Stream> output, CancellationToken cancellationToken)
     {
+        if (Path.Exists(path))
+        {
+            throw Exists(path);
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var keypairs = await scope.ServiceProvider.GetRequiredService<IKeypairRepository>().ListAsync(cancellationToken);
         var content = new BackupContent(keypairs.Where(k => k.PrivateKey is not null).Select(ToBackup).ToList());
@@ -47,7 +62,7 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
                 recipient = new BackupRecipient("RSA-OAEP-SHA256", Fingerprint(recipientKey), Convert.ToBase64String(recipientKey.Encrypt(key, RSAEncryptionPadding.OaepSHA256)));
             }
 
-            var header = new BackupFile(BackupFile.CurrentFormat, clock.GetCurrentInstant().ToString(), kdf, recipient, Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)), string.Empty);
+            var header = new BackupFile(BackupFile.CurrentFormat, clock.GetCurrentInstant().ToString(), kdf, recipient, Convert.ToBase64String(RandomNumberGenerator.GetBytes(NonceSize)), string.Empty);
             var ciphertext = new byte[plaintext.Length + TagSize];
             using (var aes = new AesGcm(key, TagSize))
             {
@@ -62,14 +77,49 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            await using var stream = new FileStream(path, options);
-            await JsonSerializer.SerializeAsync(stream, file, new JsonSerializerOptions { WriteIndented = true }, cancellationToken);
+            var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(4))}.tmp");
+            try
+            {
+                await using (var stream = new FileStream(temporary, options))
+                {
+                    var written = output(stream);
+                    await JsonSerializer.SerializeAsync(written, file, new JsonSerializerOptions { WriteIndented = true }, cancellationToken);
+                    await written.FlushAsync(cancellationToken);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                try
+                {
+                    File.Move(temporary, path, overwrite: false);
+                }
+                catch (IOException e) when (Path.Exists(path))
+                {
+                    // Made by someone else meanwhile: theirs stays.
+                    throw Exists(path, e);
+                }
+            }
+            catch
+            {
+                if (File.Exists(temporary))
+                {
+                    File.Delete(temporary);
+                }
+
+                throw;
+            }
+
             return content.Keypairs.Count;
         }
         finally
         {
             CryptographicOperations.ZeroMemory(plaintext);
         }
+    }
+
+    private static BackupException Exists(string path, Exception? inner = null)
+    {
+        var message = $"{path} already exists: an existing file is never overwritten; choose another name.";
+        return inner is null ? new(message) : new(message, inner);
     }
 
     /// <summary>
@@ -174,18 +224,21 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
             throw new BackupException($"{path} has format '{file.Format}', not {BackupFile.CurrentFormat}.");
         }
 
-        var key = DeriveKey(file, secret);
-        var ciphertext = Convert.FromBase64String(file.Ciphertext);
+        // Every field read before the key is derived: an edited or damaged one is named, not a framework message.
+        var nonce = Base64Field(file.Nonce, "nonce", path, NonceSize);
+        var ciphertext = Base64Field(file.Ciphertext, "ciphertext", path);
         if (ciphertext.Length < TagSize)
         {
             throw new BackupException($"{path} is truncated.");
         }
 
+        var key = DeriveKey(file, secret, path);
+
         var plaintext = new byte[ciphertext.Length - TagSize];
         try
         {
             using var aes = new AesGcm(key, TagSize);
-            aes.Decrypt(Convert.FromBase64String(file.Nonce), ciphertext.AsSpan(0, plaintext.Length), ciphertext.AsSpan(plaintext.Length), plaintext, AssociatedData(file));
+            aes.Decrypt(nonce, ciphertext.AsSpan(0, plaintext.Length), ciphertext.AsSpan(plaintext.Length), plaintext, AssociatedData(file));
             return JsonSerializer.Deserialize<BackupContent>(plaintext) ?? throw new BackupException($"{path} holds no keypairs.");
         }
         catch (AuthenticationTagMismatchException e)
@@ -199,10 +252,12 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
         }
     }
 
-    private static byte[] DeriveKey(BackupFile file, BackupSecret secret)
+    private static byte[] DeriveKey(BackupFile file, BackupSecret secret, string path)
     {
         if (file.Kdf is { } kdf)
         {
+            var salt = Base64Field(kdf.Salt, "kdf.salt", path);
+            _ = kdf.Name ?? throw Malformed(path, "kdf.name");
             if (secret.Passphrase is null)
             {
                 throw new BackupException("This backup is protected by a passphrase.");
@@ -213,11 +268,13 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
                 throw new BackupException($"The backup's key derivation ({kdf.Name}, {kdf.Iterations} iterations) is not one this version trusts.");
             }
 
-            return Rfc2898DeriveBytes.Pbkdf2(secret.Passphrase, Convert.FromBase64String(kdf.Salt), kdf.Iterations, HashAlgorithmName.SHA256, 32);
+            return Rfc2898DeriveBytes.Pbkdf2(secret.Passphrase, salt, kdf.Iterations, HashAlgorithmName.SHA256, 32);
         }
 
         if (file.Recipient is { } recipient && secret.RecipientPem is not null)
         {
+            var encryptedKey = Base64Field(recipient.EncryptedKey, "recipient.encryptedKey", path);
+            _ = recipient.PublicKeySha256 ?? throw Malformed(path, "recipient.publicKeySha256");
             using var key = RSA.Create();
             key.ImportFromPem(secret.RecipientPem);
             if (Fingerprint(key) != recipient.PublicKeySha256)
@@ -227,7 +284,7 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
 
             try
             {
-                return key.Decrypt(Convert.FromBase64String(recipient.EncryptedKey), RSAEncryptionPadding.OaepSHA256);
+                return key.Decrypt(encryptedKey, RSAEncryptionPadding.OaepSHA256);
             }
             catch (CryptographicException e)
             {
@@ -239,6 +296,24 @@ public sealed class KeyBackup(IServiceScopeFactory scopes, IKeyProtector protect
             ? new BackupException("The backup names neither a key derivation nor a recipient key: it was altered, or is not an LKM backup.")
             : new BackupException("This backup is protected by a recipient RSA key: pass its private key.");
     }
+
+    /// <summary>A field of the envelope as bytes: present, base64 and, given <paramref name="size"/>, of that many bytes.</summary>
+    private static byte[] Base64Field(string? value, string name, string path, int? size = null)
+    {
+        byte[]? bytes = null;
+        try
+        {
+            bytes = value is null ? null : Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+        }
+
+        return bytes is not null && (size is null || bytes.Length == size) ? bytes : throw Malformed(path, name);
+    }
+
+    private static BackupException Malformed(string path, string name) =>
+        new($"{path} is not a valid LKM backup: '{name}' is missing or malformed.");
 
     private BackupKeypair ToBackup(Keypair keypair)
     {

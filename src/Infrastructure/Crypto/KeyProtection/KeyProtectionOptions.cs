@@ -76,7 +76,8 @@ public sealed class Pkcs11Options
 /// </summary>
 public sealed class LocalMasterKeyOptions
 {
-    public string? KeyFile { get; set; }
+    /// <summary>The key file's path; empty (<c>KeyProtection__Local__KeyFile=</c>) is unset, the default beside the database.</summary>
+    public string? KeyFile { get => field; set => field = string.IsNullOrWhiteSpace(value) ? null : value; }
 
     public int? ActiveVersion { get; set; }
 

@@ -9,7 +9,8 @@ namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 /// </summary>
 public sealed class MasterKeyHolder
 {
-    private static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(5);
+    /// <summary>How long an instance may go on wrapping under the version it had after a rotation made another active.</summary>
+    internal static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(5);
 
     private readonly Lock _lock = new();
     private MasterKeyRing? _ring;

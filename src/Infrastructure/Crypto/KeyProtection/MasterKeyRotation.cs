@@ -31,7 +31,46 @@ public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector prot
         return ring.ActiveVersion;
     }
 
-    /// <summary>Re-wraps every blob not on the active version; reports progress after each batch.</summary>
+    /// <summary>Passes over the stored keys at most, before a rotation reports what is left.</summary>
+    public const int MaxPasses = 3;
+
+    /// <summary>
+    /// Re-wraps every blob not on the active version, then reads the usage again: an instance that
+    /// has not yet read the new version (it re-reads the key file within
+    /// <see cref="MasterKeyHolder.RecheckEvery"/>) may have stored a key under the old one behind
+    /// the pass. Then it waits that long and passes again, <see cref="MaxPasses"/> times at most;
+    /// <see cref="RotationResult.Remaining"/> is what is still under another version at the end.
+    /// </summary>
+    public Task<RotationResult> RewrapAllAsync(int batchSize, Action<string> progress, CancellationToken cancellationToken) =>
+        RewrapAllAsync(batchSize, progress, MasterKeyHolder.RecheckEvery, cancellationToken);
+
+    /// <param name="pause">Between passes (a test passes zero).</param>
+    internal async Task<RotationResult> RewrapAllAsync(int batchSize, Action<string> progress, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        var (keypairs, credentials) = (0, 0);
+        for (var pass = 1; ; pass++)
+        {
+            var (k, c) = await RewrapAsync(batchSize, progress, cancellationToken);
+            keypairs += k;
+            credentials += c;
+            var usage = await UsageAsync(cancellationToken);
+            var active = ActiveKekId();
+            var remaining = usage.Where(u => u.Key != active).ToDictionary(u => u.Key, u => u.Value);
+            if (remaining.Count == 0 || pass == MaxPasses)
+            {
+                return new RotationResult(keypairs, credentials, usage, remaining, pass);
+            }
+
+            progress($"{Describe(remaining)} stored meanwhile (by an instance that had not yet read the new version): pass {pass + 1} of at most {MaxPasses} in {pause.TotalSeconds:0} s");
+            await Task.Delay(pause, cancellationToken);
+        }
+    }
+
+    /// <summary>"2 key(s) under local:v1, 1 key(s) under local:v2".</summary>
+    public static string Describe(IReadOnlyDictionary<string, int> usage) =>
+        string.Join(", ", usage.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => $"{u.Value} key(s) under {u.Key}"));
+
+    /// <summary>Re-wraps every blob not on the active version, in one pass; reports progress after each batch.</summary>
     public async Task<(int Keypairs, int Credentials)> RewrapAsync(int batchSize, Action<string> progress, CancellationToken cancellationToken)
     {
         var active = ActiveKekId();
@@ -140,3 +179,9 @@ public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector prot
         }
     }
 }
+
+/// <summary>
+/// What a rotation did: keys re-wrapped, the usage per version at the end, what is still under a
+/// version other than the active one (empty when the rotation is complete), and the passes made.
+/// </summary>
+public sealed record RotationResult(int Keypairs, int Credentials, Dictionary<string, int> Usage, Dictionary<string, int> Remaining, int Passes);
