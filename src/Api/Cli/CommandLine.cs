@@ -128,10 +128,11 @@ public static class CommandLine
             // only) for hosts started otherwise, such as the test host.
             await app.Services.GetRequiredService<Infrastructure.StartupInitializer>().InitializeAsync(CancellationToken.None);
         }
-        catch (Exception e) when (!IsStartupRefusal(e) && DatabaseFailure(e) is null && e is not UsageException)
+        catch (Exception e) when (!IsStartupRefusal(e) && DatabaseFailure(e) is null && e is not (UsageException or HostAbortedException))
         {
             // A failure at start-up the code did not foresee (a native module that aborts its
-            // initialisation, say): one line and exit code 1, not an abort with a trace.
+            // initialisation, say): one line and exit code 1, not an abort with a trace. A tool that
+            // stops the host once it is built (HostAbortedException) is not a failure.
             return Fail($"The service could not start ({e.GetType().Name}): {e.Message}", 1);
         }
 
