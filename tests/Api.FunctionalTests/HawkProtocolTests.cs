@@ -121,6 +121,19 @@ public sealed class HawkProtocolTests(SqliteService service) : IClassFixture<Sql
         (await asPublic.GetAsync("/key-management/v1/keypair", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("http://xn--bcher-kva.example")]
+    [InlineData("http://XN--BCHER-KVA.EXAMPLE:8443")]
+    public async Task An_international_host_name_is_signed_as_it_is_sent_in_punycode(string baseAddress)
+    {
+        // The framework's request.Host turns xn--bcher-kva into bücher; clients sign the punycode.
+        using var client = service.Factory.CreateDefaultClient(new Uri(baseAddress), new HawkSigningHandler(service.Genesys));
+
+        var response = await client.GetAsync("/key-management/v1/keypair", Ct);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task A_public_host_without_a_public_port_is_taken_as_set_and_warned_about_at_start()
     {
