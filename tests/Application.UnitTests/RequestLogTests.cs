@@ -74,6 +74,31 @@ public sealed class RequestLogTests
         }
     }
 
+    [Theory]
+    [InlineData("2026-11-29T15:51:12.123+01")]
+    [InlineData("2026-11-29T15:51:12.123+0100")]
+    [InlineData("2026-11-29T13:51:12.123-01")]
+    [InlineData("20261129T145112.123Z")]
+    [InlineData("20261129T155112.123+01")]
+    [InlineData("20261129T155112,123+01:00")]
+    [InlineData("20261129T145112.123")]
+    public void IsoInstant_reads_offsets_in_whole_hours_and_the_basic_format(string text)
+    {
+        IsoInstant.TryParse(text, out var instant).Should().BeTrue();
+
+        instant.Should().Be(Instant.FromUtc(2026, 11, 29, 14, 51, 12) + Duration.FromMilliseconds(123));
+    }
+
+    [Theory]
+    [InlineData("2026-11-29T15:51:12+1")]
+    [InlineData("2026-1129T15:51:12Z")]
+    [InlineData("20261129T15:51:12Z")]
+    [InlineData("20261129T155112+01:0")]
+    public void IsoInstant_refuses_forms_that_mix_or_cut_the_formats(string text)
+    {
+        IsoInstant.TryParse(text, out _).Should().BeFalse();
+    }
+
     [Fact]
     public void IsoInstant_reads_times_from_the_first_instant_every_database_holds()
     {

@@ -11,18 +11,22 @@ namespace LocalKeyManager.Application.Audit.GetRequestLog;
 /// </summary>
 public static class IsoInstant
 {
-    private static readonly IPattern<OffsetDateTime>[] WithOffset =
+    /// <summary>Extended (2026-11-29T14:51) and basic (20261129T145112) date-times.</summary>
+    private static readonly string[] DateTimes =
     [
-        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm;FFFFFFFFFo<Z+HH:mm>"),
-        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFFo<Z+HH:mm>"),
-        OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFFo<Z+HHmm>"),
+        "uuuu'-'MM'-'dd'T'HH':'mm;FFFFFFFFF",
+        "uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFF",
+        "uuuuMMdd'T'HHmmss;FFFFFFFFF",
     ];
 
+    /// <summary>Z, or an offset of hours and minutes (+01:00, +0100) or whole hours (+01).</summary>
+    private static readonly string[] Offsets = ["o<Z+HH:mm>", "o<Z+HHmm>", "o<Z+HH>"];
+
+    private static readonly IPattern<OffsetDateTime>[] WithOffset =
+        [.. DateTimes.SelectMany(_ => Offsets, (dateTime, offset) => OffsetDateTimePattern.CreateWithInvariantCulture(dateTime + offset))];
+
     private static readonly IPattern<LocalDateTime>[] ZoneLess =
-    [
-        LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm"),
-        LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFF"),
-    ];
+        [.. DateTimes.Select(LocalDateTimePattern.CreateWithInvariantCulture)];
 
     /// <summary>
     /// The first instant a time may name: 0001-01-01T00:00:00Z. Earlier ones read (NodaTime has
