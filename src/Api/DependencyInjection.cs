@@ -55,8 +55,18 @@ public static class DependencyInjection
             });
         // Numbers are JSON numbers (API.md): "7" for waitingPeriodDays or dateCreated is refused like
         // any other wrong shape, and the OpenAPI document types them as integers only.
-        services.Configure<JsonOptions>(options => options.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict);
-        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        // A property given twice ({"keypairId": a, "keypairId": b}) is refused, not read as the last
+        // one: a body that two readers could understand differently has no place in a key manager.
+        services.Configure<JsonOptions>(options =>
+        {
+            options.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            options.JsonSerializerOptions.AllowDuplicateProperties = false;
+        });
+        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(options =>
+        {
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            options.SerializerOptions.AllowDuplicateProperties = false;
+        });
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemWriter.Customize);
         // MVC's writer answers only inside an action (with "; charset=utf-8"), the default one
         // everywhere else (without): one writer, so every problem has the same content type.
@@ -188,5 +198,5 @@ public static class DependencyInjection
 
     /// <summary>A body that is not the JSON expected: one clear problem, without echoing the input.</summary>
     private static ProblemResult InvalidRequestBody(ActionContext context) =>
-        new(StatusCodes.Status400BadRequest, "Invalid request", "The request body is not valid JSON of the expected shape.");
+        new(StatusCodes.Status400BadRequest, "Invalid request", "The request body is not valid JSON of the expected shape: an object with each property at most once, of its documented type.");
 }

@@ -26,6 +26,18 @@ public abstract class AuthEndpointTests(ServiceFixture fixture) : ServiceTests(f
     }
 
     [Fact]
+    public async Task A_registration_naming_its_id_twice_creates_neither()
+    {
+        using var content = new StringContent("""{"id":"genesys-dup-a","id":"genesys-dup-b"}""", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await service.AdminClient.PostAsync("/key-management/v1/auth", content, Ct);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        var ids = (await (await service.AdminClient.GetAsync("/key-management/v1/auth", Ct)).JsonAsync()).EnumerateArray().Select(c => c.GetProperty("id").GetString());
+        ids.Should().NotContain(["genesys-dup-a", "genesys-dup-b"]);
+    }
+
+    [Fact]
     public async Task An_admin_can_register_another_admin()
     {
         var json = await (await service.AdminClient.PostAsJsonAsync("/key-management/v1/auth", new { id = "admin-second", role = "admin" }, Ct)).JsonAsync();

@@ -59,6 +59,19 @@ public abstract class DecryptEndpointTests(ServiceFixture fixture) : ServiceTest
         badBodyIgnored.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task A_property_given_twice_is_refused_rather_than_read_as_the_last_one()
+    {
+        var ciphertext = Encrypt(RandomNumberGenerator.GetBytes(32), RSAEncryptionPadding.OaepSHA1);
+        var json = $$"""{"keypairId":"00000000-0000-4000-8000-000000000000","keypairId":"{{service.KeypairId}}","body":"{{ciphertext}}"}""";
+
+        var response = await service.GenesysClient.PostAsync("/key-management/v1/decrypt", new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem.GetProperty("detail").GetString().Should().Contain("each property at most once");
+        problem.ToString().Should().NotContain(ciphertext[..40]);
+    }
+
     [Theory]
     [InlineData("5")]
     [InlineData("true")]

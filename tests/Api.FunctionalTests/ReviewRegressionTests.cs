@@ -50,7 +50,7 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
 
         var malformedProblem = await malformed.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         var invalidProblem = await invalid.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
-        malformedProblem.GetProperty("detail").GetString().Should().Be("The request body is not valid JSON of the expected shape.");
+        malformedProblem.GetProperty("detail").GetString().Should().Be("The request body is not valid JSON of the expected shape: an object with each property at most once, of its documented type.");
         malformed.Content.Headers.ContentType!.ToString().Should().Be(invalid.Content.Headers.ContentType!.ToString());
         malformedProblem.EnumerateObject().Select(p => p.Name).Should().Contain(["type", "title", "status", "detail", "message", "traceId"]);
         malformedProblem.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(invalidProblem.EnumerateObject().Select(p => p.Name).Except(["errors"]));
