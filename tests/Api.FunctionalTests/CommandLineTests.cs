@@ -196,6 +196,20 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_import_of_an_endless_file_is_refused_after_64_KiB_in_one_line()
+    {
+        (await RunAsync("credentials", "create", "--id", "import-setup")).ExitCode.Should().Be(0);
+
+        var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", "/dev/zero");
+        var (_, list, _) = await RunAsync("keys", "list");
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.Should().Be("lkm: /dev/zero is larger than 64 KiB: not a key file." + Environment.NewLine);
+        JsonSerializer.Deserialize<JsonElement[]>(list).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Keys_import_takes_a_file_as_the_original_stored_it_and_keys_list_shows_it()
     {
         using var original = System.Security.Cryptography.RSA.Create(3072);

@@ -96,3 +96,51 @@ public sealed class LocalKeyProtectorTests
         FluentActions.Invoking(() => new MasterKeyRing(new Dictionary<int, byte[]> { [1] = V1 }, 2)).Should().Throw<MasterKeyException>();
     }
 }
+
+public sealed class MasterKeyHolderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("lkm-holder-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_key_file_that_becomes_unreadable_keeps_the_ring_and_is_reported_once()
+    {
+        var path = Path.Combine(_dir, "lkm.masterkey.json");
+        var ring = MasterKeyRing.CreateNew();
+        ring.WriteNewFile(path);
+        var logger = new RecordingLogger<MasterKeyHolder>();
+        var holder = new MasterKeyHolder(logger);
+        holder.LoadFile(path);
+
+        File.WriteAllText(path, "garbage");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        var seen = new List<MasterKeyRing>();
+        for (var i = 0; i < 2; i++)
+        {
+            Thread.Sleep(MasterKeyHolder.RecheckEvery + TimeSpan.FromMilliseconds(100));
+            seen.Add(holder.Ring);
+        }
+
+        seen.Should().AllSatisfy(r => r.Active.Should().Equal(ring.Active));
+        logger.Messages.Should().ContainSingle().Which.Should().Contain(path).And.Contain("is not valid JSON").And.NotContain(Convert.ToBase64String(ring.Active));
+    }
+}
+
+internal sealed class RecordingLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
+{
+    public List<string> Messages { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (Messages)
+        {
+            Messages.Add(formatter(state, exception));
+        }
+    }
+}

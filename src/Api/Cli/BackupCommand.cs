@@ -110,7 +110,7 @@ public static class BackupCommand
         }
         else if (options.TryGetValue("passphrase-file", out var file))
         {
-            passphrase = (await File.ReadAllTextAsync(file)).TrimEnd('\r', '\n');
+            passphrase = (await CommandHost.ReadSmallTextFileAsync(file, "a passphrase file")).TrimEnd('\r', '\n');
             if (passphrase.Length == 0)
             {
                 throw new UsageException($"{file} is empty: it must hold the passphrase.");
@@ -118,7 +118,7 @@ public static class BackupCommand
         }
         else if (options.TryGetValue(pemOption, out var pem))
         {
-            return BackupSecret.FromRecipient(await File.ReadAllTextAsync(pem), pem, export ? BackupSecret.MinRecipientBits : 0);
+            return BackupSecret.FromRecipient(await CommandHost.ReadSmallTextFileAsync(pem, "a PEM key file"), pem, export ? BackupSecret.MinRecipientBits : 0);
         }
         else
         {

@@ -171,6 +171,38 @@ public static class CommandHost
     /// The option's value as a whole number from <paramref name="min"/> to <paramref name="max"/>
     /// (digits only), null when it is absent; anything else is a usage error saying <paramref name="usage"/>.
     /// </summary>
+    /// <summary>
+    /// A key, PEM or passphrase file the operator names: read whole, but at most 64 KiB (as an
+    /// HTTP body), so that a wrong path (a device, a disk image) is a clear refusal, not gigabytes
+    /// of memory and then a runtime error.
+    /// </summary>
+    public static async Task<string> ReadSmallTextFileAsync(string path, string what)
+    {
+        const int MaxBytes = Http.RequestLimits.MaxBodyBytes;
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
+        var buffer = new byte[MaxBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length))) > 0)
+        {
+            length += read;
+        }
+
+        try
+        {
+            if (length > MaxBytes)
+            {
+                throw new IOException($"{path} is larger than 64 KiB: not {what}.");
+            }
+
+            return new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(buffer, 0, length).TrimStart('\uFEFF');
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
+
     public static long? WholeNumber(Dictionary<string, string> options, string name, long min, long max, string usage) =>
         !options.TryGetValue(name, out var text) ? null
         : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n

@@ -55,7 +55,7 @@ public static class KeysCommand
             throw new FileNotFoundException(Directory.Exists(path) ? $"{path} is a folder, not a key file." : $"{path} does not exist.");
         }
 
-        return await File.ReadAllTextAsync(path);
+        return await CommandHost.ReadSmallTextFileAsync(path, "a key file");
     }
 
     private static long? DateCreated(Dictionary<string, string> options) =>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 /// <c>master-key rotate</c>, added it) makes it read the file again, and the file is re-read
 /// anyway when it changes, at most every few seconds: rotation needs no restart.
 /// </summary>
-public sealed class MasterKeyHolder
+public sealed partial class MasterKeyHolder(ILogger<MasterKeyHolder>? logger = null)
 {
     /// <summary>How long an instance may go on wrapping under the version it had after a rotation made another active.</summary>
     internal static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(5);
@@ -17,6 +19,7 @@ public sealed class MasterKeyHolder
     private string? _path;
     private DateTime _fileWrittenAt;
     private long _nextCheck;
+    private DateTime? _unreadableSince;
 
     public MasterKeyRing Ring
     {
@@ -85,16 +88,34 @@ public sealed class MasterKeyHolder
             try
             {
                 var writtenAt = File.GetLastWriteTimeUtc(_path!);
-                if (writtenAt != _fileWrittenAt)
+                if (writtenAt != _fileWrittenAt && writtenAt != _unreadableSince)
                 {
-                    _ring = MasterKeyRing.ReadFile(_path!);
-                    _fileWrittenAt = writtenAt;
+                    try
+                    {
+                        _ring = MasterKeyRing.ReadFile(_path!);
+                        _fileWrittenAt = writtenAt;
+                        _unreadableSince = null;
+                    }
+                    catch (Exception e) when (e is IOException or MasterKeyException or UnauthorizedAccessException)
+                    {
+                        // Keep the ring we have: a half-written or unreadable file must not stop
+                        // decrypts. But say so once for this version of the file: the next start
+                        // of any instance with the file as it is would fail.
+                        _unreadableSince = writtenAt;
+                        if (logger is not null)
+                        {
+                            LogUnreadable(logger, _path!, e is MasterKeyException ? e.Message : e.GetType().Name);
+                        }
+                    }
                 }
             }
-            catch (Exception e) when (e is IOException or MasterKeyException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Keep the ring we have: a half-written or unreadable file must not stop decrypts.
+                // The file's time could not be read: try again at the next check.
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The master key file {Path} changed and cannot be read ({Reason}). This instance goes on with the master keys it had; an instance started with the file as it is now will refuse to start. Restore the file from its backup")]
+    private static partial void LogUnreadable(ILogger logger, string path, string reason);
 }
