@@ -64,6 +64,8 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         Required("DecryptRequest").Should().BeEquivalentTo(["keypairId", "body"]);
         Required("ImportKeypairRequest").Should().BeEquivalentTo(["privateKey"]);
         Required("ScheduleDestructionRequest").Should().BeEmpty();
+        var waitingPeriod = schemas.GetProperty("ScheduleDestructionRequest").GetProperty("properties").GetProperty("waitingPeriodDays");
+        (waitingPeriod.GetProperty("minimum").GetInt32(), waitingPeriod.GetProperty("maximum").GetInt32()).Should().Be((7, 30));
         Required("KeypairResponse").Should().BeEquivalentTo(["id", "publicKey", "dateCreated", "state"], "destroyAt is there only while a destruction is scheduled");
         schemas.GetProperty("KeypairResponse").GetProperty("properties").GetProperty("dateCreated").GetProperty("type").GetString().Should().Be("integer", "a JSON number, never a string");
         Required("Problem").Should().BeEquivalentTo(["status", "title", "detail", "message"]);
@@ -79,6 +81,7 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         }
 
         Operation("/key-management/v1/auth", "post").GetProperty("responses").TryGetProperty("409", out _).Should().BeTrue();
+        Operation("/key-management/v1/health/ready", "get").GetProperty("responses").TryGetProperty("503", out _).Should().BeTrue("not ready is a 503 problem");
         Operation("/key-management/v1/keypair/import", "post").GetProperty("responses").TryGetProperty("409", out _).Should().BeTrue();
         Operation("/key-management/v1/decrypt", "post").GetProperty("responses").GetProperty("400").GetProperty("content").GetProperty("application/problem+json")
             .GetProperty("schema").GetProperty("$ref").GetString().Should().Be("#/components/schemas/Problem");

@@ -37,8 +37,24 @@ internal sealed class HawkSecuritySchemeTransformer : IOpenApiDocumentTransforme
             required.Remove("destroyAt");
         }
 
+        // The waiting period the service takes (ChangeKeypairStateValidator): 7..30 days.
+        if (document.Components.Schemas.TryGetValue("ScheduleDestructionRequest", out var schedule) && schedule.Properties?.TryGetValue("waitingPeriodDays", out var days) == true && days is OpenApiSchema period)
+        {
+            period.Minimum = Domain.Keys.Keypair.MinWaitingDays.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            period.Maximum = Domain.Keys.Keypair.MaxWaitingDays.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         foreach (var (path, item) in document.Paths)
         {
+            if (path.EndsWith("/health/ready", StringComparison.Ordinal) && item.Operations is not null)
+            {
+                foreach (var operation in item.Operations.Values)
+                {
+                    operation.Responses ??= new OpenApiResponses();
+                    AddProblem(document, operation, "503", "Not ready: the database or the key protector does not answer (the detail names which)");
+                }
+            }
+
             if (path.Contains("health", StringComparison.Ordinal) || item.Operations is null)
             {
                 continue;
