@@ -313,6 +313,33 @@ public sealed class CommandLineTests : IDisposable
         stderr.Should().Contain($"The master key file {keyFile} may be read by other users (mode 644)");
     }
 
+    [Fact]
+    public async Task Migrate_says_so_when_it_creates_the_postgres_database_it_was_pointed_at()
+    {
+        Assert.SkipWhen(TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);
+        var name = "lkm_typo_" + Guid.NewGuid().ToString("N")[..8];
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(TestSupport.TestDatabase.PostgresServer) { Database = name }.ConnectionString;
+        try
+        {
+            var first = await RunAsync("migrate", "--Database:Provider=Postgres", $"--ConnectionStrings:KeyManager={connection}");
+            var second = await RunAsync("migrate", "--Database:Provider=Postgres", $"--ConnectionStrings:KeyManager={connection}");
+
+            first.ExitCode.Should().Be(0);
+            first.Stdout.Should().Be("Applied 1 migration(s)." + Environment.NewLine);
+            first.Stderr.Should().Contain($"The database {name} named in ConnectionStrings:KeyManager did not exist: created it");
+            second.Stdout.Should().Be("The schema is up to date." + Environment.NewLine);
+            second.Stderr.Should().NotContain("did not exist");
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var server = new Npgsql.NpgsqlConnection(TestSupport.TestDatabase.PostgresServer);
+            await server.OpenAsync(TestContext.Current.CancellationToken);
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", server);
+            await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
     [Theory]
     [InlineData("Postgres")]
     [InlineData("SqlServer")]

@@ -24,7 +24,7 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
         {
             // EF Core counts every migration as pending on a database that does not exist, which
             // read as "the schema is behind" for a mistyped database name.
-            if (!await Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>(db).ExistsAsync(cancellationToken))
+            if (!await ExistsAsync(cancellationToken))
             {
                 throw new SchemaBehindException(
                     $"The database named in ConnectionStrings:KeyManager does not exist. Check the name; a new installation's DBA creates it, " +
@@ -47,15 +47,30 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         location.CreateOwnerOnlyIfMissing();
+        // Migrating creates a PostgreSQL or SQL Server database that is not there (a new
+        // installation's, or a mistyped name's): said out loud, since a mistyped name is a second,
+        // empty installation beside the real one.
+        var creating = dialect.Name != "Sqlite" && !await ExistsAsync(cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {
             await db.Database.MigrateAsync(cancellationToken);
+            if (creating)
+            {
+                LogCreatedDatabase(logger, db.Database.GetDbConnection().Database);
+            }
+
             LogMigrated(logger, pending.Count, string.Join(", ", pending));
         }
 
         return pending.Count;
     }
+
+    private Task<bool> ExistsAsync(CancellationToken cancellationToken) =>
+        Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>(db).ExistsAsync(cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database {Database} named in ConnectionStrings:KeyManager did not exist: created it, empty, with the schema. If the name is mistyped, this is a second installation beside the real one: stop, correct the name and drop {Database}")]
+    private static partial void LogCreatedDatabase(ILogger logger, string database);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} migration(s): {Migrations}")]
     private static partial void LogMigrated(ILogger logger, int count, string migrations);
