@@ -109,7 +109,7 @@ public sealed class MasterKeyHolderTests : IDisposable
         var path = Path.Combine(_dir, "lkm.masterkey.json");
         var ring = MasterKeyRing.CreateNew();
         ring.WriteNewFile(path);
-        var logger = new RecordingLogger<MasterKeyHolder>();
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger<MasterKeyHolder>();
         var holder = new MasterKeyHolder(logger);
         holder.LoadFile(path);
 
@@ -123,24 +123,6 @@ public sealed class MasterKeyHolderTests : IDisposable
         }
 
         seen.Should().AllSatisfy(r => r.Active.Should().Equal(ring.Active));
-        logger.Messages.Should().ContainSingle().Which.Should().Contain(path).And.Contain("is not valid JSON").And.NotContain(Convert.ToBase64String(ring.Active));
-    }
-}
-
-internal sealed class RecordingLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
-{
-    public List<string> Messages { get; } = [];
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        lock (Messages)
-        {
-            Messages.Add(formatter(state, exception));
-        }
+        logger.Collector.GetSnapshot().Select(r => r.Message).Should().ContainSingle().Which.Should().Contain(path).And.Contain("is not valid JSON").And.NotContain(Convert.ToBase64String(ring.Active));
     }
 }

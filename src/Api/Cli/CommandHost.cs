@@ -168,10 +168,6 @@ public static class CommandHost
     }
 
     /// <summary>
-    /// The option's value as a whole number from <paramref name="min"/> to <paramref name="max"/>
-    /// (digits only), null when it is absent; anything else is a usage error saying <paramref name="usage"/>.
-    /// </summary>
-    /// <summary>
     /// A key, PEM or passphrase file the operator names: read whole, but at most 64 KiB (as an
     /// HTTP body), so that a wrong path (a device, a disk image) is a clear refusal, not gigabytes
     /// of memory and then a runtime error.
@@ -203,6 +199,10 @@ public static class CommandHost
         }
     }
 
+    /// <summary>
+    /// The option's value as a whole number from <paramref name="min"/> to <paramref name="max"/>
+    /// (digits only), null when it is absent; anything else is a usage error saying <paramref name="usage"/>.
+    /// </summary>
     public static long? WholeNumber(Dictionary<string, string> options, string name, long min, long max, string usage) =>
         !options.TryGetValue(name, out var text) ? null
         : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n

@@ -19,7 +19,8 @@ public sealed partial class MasterKeyHolder(ILogger<MasterKeyHolder>? logger = n
     private string? _path;
     private DateTime _fileWrittenAt;
     private long _nextCheck;
-    private DateTime? _unreadableSince;
+    /// <summary>When the file that could not be read was written: it is not read (or reported) again until it changes.</summary>
+    private DateTime? _unreadableWrittenAt;
 
     public MasterKeyRing Ring
     {
@@ -88,20 +89,20 @@ public sealed partial class MasterKeyHolder(ILogger<MasterKeyHolder>? logger = n
             try
             {
                 var writtenAt = File.GetLastWriteTimeUtc(_path!);
-                if (writtenAt != _fileWrittenAt && writtenAt != _unreadableSince)
+                if (writtenAt != _fileWrittenAt && writtenAt != _unreadableWrittenAt)
                 {
                     try
                     {
                         _ring = MasterKeyRing.ReadFile(_path!);
                         _fileWrittenAt = writtenAt;
-                        _unreadableSince = null;
+                        _unreadableWrittenAt = null;
                     }
                     catch (Exception e) when (e is IOException or MasterKeyException or UnauthorizedAccessException)
                     {
                         // Keep the ring we have: a half-written or unreadable file must not stop
                         // decrypts. But say so once for this version of the file: the next start
                         // of any instance with the file as it is would fail.
-                        _unreadableSince = writtenAt;
+                        _unreadableWrittenAt = writtenAt;
                         if (logger is not null)
                         {
                             LogUnreadable(logger, _path!, e is MasterKeyException ? e.Message : e.GetType().Name);
