@@ -125,4 +125,40 @@ public sealed class MasterKeyHolderTests : IDisposable
         seen.Should().AllSatisfy(r => r.Active.Should().Equal(ring.Active));
         logger.Collector.GetSnapshot().Select(r => r.Message).Should().ContainSingle().Which.Should().Contain(path).And.Contain("is not valid JSON").And.NotContain(Convert.ToBase64String(ring.Active));
     }
+
+    [Fact]
+    public void Another_installations_key_file_swapped_in_is_kept_out_and_reported_once_while_a_rotation_is_taken()
+    {
+        var path = Path.Combine(_dir, "lkm.masterkey.json");
+        var ours = MasterKeyRing.CreateNew();
+        ours.WriteNewFile(path);
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger<MasterKeyHolder>();
+        var holder = new MasterKeyHolder(logger);
+        holder.LoadFile(path);
+
+        // Another installation's file: version 1 with another key, and a version 2 this one lacks.
+        var theirs = MasterKeyRing.CreateNew().WithNewActiveVersion();
+        theirs.ReplaceFile(path);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        holder.TryLearn(2).Should().BeFalse("its version 2 comes with a version 1 that is not ours");
+        var seen = new List<MasterKeyRing>();
+        for (var i = 0; i < 2; i++)
+        {
+            Thread.Sleep(MasterKeyHolder.RecheckEvery + TimeSpan.FromMilliseconds(100));
+            seen.Add(holder.Ring);
+        }
+
+        seen.Should().AllSatisfy(r => r.Versions.Should().Equal(1)).And.AllSatisfy(r => r.Active.Should().Equal(ours.Active));
+        logger.Collector.GetSnapshot().Select(r => r.Message).Should().ContainSingle().Which.Should()
+            .Contain(path).And.Contain("version 1 is not the key this instance holds")
+            .And.NotContain(Convert.ToBase64String(ours.Active)).And.NotContain(Convert.ToBase64String(theirs.Active));
+
+        // Our own file rotated is taken, with its new version.
+        var rotated = ours.WithNewActiveVersion();
+        rotated.ReplaceFile(path);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(2));
+        holder.TryLearn(2).Should().BeTrue();
+        holder.Ring.Active.Should().Equal(rotated.Active);
+        logger.Collector.Count.Should().Be(1);
+    }
 }

@@ -19,8 +19,8 @@ public sealed partial class MasterKeyHolder(ILogger<MasterKeyHolder>? logger = n
     private string? _path;
     private DateTime _fileWrittenAt;
     private long _nextCheck;
-    /// <summary>When the file that could not be read was written: it is not read (or reported) again until it changes.</summary>
-    private DateTime? _unreadableWrittenAt;
+    /// <summary>When the file that could not be read, or was not this installation's, was written: it is not read (or reported) again until it changes.</summary>
+    private DateTime? _refusedWrittenAt;
 
     public MasterKeyRing Ring
     {
@@ -69,14 +69,15 @@ public sealed partial class MasterKeyHolder(ILogger<MasterKeyHolder>? logger = n
 
         lock (_lock)
         {
+            var writtenAt = File.GetLastWriteTimeUtc(_path);
             var ring = MasterKeyRing.ReadFile(_path);
-            if (!ring.TryGet(version, out _))
+            if (!ring.TryGet(version, out _) || IsNotThisInstallations(ring, writtenAt))
             {
                 return false;
             }
 
             _ring = ring;
-            _fileWrittenAt = File.GetLastWriteTimeUtc(_path);
+            _fileWrittenAt = writtenAt;
             return true;
         }
     }
@@ -89,20 +90,24 @@ public sealed partial class MasterKeyHolder(ILogger<MasterKeyHolder>? logger = n
             try
             {
                 var writtenAt = File.GetLastWriteTimeUtc(_path!);
-                if (writtenAt != _fileWrittenAt && writtenAt != _unreadableWrittenAt)
+                if (writtenAt != _fileWrittenAt && writtenAt != _refusedWrittenAt)
                 {
                     try
                     {
-                        _ring = MasterKeyRing.ReadFile(_path!);
-                        _fileWrittenAt = writtenAt;
-                        _unreadableWrittenAt = null;
+                        var ring = MasterKeyRing.ReadFile(_path!);
+                        if (!IsNotThisInstallations(ring, writtenAt))
+                        {
+                            _ring = ring;
+                            _fileWrittenAt = writtenAt;
+                            _refusedWrittenAt = null;
+                        }
                     }
                     catch (Exception e) when (e is IOException or MasterKeyException or UnauthorizedAccessException)
                     {
                         // Keep the ring we have: a half-written or unreadable file must not stop
                         // decrypts. But say so once for this version of the file: the next start
                         // of any instance with the file as it is would fail.
-                        _unreadableWrittenAt = writtenAt;
+                        _refusedWrittenAt = writtenAt;
                         if (logger is not null)
                         {
                             LogUnreadable(logger, _path!, e is MasterKeyException ? e.Message : e.GetType().Name);
@@ -116,6 +121,33 @@ public sealed partial class MasterKeyHolder(ILogger<MasterKeyHolder>? logger = n
             }
         }
     }
+
+    /// <summary>
+    /// True (and reported once for this version of the file) when the file read again gives a
+    /// version this instance holds a different key: it is kept out, and the ring we have stays.
+    /// Adopting it would make every key wrapped under that version unreadable here at once.
+    /// </summary>
+    private bool IsNotThisInstallations(MasterKeyRing read, DateTime writtenAt)
+    {
+        if (_ring?.VersionChangedIn(read) is not { } version)
+        {
+            return false;
+        }
+
+        if (_refusedWrittenAt != writtenAt)
+        {
+            _refusedWrittenAt = writtenAt;
+            if (logger is not null)
+            {
+                LogNotThisInstallations(logger, _path!, version);
+            }
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The master key file {Path} changed, and its master key version {Version} is not the key this instance holds under that version: it is another installation's key file or a damaged copy (rotation adds versions and retirement removes them; neither changes one). This instance goes on with the master keys it had; an instance started with the file as it is now cannot unwrap the keys stored under that version and refuses to start. Restore the file from its backup")]
+    private static partial void LogNotThisInstallations(ILogger logger, string path, int version);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The master key file {Path} changed and cannot be read ({Reason}). This instance goes on with the master keys it had; an instance started with the file as it is now will refuse to start. Restore the file from its backup")]
     private static partial void LogUnreadable(ILogger logger, string path, string reason);

@@ -42,6 +42,24 @@ public sealed class MasterKeyRing
 
     public byte[] Active => _keys[ActiveVersion];
 
+    /// <summary>
+    /// A version both rings hold with different keys, or null. Rotation adds versions and retirement
+    /// removes them; nothing ever changes the key of a version, so a file that does is another
+    /// installation's (or a damaged copy), not this one's.
+    /// </summary>
+    public int? VersionChangedIn(MasterKeyRing other)
+    {
+        foreach (var (version, key) in _keys)
+        {
+            if (other._keys.TryGetValue(version, out var otherKey) && !CryptographicOperations.FixedTimeEquals(key, otherKey))
+            {
+                return version;
+            }
+        }
+
+        return null;
+    }
+
     public static MasterKeyRing CreateNew() =>
         new(new Dictionary<int, byte[]> { [1] = RandomNumberGenerator.GetBytes(32) }, 1);
 
