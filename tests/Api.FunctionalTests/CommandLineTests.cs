@@ -314,6 +314,34 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_schema_a_newer_version_migrated_is_said_to_be_ahead_by_migrate_and_at_start_up()
+    {
+        (await RunAsync("credentials", "create", "--id", "schema-ahead")).ExitCode.Should().Be(0);
+        var future = "29991231235959_FromANewerVersion";
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "lkm.db")};Pooling=false"))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = $"INSERT INTO __EFMigrationsHistory (MigrationId, ProductVersion) VALUES ('{future}', '10.0.0')";
+            await insert.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var migrate = await RunAsync("migrate");
+        var started = await RunAsync("credentials", "list", "--Database:MigrateOnStartup=false");
+        var startedMigrating = await RunAsync("credentials", "list");
+
+        migrate.ExitCode.Should().Be(0);
+        migrate.Stdout.Should().Be("The schema is up to date." + Environment.NewLine);
+        foreach (var run in new[] { migrate, started, startedMigrating })
+        {
+            run.Stderr.Should().Contain($"The database schema is ahead of this version: 1 migration(s) this version does not know were applied by a newer one (the newest {future})");
+        }
+
+        started.ExitCode.Should().Be(0);
+        startedMigrating.ExitCode.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Migrate_says_so_when_it_creates_the_postgres_database_it_was_pointed_at()
     {
         Assert.SkipWhen(TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);

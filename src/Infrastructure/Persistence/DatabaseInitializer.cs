@@ -38,6 +38,8 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
                     $"The database schema is behind this version ({pending.Count} migration(s) pending, first {pending[0]}). " +
                     $"Apply db/{dialect.Name.ToLowerInvariant()}/migrations.sql (or run 'migrate'), then start again.");
             }
+
+            await WarnIfAheadAsync(cancellationToken);
         }
 
         await dialect.PrepareAsync(db, cancellationToken);
@@ -63,8 +65,28 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
             LogMigrated(logger, pending.Count, string.Join(", ", pending));
         }
 
+        await WarnIfAheadAsync(cancellationToken);
         return pending.Count;
     }
+
+    /// <summary>
+    /// A database a newer version migrated (an upgrade under way, or an older build started by
+    /// mistake) holds migrations this build does not know: said, not refused, since a rolling
+    /// upgrade runs the older instances on it for a while, and the migrations add more often than
+    /// they change.
+    /// </summary>
+    private async Task WarnIfAheadAsync(CancellationToken cancellationToken)
+    {
+        var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        var unknown = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(m => !known.Contains(m)).Order(StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+        {
+            LogSchemaAhead(logger, unknown.Count, unknown[^1]);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database schema is ahead of this version: {Count} migration(s) this version does not know were applied by a newer one (the newest {Migration}). This version may fail on it; run the newer version on every instance, or go back only with the database as it was before the upgrade")]
+    private static partial void LogSchemaAhead(ILogger logger, int count, string migration);
 
     private Task<bool> ExistsAsync(CancellationToken cancellationToken) =>
         Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>(db).ExistsAsync(cancellationToken);
