@@ -1,5 +1,7 @@
 using LocalKeyManager.Infrastructure.Health;
 using LocalKeyManager.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace LocalKeyManager.Infrastructure.IntegrationTests;
@@ -25,6 +27,25 @@ public sealed class ReadinessCheckTests
 
         (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().BeNull();
         (await readOnly.Get<ReadinessCheck>().CheckAsync(Ct)).Should().Be("database read-only");
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_table_dropped_from_the_schema_is_not_ready_and_is_named(string provider)
+    {
+        await TestServices.SkipUnlessAvailableAsync(provider);
+        await using var services = await TestServices.StartOnAsync(provider);
+        (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().BeNull();
+
+        await using (var scope = services.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<LocalKeyManager.Infrastructure.Persistence.KeyManagerDbContext>();
+            await db.Database.ExecuteSqlRawAsync("DROP TABLE hawk_nonces", Ct);
+        }
+
+        (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().Be("database table hawk_nonces missing or not readable by this login");
+        (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().Be("database table hawk_nonces missing or not readable by this login", "the connection is fit for the next probe");
     }
 
     [Fact]

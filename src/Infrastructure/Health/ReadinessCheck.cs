@@ -3,6 +3,8 @@ using LocalKeyManager.Domain.Crypto;
 using LocalKeyManager.Infrastructure.Crypto.KeyProtection;
 using LocalKeyManager.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LocalKeyManager.Infrastructure.Health;
@@ -71,7 +73,7 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
             db.Database.OpenConnection();
             try
             {
-                return dialect.WriteProblem(db.Database.GetDbConnection());
+                return MissingTable(db, dialect) ?? dialect.WriteProblem(db.Database.GetDbConnection());
             }
             finally
             {
@@ -81,6 +83,46 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
         catch (Exception)
         {
             return "database unreachable";
+        }
+    }
+
+    /// <summary>
+    /// A table of the model the database does not let this login read (dropped, renamed, or no
+    /// right to it), or null: the migrations history says nothing of what was done to the schema
+    /// since. One statement while all are there, and no rows read.
+    /// </summary>
+    private static string? MissingTable(KeyManagerDbContext db, IDatabaseDialect dialect)
+    {
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var tables = db.Model.GetEntityTypes()
+            .Where(e => e.GetTableName() is not null)
+            .Select(e => (Name: e.GetTableName()!, Sql: sql.DelimitIdentifier(e.GetTableName()!, e.GetSchema())))
+            .Distinct()
+            .ToList();
+        var connection = db.Database.GetDbConnection();
+        if (TryRead(connection, string.Join(", ", tables.Select(t => $"(SELECT COUNT(*) FROM {t.Sql} WHERE 1 = 0)"))))
+        {
+            return null;
+        }
+
+        var missing = tables.FirstOrDefault(t => !TryRead(connection, $"(SELECT COUNT(*) FROM {t.Sql} WHERE 1 = 0)")).Name;
+        // A statement refused in the use that prepared it leaves Npgsql out of step (PostgresDialect).
+        dialect.ForgetPreparedStatements(db);
+        return missing is null ? null : $"database table {missing} missing or not readable by this login";
+    }
+
+    private static bool TryRead(System.Data.Common.DbConnection connection, string columns)
+    {
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT " + columns;
+            command.ExecuteScalar();
+            return true;
+        }
+        catch (System.Data.Common.DbException)
+        {
+            return false;
         }
     }
 }
