@@ -29,6 +29,7 @@ public static partial class ServiceHost
         });
         builder.Services.AddKeyManagerCore(builder.Configuration);
         builder.Services.AddApi(builder.Configuration);
+        HostFilteringProblems.AddTo(builder.Services);
 
         var app = builder.Build();
         Configure(app);

@@ -26,6 +26,21 @@ public sealed class HealthTests(SqliteService service) : IClassFixture<SqliteSer
         (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Should().Be("OK");
     }
 
+    [Fact]
+    public async Task With_AllowedHosts_set_another_host_gets_a_problem_not_a_page()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var factory = new LkmFactory(settings: new() { ["AllowedHosts"] = "lkm.example.com" });
+        using var client = factory.CreateClient();
+
+        var other = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/health") { Headers = { Host = "elsewhere.example.com" } }, ct);
+        var allowed = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/health") { Headers = { Host = "lkm.example.com" } }, ct);
+
+        var problem = await other.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        problem.GetProperty("detail").GetString().Should().Be("The request's Host is not one this service answers to (AllowedHosts).");
+        allowed.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     [Theory]
     [InlineData("/health")]
     [InlineData("/health/live")]
