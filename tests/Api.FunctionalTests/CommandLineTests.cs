@@ -342,6 +342,42 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Migrate_under_a_postgres_login_that_may_not_create_tables_says_which_login_it_needs()
+    {
+        Assert.SkipWhen(TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var (database, role) = ("lkm_rights_" + suffix, "lkm_norights_" + suffix);
+        await ExecuteOnPostgresServerAsync($"CREATE DATABASE {database}", $"CREATE ROLE {role} LOGIN");
+        try
+        {
+            var login = new Npgsql.NpgsqlConnectionStringBuilder(TestSupport.TestDatabase.PostgresServer) { Database = database, Username = role, Pooling = false }.ConnectionString;
+
+            var (exit, stdout, stderr) = await RunAsync("migrate", "--Database:Provider=Postgres", $"--ConnectionStrings:KeyManager={login}");
+
+            exit.Should().Be(1);
+            stdout.Should().BeEmpty();
+            stderr.Should().StartWith("lkm: The database could not be used: 42501: permission denied for schema public")
+                .And.Contain("'migrate' runs as the schema's owner");
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await ExecuteOnPostgresServerAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", $"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    private static async Task ExecuteOnPostgresServerAsync(params string[] statements)
+    {
+        await using var server = new Npgsql.NpgsqlConnection(TestSupport.TestDatabase.PostgresServer);
+        await server.OpenAsync(TestContext.Current.CancellationToken);
+        foreach (var statement in statements)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(statement, server);
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Migrate_says_so_when_it_creates_the_postgres_database_it_was_pointed_at()
     {
         Assert.SkipWhen(TestSupport.TestDatabase.PostgresServer is null, TestSupport.TestDatabase.PostgresSkipReason);

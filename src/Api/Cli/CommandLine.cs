@@ -83,7 +83,7 @@ public static class CommandLine
         {
             // Npgsql's, SQL Server's and SQLite's failures alike, also when EF Core's retrying
             // strategy wraps them: one line, not an abort with a trace.
-            return Fail($"The database could not be used: {failure.Message}", 1);
+            return Fail($"The database could not be used: {failure.Message}{MissingRightHint(failure)}", 1);
         }
         catch (Exception e) when (IsStartupRefusal(e))
         {
@@ -164,6 +164,12 @@ public static class CommandLine
         Console.WriteLine(Usage);
         return 0;
     }
+
+    /// <summary>PostgreSQL's insufficient_privilege (42501): what the login is missing is rarely obvious from its message.</summary>
+    private static string MissingRightHint(System.Data.Common.DbException failure) =>
+        failure.SqlState == "42501"
+            ? " The login lacks a right this needs: 'migrate' runs as the schema's owner (or a login that may create in it); the service's own login needs the rights db/postgres/grants.sql gives."
+            : "";
 
     private static System.Data.Common.DbException? DatabaseFailure(Exception? e)
     {
