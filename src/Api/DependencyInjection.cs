@@ -36,6 +36,28 @@ public static class DependencyInjection
         return services;
     }
 
+    /// <summary>
+    /// The settings only the HTTP face uses (forwarded headers, rate limits, metrics access and
+    /// export, request-log retention), registered by the command line too, so that every command checks every value
+    /// as <c>serve</c> does (<see cref="CheckSettings"/>), before it creates anything.
+    /// </summary>
+    public static IServiceCollection AddServiceSettings(this IServiceCollection services, IConfiguration configuration)
+    {
+        RateLimits.Check(configuration);
+        _ = OtlpEndpoint(configuration);
+        _ = new MetricsAccess(configuration);
+        services.Configure<ForwardedHeadersOptions>(options => ConfigureForwardedHeaders(options, configuration));
+        services.AddOptions<Jobs.RequestLogOptions>().BindConfiguration(Jobs.RequestLogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>Reads every setting that is checked at start-up; the first that does not hold throws.</summary>
+    public static void CheckSettings(IServiceProvider services)
+    {
+        services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
+    }
+
     /// <summary>The HTTP face: controllers, Hawk, problem details, forwarded headers.</summary>
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
@@ -85,14 +107,13 @@ public static class DependencyInjection
             .AddPolicy(HawkDefaults.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole("admin"))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
-        services.Configure<ForwardedHeadersOptions>(options => ConfigureForwardedHeaders(options, configuration));
+        services.AddServiceSettings(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer<OpenApi.HawkSecuritySchemeTransformer>());
         AddTelemetry(services, configuration);
         services.AddKeyManagerRateLimits(configuration);
         services.AddSingleton<MetricsAccess>();
         services.AddInfrastructureJobs();
         services.AddHostedService<Jobs.KeyDestructionJob>();
-        services.AddOptions<Jobs.RequestLogOptions>().BindConfiguration(Jobs.RequestLogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<Jobs.RequestLogRetentionJob>();
         services.AddHostedService<StartupHostedService>();
         return services;
@@ -124,14 +145,8 @@ public static class DependencyInjection
             .WithMetrics(metrics => metrics
                 .AddMeter(KeyManagerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
                 .AddPrometheusExporter());
-        if (configuration["OpenTelemetry:OtlpEndpoint"] is { Length: > 0 } endpoint)
+        if (OtlpEndpoint(configuration) is { } otlp)
         {
-            // Checked here, where a bad value stops start-up naming the setting (the exporter would say only "Invalid URI").
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var otlp) || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps))
-            {
-                throw new InvalidOperationException($"OpenTelemetry:OtlpEndpoint '{endpoint}' is not an http or https URL (for example http://otel-collector:4317).");
-            }
-
             telemetry.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
                 .AddEntityFrameworkCoreInstrumentation()
@@ -169,6 +184,22 @@ public static class DependencyInjection
             formatter.SupportedMediaTypes.Clear();
             formatter.SupportedMediaTypes.Add("application/json");
         }
+    }
+
+    /// <summary>
+    /// <c>OpenTelemetry:OtlpEndpoint</c>, or null when unset. Checked here, where a bad value stops
+    /// start-up naming the setting (the exporter would say only "Invalid URI").
+    /// </summary>
+    private static Uri? OtlpEndpoint(IConfiguration configuration)
+    {
+        if (configuration["OpenTelemetry:OtlpEndpoint"] is not { Length: > 0 } endpoint)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(endpoint, UriKind.Absolute, out var otlp) && (otlp.Scheme == Uri.UriSchemeHttp || otlp.Scheme == Uri.UriSchemeHttps)
+            ? otlp
+            : throw new InvalidOperationException($"OpenTelemetry:OtlpEndpoint '{endpoint}' is not an http or https URL (for example http://otel-collector:4317).");
     }
 
     /// <summary>

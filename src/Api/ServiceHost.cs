@@ -52,10 +52,7 @@ public static partial class ServiceHost
         }
 
         // Read now, so that a setting that does not hold stops start-up before anything is created.
-        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
-        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Jobs.RequestLogOptions>>().Value;
-        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Infrastructure.Crypto.KeyProtection.KeyProtectionOptions>>().Value;
-        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Infrastructure.Crypto.KeyCacheOptions>>().Value;
+        DependencyInjection.CheckSettings(app.Services);
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         if (app.Environment.IsDevelopment())

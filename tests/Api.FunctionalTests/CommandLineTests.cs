@@ -689,26 +689,33 @@ public sealed class CommandLineTests : IDisposable
         stderr.Should().NotContain(" at ");
     }
 
+    /// <summary>A setting that cannot work, and what the refusal must name.</summary>
+    public static TheoryData<string, string> SettingsThatCannotWork => new()
+    {
+        { "--ForwardedHeaders:KnownProxies=not-an-ip", "ForwardedHeaders:KnownProxies: 'not-an-ip'" },
+        { "--ForwardedHeaders:KnownProxies=10.0.0.5,10.0.0.0/8", "ForwardedHeaders:KnownProxies: '10.0.0.0/8'" },
+        { "--ForwardedHeaders:KnownNetworks:0=127.0.0.0/99", "ForwardedHeaders:KnownNetworks: '127.0.0.0/99'" },
+        { "--Metrics:AllowedNetworks=10.0.0.0/8 prometheus", "Metrics:AllowedNetworks: 'prometheus'" },
+        { "--Hawk:PublicHost=https://lkm.example.com", "Hawk:PublicHost 'https://lkm.example.com' must be a host name only" },
+        { "--Hawk:PublicHost=lkm.example.com:443", "the port goes in Hawk:PublicPort" },
+        { "--RequestLog:RetentionDays=-5", "RequestLog:RetentionDays must be 0" },
+        { "--RequestLog:RetentionDays=abc", "RequestLog:RetentionDays" },
+        { "--ConnectionStrings:KeyManager=garbage", "ConnectionStrings:KeyManager cannot be read" },
+        { "--OpenTelemetry:OtlpEndpoint=bogus", "OpenTelemetry:OtlpEndpoint 'bogus'" },
+        { "--Hawk:PublicHots=lkm.example.com", "Hawk:PublicHots is not a setting of this service; Hawk takes LockoutSeconds, LockoutThreshold, PublicHost," },
+        { "--KeyProtection:Local:KeyFiel=/etc/lkm/key.json", "KeyProtection:Local:KeyFiel is not a setting of this service; KeyProtection:Local takes ActiveVersion, KeyFile, Keys." },
+        { "--RateLimiting:PerCredentialPerSec=5", "RateLimiting:PerCredentialPerSec is not a setting" },
+        { "--RateLimiting:PerCredentialPerSecond=-5", "RateLimiting:PerCredentialPerSecond must be 0 (off) or more" },
+        { "--Hawk:TimestampSkewSeconds=-1", "lkm: Hawk:TimestampSkewSeconds must be 1 to 3600." },
+        { "--KeyCache:MaxKeypairs=0", "lkm: KeyCache:MaxKeypairs must be 1 to 1000000." },
+        { "--KeyProtection:Provider=Foo", "KeyProtection:Provider 'Foo' is not supported" },
+        { "--KeyProtection:Local:Keys:1=short", "KeyProtection:Local:Keys" },
+        { "--ForwardedHeaders:KnownProxies=10.5", "ForwardedHeaders:KnownProxies: '10.5' is not an IP address" },
+        { "--KeyProtection:Local:ActiveVersion=7", "KeyProtection:Local:ActiveVersion is 7 but no KeyProtection:Local:Keys" },
+    };
+
     [Theory]
-    [InlineData("--ForwardedHeaders:KnownProxies=not-an-ip", "ForwardedHeaders:KnownProxies: 'not-an-ip'")]
-    [InlineData("--ForwardedHeaders:KnownProxies=10.0.0.5,10.0.0.0/8", "ForwardedHeaders:KnownProxies: '10.0.0.0/8'")]
-    [InlineData("--ForwardedHeaders:KnownNetworks:0=127.0.0.0/99", "ForwardedHeaders:KnownNetworks: '127.0.0.0/99'")]
-    [InlineData("--Metrics:AllowedNetworks=10.0.0.0/8 prometheus", "Metrics:AllowedNetworks: 'prometheus'")]
-    [InlineData("--Hawk:PublicHost=https://lkm.example.com", "Hawk:PublicHost 'https://lkm.example.com' must be a host name only")]
-    [InlineData("--Hawk:PublicHost=lkm.example.com:443", "the port goes in Hawk:PublicPort")]
-    [InlineData("--RequestLog:RetentionDays=-5", "RequestLog:RetentionDays must be 0")]
-    [InlineData("--RequestLog:RetentionDays=abc", "RequestLog:RetentionDays")]
-    [InlineData("--ConnectionStrings:KeyManager=garbage", "ConnectionStrings:KeyManager cannot be read")]
-    [InlineData("--OpenTelemetry:OtlpEndpoint=bogus", "OpenTelemetry:OtlpEndpoint 'bogus'")]
-    [InlineData("--Hawk:PublicHots=lkm.example.com", "Hawk:PublicHots is not a setting of this service; Hawk takes LockoutSeconds, LockoutThreshold, PublicHost,")]
-    [InlineData("--KeyProtection:Local:KeyFiel=/etc/lkm/key.json", "KeyProtection:Local:KeyFiel is not a setting of this service; KeyProtection:Local takes ActiveVersion, KeyFile, Keys.")]
-    [InlineData("--RateLimiting:PerCredentialPerSec=5", "RateLimiting:PerCredentialPerSec is not a setting")]
-    [InlineData("--RateLimiting:PerCredentialPerSecond=-5", "RateLimiting:PerCredentialPerSecond must be 0 (off) or more")]
-    [InlineData("--Hawk:TimestampSkewSeconds=-1", "lkm: Hawk:TimestampSkewSeconds must be 1 to 3600.")]
-    [InlineData("--KeyCache:MaxKeypairs=0", "lkm: KeyCache:MaxKeypairs must be 1 to 1000000.")]
-    [InlineData("--KeyProtection:Provider=Foo", "KeyProtection:Provider 'Foo' is not supported")]
-    [InlineData("--KeyProtection:Local:Keys:1=short", "KeyProtection:Local:Keys")]
-    [InlineData("--ForwardedHeaders:KnownProxies=10.5", "ForwardedHeaders:KnownProxies: '10.5' is not an IP address")]
+    [MemberData(nameof(SettingsThatCannotWork))]
     public async Task A_setting_that_cannot_work_stops_serve_naming_it_and_creates_nothing(string setting, string named)
     {
         var (exit, stdout, stderr) = await RunAsync("serve", "--urls=http://127.0.0.1:0", setting);
@@ -717,6 +724,21 @@ public sealed class CommandLineTests : IDisposable
         stdout.Should().NotContain("Now listening");
         stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ").And.Contain(named).And.NotContain("DataAnnotation");
         Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("start-up stopped before it set anything up");
+    }
+
+    [Theory]
+    [MemberData(nameof(SettingsThatCannotWork))]
+    public async Task A_setting_that_cannot_work_stops_every_command_naming_it_and_creates_nothing(string setting, string named)
+    {
+        foreach (string[] command in (string[][])[["credentials", "create", "--id", "settings-check"], ["migrate"], ["keys", "list"]])
+        {
+            var (exit, stdout, stderr) = await RunAsync([.. command, setting]);
+
+            exit.Should().Be(1, $"{string.Join(' ', command)}: {stderr}");
+            stdout.Should().BeEmpty();
+            stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ").And.Contain(named).And.NotContain("DataAnnotation");
+            Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty($"{string.Join(' ', command)} stopped before it set anything up");
+        }
     }
 
     [Fact]

@@ -36,8 +36,20 @@ public static class CommandHost
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
         builder.Logging.AddProvider(new CommandLog());
         builder.Services.AddKeyManagerCore(builder.Configuration);
+        builder.Services.AddServiceSettings(builder.Configuration);
         builder.Services.AddSingleton(new Infrastructure.Crypto.KeyProtection.KeyFileCreation(mayCreate));
         var host = builder.Build();
+        try
+        {
+            // Every value is checked as serve checks it, before a database or key file is made.
+            DependencyInjection.CheckSettings(host.Services);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
         if (!mayCreate && host.Services.GetRequiredService<Infrastructure.Persistence.IDatabaseLocation>().MissingFile is { } missing)
         {
             host.Dispose();

@@ -35,6 +35,13 @@ public static class RateLimits
         });
     }
 
+    /// <summary>Throws when a rate setting does not hold, as the service's start-up would.</summary>
+    public static void Check(IConfiguration configuration)
+    {
+        _ = Rate(configuration, "RateLimiting:PerCredentialPerSecond");
+        _ = Rate(configuration, "RateLimiting:PerAddressPerSecond");
+    }
+
     private static int Rate(IConfiguration configuration, string key) =>
         configuration.GetValue(key, 0) is var rate and >= 0
             ? rate
