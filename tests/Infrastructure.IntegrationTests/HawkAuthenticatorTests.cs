@@ -79,10 +79,26 @@ public abstract class HawkAuthenticatorTests : IAsyncLifetime
         (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", ts: long.MaxValue))).Failure!.Reason.Should().Be(HawkFailureReason.Stale);
     }
 
+    [Fact]
+    public async Task A_timestamp_is_read_as_the_reference_reads_it_when_it_is_whole_seconds()
+    {
+        var now = _services.Clock.GetCurrentInstant().ToUnixTimeSeconds();
+        foreach (var ts in new[] { $" {now}", $"{now} ", $"+{now}", $"0{now}", $"{now}.000", $"{now / 10}.{now % 10}e1", $"0x{now:x}", $"0X{now:X}" })
+        {
+            (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", tsText: ts))).Failure.Should().BeNull($"'{ts}' is {now} to JavaScript's Number()");
+        }
+
+        foreach (var ts in new[] { $"{now}.5", "Infinity", "0x", $"0b{now}", $"{now}s", $"- {now}" })
+        {
+            (await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", tsText: ts))).Failure!.Reason.Should().Be(HawkFailureReason.Stale, $"'{ts}' is not whole seconds");
+        }
+    }
+
     [Theory]
     [InlineData("12.5")]
     [InlineData("-1")]
     [InlineData("soon")]
+    [InlineData(" ")]
     public async Task A_timestamp_that_is_not_whole_seconds_is_stale(string ts)
     {
         var (_, failure) = await AuthenticateAsync(Sign("genesys-prod", _key, "GET", "/x", tsText: ts));

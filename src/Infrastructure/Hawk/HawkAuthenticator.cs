@@ -125,7 +125,7 @@ public sealed class HawkAuthenticator(
         // answer tells the client the server's time either way. Compared in milliseconds, as the
         // reference does: a ts exactly the skew behind is stale once the current second has begun.
         var nowSeconds = now.ToUnixTimeSeconds();
-        if (!long.TryParse(header.Ts, NumberStyles.None, CultureInfo.InvariantCulture, out var ts) ||
+        if (!TryReadSeconds(header.Ts, out var ts) ||
             Int128.Abs((Int128)ts * 1000 - now.ToUnixTimeMilliseconds()) > options.Value.TimestampSkewSeconds * 1000L)
         {
             var tsm = HawkCrypto.TimestampMac(algorithm, key, nowSeconds);
@@ -161,5 +161,46 @@ public sealed class HawkAuthenticator(
         var key = buffer[..length];
         CryptographicOperations.ZeroMemory(buffer);
         return key;
+    }
+
+    /// <summary>
+    /// The <c>ts</c> attribute read as the reference reads it, with JavaScript's number conversion
+    /// (<c>ts * 1000</c>): spaces around it, a sign, a fraction or exponent that still make a whole
+    /// number, and <c>0x</c>/<c>0o</c>/<c>0b</c> forms. False for what is not a whole number of
+    /// seconds: a fraction, <c>Infinity</c>, and text that is not a number at all, which the
+    /// reference turns into NaN and then never finds stale (a request that never expires); here
+    /// it is stale.
+    /// </summary>
+    internal static bool TryReadSeconds(string text, out long seconds)
+    {
+        seconds = 0;
+        var s = text.AsSpan().Trim();
+        if (s.Length > 2 && s[0] == '0' && char.ToLowerInvariant(s[1]) is 'x' or 'o' or 'b')
+        {
+            var radix = char.ToLowerInvariant(s[1]) switch { 'x' => 16, 'o' => 8, _ => 2 };
+            ulong value = 0;
+            foreach (var c in s[2..])
+            {
+                var digit = char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiLetter(c) ? char.ToLowerInvariant(c) - 'a' + 10 : radix;
+                if (digit >= radix || value > (long.MaxValue - (ulong)digit) / (ulong)radix)
+                {
+                    return false;
+                }
+
+                value = (value * (ulong)radix) + (ulong)digit;
+            }
+
+            seconds = (long)value;
+            return true;
+        }
+
+        if (!decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var number) ||
+            number != decimal.Truncate(number) || number < long.MinValue || number > long.MaxValue)
+        {
+            return false;
+        }
+
+        seconds = (long)number;
+        return true;
     }
 }
