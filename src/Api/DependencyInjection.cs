@@ -54,7 +54,17 @@ public static class DependencyInjection
     /// <summary>Reads every setting that is checked at start-up; the first that does not hold throws.</summary>
     public static void CheckSettings(IServiceProvider services)
     {
-        services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        try
+        {
+            services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is Microsoft.Extensions.Options.OptionsValidationException))
+        {
+            // Several sections failed at once: one refusal naming every setting, as for one.
+            var failures = e.InnerExceptions.Cast<Microsoft.Extensions.Options.OptionsValidationException>().ToList();
+            throw new Microsoft.Extensions.Options.OptionsValidationException(failures[0].OptionsName, failures[0].OptionsType, failures.SelectMany(f => f.Failures));
+        }
+
         _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
     }
 

@@ -29,7 +29,7 @@ public static partial class ServiceHost
         });
         builder.Services.AddKeyManagerCore(builder.Configuration);
         builder.Services.AddApi(builder.Configuration);
-        HostFilteringProblems.AddTo(builder.Services);
+        HostFilteringProblems.AddTo(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         Configure(app);
@@ -53,6 +53,7 @@ public static partial class ServiceHost
 
         // Read now, so that a setting that does not hold stops start-up before anything is created.
         DependencyInjection.CheckSettings(app.Services);
+        HostFilteringProblems.MarkAccepted(app, app.Configuration);
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         if (app.Environment.IsDevelopment())

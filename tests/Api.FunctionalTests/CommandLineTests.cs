@@ -741,6 +741,20 @@ public sealed class CommandLineTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("serve", "--urls=http://127.0.0.1:0")]
+    [InlineData("keys", "list")]
+    public async Task Two_settings_that_cannot_work_are_both_named_in_one_line(params string[] command)
+    {
+        var (exit, _, stderr) = await RunAsync([.. command, "--KeyCache:MaxKeypairs=0", "--RequestLog:RetentionDays=-5"]);
+
+        exit.Should().Be(1, stderr);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ")
+            .And.Contain("KeyCache:MaxKeypairs must be 1 to 1000000.").And.Contain("RequestLog:RetentionDays must be 0")
+            .And.NotContain("AggregateException").And.NotContain("DataAnnotation");
+        Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty();
+    }
+
     [Fact]
     public async Task A_connection_string_that_does_not_parse_is_named_without_repeating_any_of_it()
     {

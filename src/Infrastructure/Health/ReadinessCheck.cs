@@ -105,6 +105,13 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
             return null;
         }
 
+        if (!TryRead(connection, "1"))
+        {
+            // Not a table: the connection itself failed (dropped, busy, the server going away).
+            dialect.ForgetPreparedStatements(db);
+            return "database unreachable";
+        }
+
         var missing = tables.FirstOrDefault(t => !TryRead(connection, $"(SELECT COUNT(*) FROM {t.Sql} WHERE 1 = 0)")).Name;
         // A statement refused in the use that prepared it leaves Npgsql out of step (PostgresDialect).
         dialect.ForgetPreparedStatements(db);
