@@ -150,6 +150,25 @@ public abstract class PersistenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backlog_of_old_nonces_larger_than_a_batch_is_all_forgotten_and_recent_ones_kept()
+    {
+        var now = _services.Clock.GetCurrentInstant();
+        var old = (2 * Infrastructure.Persistence.Repositories.EfReplayGuard.ForgetBatch) + 7;
+        await using (var fill = _services.Scope())
+        {
+            var db = fill.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+            db.Nonces.AddRange(Enumerable.Range(0, old).Select(i => new NonceRow { CredentialId = "genesys-prod", Nonce = $"old-{i}", Ts = i, SeenAt = now - Duration.FromMinutes(10) + Duration.FromMilliseconds(i) }));
+            db.Nonces.AddRange(Enumerable.Range(0, 3).Select(i => new NonceRow { CredentialId = "genesys-prod", Nonce = $"new-{i}", Ts = i, SeenAt = now }));
+            await db.SaveChangesAsync(Ct);
+        }
+
+        await using var scope = _services.Scope();
+        var guard = scope.ServiceProvider.GetRequiredService<IReplayGuard>();
+        (await guard.ForgetBeforeAsync(now - Duration.FromMinutes(5), Ct)).Should().Be(old);
+        (await scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>().Nonces.Select(n => n.Nonce).ToListAsync(Ct)).Should().BeEquivalentTo("new-0", "new-1", "new-2");
+    }
+
+    [Fact]
     public async Task Registering_the_same_credential_id_concurrently_lets_exactly_one_win()
     {
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
