@@ -138,3 +138,35 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202140159_TimeOrderedReplayRecords') THEN
+    ALTER TABLE hawk_nonces DROP CONSTRAINT "PK_hawk_nonces";
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202140159_TimeOrderedReplayRecords') THEN
+    DROP INDEX ix_hawk_nonces_seen_at;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202140159_TimeOrderedReplayRecords') THEN
+    ALTER TABLE hawk_nonces ADD CONSTRAINT "PK_hawk_nonces" PRIMARY KEY (ts, credential_id, nonce);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202140159_TimeOrderedReplayRecords') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261202140159_TimeOrderedReplayRecords', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -75,3 +75,34 @@ VALUES ('20261129171402_InitialCreate', '10.0.15');
 
 COMMIT;
 
+BEGIN TRANSACTION;
+DROP INDEX IF EXISTS "ix_hawk_nonces_seen_at";
+
+CREATE TABLE IF NOT EXISTS "ef_temp_hawk_nonces" (
+    "ts" INTEGER NOT NULL,
+    "credential_id" TEXT NOT NULL,
+    "nonce" TEXT NOT NULL,
+    "seen_at" INTEGER NOT NULL,
+    CONSTRAINT "PK_hawk_nonces" PRIMARY KEY ("ts", "credential_id", "nonce")
+);
+
+INSERT OR IGNORE INTO "ef_temp_hawk_nonces" ("ts", "credential_id", "nonce", "seen_at")
+SELECT "ts", "credential_id", "nonce", "seen_at"
+FROM "hawk_nonces";
+
+COMMIT;
+
+PRAGMA foreign_keys = 0;
+
+BEGIN TRANSACTION;
+DROP TABLE "hawk_nonces";
+
+ALTER TABLE "ef_temp_hawk_nonces" RENAME TO "hawk_nonces";
+
+COMMIT;
+
+PRAGMA foreign_keys = 1;
+
+INSERT OR IGNORE INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+VALUES ('20261202140145_TimeOrderedReplayRecords', '10.0.15');
+

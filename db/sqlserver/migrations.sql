@@ -159,3 +159,40 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202140211_TimeOrderedReplayRecords'
+)
+BEGIN
+    ALTER TABLE [hawk_nonces] DROP CONSTRAINT [PK_hawk_nonces];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202140211_TimeOrderedReplayRecords'
+)
+BEGIN
+    DROP INDEX [ix_hawk_nonces_seen_at] ON [hawk_nonces];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202140211_TimeOrderedReplayRecords'
+)
+BEGIN
+    ALTER TABLE [hawk_nonces] ADD CONSTRAINT [PK_hawk_nonces] PRIMARY KEY ([ts], [credential_id], [nonce]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202140211_TimeOrderedReplayRecords'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261202140211_TimeOrderedReplayRecords', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

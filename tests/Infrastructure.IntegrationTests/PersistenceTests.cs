@@ -142,11 +142,13 @@ public abstract class PersistenceTests : IAsyncLifetime
         await using var scope = _services.Scope();
         var guard = scope.ServiceProvider.GetRequiredService<IReplayGuard>();
         var now = _services.Clock.GetCurrentInstant();
-        await guard.TryRecordAsync("genesys-prod", "old", 1, now - Duration.FromMinutes(10), Ct);
-        await guard.TryRecordAsync("genesys-prod", "new", 2, now, Ct);
+        var tsNow = now.ToUnixTimeSeconds();
+        await guard.TryRecordAsync("genesys-prod", "old", tsNow - 600, now, Ct);
+        await guard.TryRecordAsync("genesys-prod", "new", tsNow, now - Duration.FromMinutes(10), Ct);
 
-        (await guard.ForgetBeforeAsync(now - Duration.FromMinutes(5), Ct)).Should().Be(1);
-        (await guard.TryRecordAsync("genesys-prod", "new", 2, now, Ct)).Should().BeFalse();
+        (await guard.ForgetBeforeAsync(now - Duration.FromMinutes(5), Ct)).Should().Be(1, "a record goes by its timestamp, not by when it was seen");
+        (await guard.TryRecordAsync("genesys-prod", "new", tsNow, now, Ct)).Should().BeFalse();
+        (await guard.TryRecordAsync("genesys-prod", "old", tsNow - 600, now, Ct)).Should().BeTrue();
     }
 
     [Fact]
@@ -157,8 +159,9 @@ public abstract class PersistenceTests : IAsyncLifetime
         await using (var fill = _services.Scope())
         {
             var db = fill.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
-            db.Nonces.AddRange(Enumerable.Range(0, old).Select(i => new NonceRow { CredentialId = "genesys-prod", Nonce = $"old-{i}", Ts = i, SeenAt = now - Duration.FromMinutes(10) + Duration.FromMilliseconds(i) }));
-            db.Nonces.AddRange(Enumerable.Range(0, 3).Select(i => new NonceRow { CredentialId = "genesys-prod", Nonce = $"new-{i}", Ts = i, SeenAt = now }));
+            var tsNow = now.ToUnixTimeSeconds();
+            db.Nonces.AddRange(Enumerable.Range(0, old).Select(i => new NonceRow { CredentialId = "genesys-prod", Nonce = $"old-{i}", Ts = tsNow - 600 - i, SeenAt = now }));
+            db.Nonces.AddRange(Enumerable.Range(0, 3).Select(i => new NonceRow { CredentialId = "genesys-prod", Nonce = $"new-{i}", Ts = tsNow - i, SeenAt = now }));
             await db.SaveChangesAsync(Ct);
         }
 

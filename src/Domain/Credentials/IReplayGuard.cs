@@ -11,6 +11,6 @@ public interface IReplayGuard
     /// <summary>Records the triple; false when it was recorded before (a replay).</summary>
     Task<bool> TryRecordAsync(string credentialId, string nonce, long timestamp, Instant now, CancellationToken cancellationToken);
 
-    /// <summary>Forgets triples seen before <paramref name="cutoff"/>: their timestamps are stale anyway.</summary>
+    /// <summary>Forgets triples whose timestamp is before <paramref name="cutoff"/>: a request with such a timestamp is refused as stale anyway.</summary>
     Task<int> ForgetBeforeAsync(Instant cutoff, CancellationToken cancellationToken);
 }

@@ -37,9 +37,12 @@ public static partial class MigrationScripts
 
     /// <summary>
     /// EF cannot write idempotent SQLite scripts (SQLite has no procedural IF). Migrations that
-    /// only create tables and indexes and insert seed rows (keyed, so a repeat is ignored) become
-    /// idempotent with IF NOT EXISTS and INSERT OR IGNORE;
-    /// anything else is refused, so a migration that needs more cannot slip through unnoticed.
+    /// create tables and indexes and insert seed rows (keyed, so a repeat is ignored) become
+    /// idempotent with IF NOT EXISTS and INSERT OR IGNORE, and so does EF's rebuild of a table
+    /// (SQLite cannot change a primary key in place): dropping an index becomes DROP INDEX IF
+    /// EXISTS, and the rebuild itself (a new table filled from the old, the old dropped, the new
+    /// renamed) gives the same table when it runs again. Anything else is refused, so a migration
+    /// that needs more cannot slip through unnoticed.
     /// </summary>
     private static string MakeSqliteIdempotent(string script)
     {
@@ -48,7 +51,9 @@ public static partial class MigrationScripts
             .ToList();
         foreach (var statement in statements)
         {
-            if (!AllowedSqliteStatement().IsMatch(statement))
+            var allowed = AllowedSqliteStatement().Match(statement);
+            // A table is dropped only as part of EF's rebuild of it: its replacement is renamed to its name.
+            if (!allowed.Success || (allowed.Groups["dropped"].Success && !statements.Contains($"ALTER TABLE \"ef_temp_{allowed.Groups["dropped"].Value}\" RENAME TO \"{allowed.Groups["dropped"].Value}\"")))
             {
                 throw new InvalidOperationException($"Cannot make this SQLite migration statement idempotent: {statement.Split('\n')[0]}");
             }
@@ -58,9 +63,10 @@ public static partial class MigrationScripts
             .Replace("CREATE TABLE \"", "CREATE TABLE IF NOT EXISTS \"", StringComparison.Ordinal)
             .Replace("CREATE INDEX \"", "CREATE INDEX IF NOT EXISTS \"", StringComparison.Ordinal)
             .Replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"", StringComparison.Ordinal)
-            .Replace("INSERT INTO \"", "INSERT OR IGNORE INTO \"", StringComparison.Ordinal);
+            .Replace("INSERT INTO \"", "INSERT OR IGNORE INTO \"", StringComparison.Ordinal)
+            .Replace("DROP INDEX \"", "DROP INDEX IF EXISTS \"", StringComparison.Ordinal);
     }
 
-    [GeneratedRegex("^(BEGIN TRANSACTION|COMMIT|CREATE TABLE (IF NOT EXISTS )?\"|CREATE (UNIQUE )?INDEX \"|INSERT INTO \"|SELECT changes\\(\\))")]
+    [GeneratedRegex("^(BEGIN TRANSACTION|COMMIT|CREATE TABLE (IF NOT EXISTS )?\"|CREATE (UNIQUE )?INDEX \"|INSERT INTO \"|SELECT changes\\(\\)|DROP INDEX \"|PRAGMA foreign_keys = [01]$|DROP TABLE \"(?<dropped>[a-z_]+)\"$|ALTER TABLE \"ef_temp_[a-z_]+\" RENAME TO \"[a-z_]+\"$)")]
     private static partial Regex AllowedSqliteStatement();
 }

@@ -218,6 +218,10 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Postgres
 
             modelBuilder.Entity("LocalKeyManager.Infrastructure.Persistence.NonceRow", b =>
                 {
+                    b.Property<long>("Ts")
+                        .HasColumnType("bigint")
+                        .HasColumnName("ts");
+
                     b.Property<string>("CredentialId")
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
@@ -228,18 +232,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(512)")
                         .HasColumnName("nonce");
 
-                    b.Property<long>("Ts")
-                        .HasColumnType("bigint")
-                        .HasColumnName("ts");
-
                     b.Property<Instant>("SeenAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("seen_at");
 
-                    b.HasKey("CredentialId", "Nonce", "Ts");
-
-                    b.HasIndex("SeenAt")
-                        .HasDatabaseName("ix_hawk_nonces_seen_at");
+                    b.HasKey("Ts", "CredentialId", "Nonce");
 
                     b.ToTable("hawk_nonces", (string)null);
                 });

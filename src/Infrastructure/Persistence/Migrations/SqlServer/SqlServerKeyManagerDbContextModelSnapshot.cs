@@ -218,6 +218,10 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
 
             modelBuilder.Entity("LocalKeyManager.Infrastructure.Persistence.NonceRow", b =>
                 {
+                    b.Property<long>("Ts")
+                        .HasColumnType("bigint")
+                        .HasColumnName("ts");
+
                     b.Property<string>("CredentialId")
                         .HasMaxLength(128)
                         .HasColumnType("nvarchar(128)")
@@ -230,18 +234,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.SqlServer
                         .HasColumnName("nonce")
                         .UseCollation("Latin1_General_100_BIN2");
 
-                    b.Property<long>("Ts")
-                        .HasColumnType("bigint")
-                        .HasColumnName("ts");
-
                     b.Property<DateTime>("SeenAt")
                         .HasColumnType("datetime2")
                         .HasColumnName("seen_at");
 
-                    b.HasKey("CredentialId", "Nonce", "Ts");
-
-                    b.HasIndex("SeenAt")
-                        .HasDatabaseName("ix_hawk_nonces_seen_at");
+                    b.HasKey("Ts", "CredentialId", "Nonce");
 
                     b.ToTable("hawk_nonces", (string)null);
                 });

@@ -212,6 +212,10 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
 
             modelBuilder.Entity("LocalKeyManager.Infrastructure.Persistence.NonceRow", b =>
                 {
+                    b.Property<long>("Ts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ts");
+
                     b.Property<string>("CredentialId")
                         .HasMaxLength(128)
                         .HasColumnType("TEXT")
@@ -222,18 +226,11 @@ namespace LocalKeyManager.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("nonce");
 
-                    b.Property<long>("Ts")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("ts");
-
                     b.Property<long>("SeenAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("seen_at");
 
-                    b.HasKey("CredentialId", "Nonce", "Ts");
-
-                    b.HasIndex("SeenAt")
-                        .HasDatabaseName("ix_hawk_nonces_seen_at");
+                    b.HasKey("Ts", "CredentialId", "Nonce");
 
                     b.ToTable("hawk_nonces", (string)null);
                 });
