@@ -87,22 +87,14 @@ CREATE TABLE IF NOT EXISTS "ef_temp_hawk_nonces" (
 );
 
 INSERT OR IGNORE INTO "ef_temp_hawk_nonces" ("ts", "credential_id", "nonce", "seen_at")
-SELECT "ts", "credential_id", "nonce", "seen_at"
-FROM "hawk_nonces";
+SELECT "ts", "credential_id", "nonce", "seen_at" FROM "hawk_nonces";
 
-COMMIT;
-
-PRAGMA foreign_keys = 0;
-
-BEGIN TRANSACTION;
 DROP TABLE "hawk_nonces";
 
 ALTER TABLE "ef_temp_hawk_nonces" RENAME TO "hawk_nonces";
 
-COMMIT;
-
-PRAGMA foreign_keys = 1;
-
 INSERT OR IGNORE INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
 VALUES ('20261202140145_TimeOrderedReplayRecords', '10.0.15');
+
+COMMIT;
 

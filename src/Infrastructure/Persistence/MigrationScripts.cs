@@ -38,10 +38,10 @@ public static partial class MigrationScripts
     /// <summary>
     /// EF cannot write idempotent SQLite scripts (SQLite has no procedural IF). Migrations that
     /// create tables and indexes and insert seed rows (keyed, so a repeat is ignored) become
-    /// idempotent with IF NOT EXISTS and INSERT OR IGNORE, and so does EF's rebuild of a table
+    /// idempotent with IF NOT EXISTS and INSERT OR IGNORE, and so does a rebuild of a table
     /// (SQLite cannot change a primary key in place): dropping an index becomes DROP INDEX IF
-    /// EXISTS, and the rebuild itself (a new table filled from the old, the old dropped, the new
-    /// renamed) gives the same table when it runs again. Anything else is refused, so a migration
+    /// EXISTS, and the rebuild itself (a new table <c>ef_temp_X</c> filled from the old, the old
+    /// dropped, the new renamed) gives the same table when it runs again. Anything else is refused, so a migration
     /// that needs more cannot slip through unnoticed.
     /// </summary>
     private static string MakeSqliteIdempotent(string script)
@@ -67,6 +67,6 @@ public static partial class MigrationScripts
             .Replace("DROP INDEX \"", "DROP INDEX IF EXISTS \"", StringComparison.Ordinal);
     }
 
-    [GeneratedRegex("^(BEGIN TRANSACTION|COMMIT|CREATE TABLE (IF NOT EXISTS )?\"|CREATE (UNIQUE )?INDEX \"|INSERT INTO \"|SELECT changes\\(\\)|DROP INDEX \"|PRAGMA foreign_keys = [01]$|DROP TABLE \"(?<dropped>[a-z_]+)\"$|ALTER TABLE \"ef_temp_[a-z_]+\" RENAME TO \"[a-z_]+\"$)")]
+    [GeneratedRegex("^(BEGIN TRANSACTION|COMMIT|CREATE TABLE (IF NOT EXISTS )?\"|CREATE (UNIQUE )?INDEX \"|INSERT INTO \"|SELECT changes\\(\\)|DROP INDEX \"|DROP TABLE \"(?<dropped>[a-z_]+)\"$|ALTER TABLE \"ef_temp_[a-z_]+\" RENAME TO \"[a-z_]+\"$)")]
     private static partial Regex AllowedSqliteStatement();
 }
