@@ -728,9 +728,19 @@ public sealed class CommandLineTests : IDisposable
 
     [Theory]
     [MemberData(nameof(SettingsThatCannotWork))]
-    public async Task A_setting_that_cannot_work_stops_every_command_naming_it_and_creates_nothing(string setting, string named)
+    public Task A_setting_that_cannot_work_stops_a_command_that_sets_up_naming_it_and_creating_nothing(string setting, string named) =>
+        RefusedByEveryCommandAsync(setting, named, ["credentials", "create", "--id", "settings-check"]);
+
+    /// <summary>The other commands check the same way (one setting of the service's own sections, one of the web face's).</summary>
+    [Theory]
+    [InlineData("--Hawk:TimestampSkewSeconds=0", "lkm: Hawk:TimestampSkewSeconds must be 1 to 3600.")]
+    [InlineData("--ForwardedHeaders:KnownProxies=not-an-ip", "ForwardedHeaders:KnownProxies: 'not-an-ip'")]
+    public Task A_setting_that_cannot_work_stops_every_other_command_too(string setting, string named) =>
+        RefusedByEveryCommandAsync(setting, named, ["migrate"], ["keys", "list"], ["credentials", "list"]);
+
+    private async Task RefusedByEveryCommandAsync(string setting, string named, params string[][] commands)
     {
-        foreach (string[] command in (string[][])[["credentials", "create", "--id", "settings-check"], ["migrate"], ["keys", "list"]])
+        foreach (var command in commands)
         {
             var (exit, stdout, stderr) = await RunAsync([.. command, setting]);
 
