@@ -96,11 +96,11 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
         var sql = db.GetService<ISqlGenerationHelper>();
         var tables = db.Model.GetEntityTypes()
             .Where(e => e.GetTableName() is not null)
-            .Select(e => (Name: e.GetTableName()!, Sql: sql.DelimitIdentifier(e.GetTableName()!, e.GetSchema())))
+            .Select(e => (Name: e.GetTableName()!, Probe: $"(SELECT COUNT(*) FROM {sql.DelimitIdentifier(e.GetTableName()!, e.GetSchema())} WHERE 1 = 0)"))
             .Distinct()
             .ToList();
         var connection = db.Database.GetDbConnection();
-        if (TryRead(connection, string.Join(", ", tables.Select(t => $"(SELECT COUNT(*) FROM {t.Sql} WHERE 1 = 0)"))))
+        if (TryRead(connection, string.Join(", ", tables.Select(t => t.Probe))))
         {
             return null;
         }
@@ -112,7 +112,7 @@ public sealed class ReadinessCheck(IServiceScopeFactory scopes, IKeyProtector pr
             return "database unreachable";
         }
 
-        var missing = tables.FirstOrDefault(t => !TryRead(connection, $"(SELECT COUNT(*) FROM {t.Sql} WHERE 1 = 0)")).Name;
+        var missing = tables.FirstOrDefault(t => !TryRead(connection, t.Probe)).Name;
         // A statement refused in the use that prepared it leaves Npgsql out of step (PostgresDialect).
         dialect.ForgetPreparedStatements(db);
         return missing is null ? null : $"database table {missing} missing or not readable by this login";
