@@ -57,10 +57,18 @@ dotnet build LocalKeyManager.sln -c Release -warnaserror --nologo -v quiet >/dev
 
 log "running the tests"
 out=$(mktemp)
+results_dir=$(mktemp -d /tmp/lkm-test-results.XXXXXX)
 set +e
-dotnet test --solution LocalKeyManager.sln -c Release --no-build 2>&1 | tee "$out"
+dotnet test --solution LocalKeyManager.sln -c Release --no-build \
+  --report-xunit-ctrf --results-directory "$results_dir" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 set -e
+# The tests' own output is long; name the failed ones again where the run ends.
+failures=""
+if [ "$status" -ne 0 ] && command -v node >/dev/null 2>&1; then
+  failures=$(node scripts/failed-tests.mjs "$results_dir" 2>&1 || true)
+fi
+rm -rf "$results_dir"
 
 # The runner prints a summary per test project; add them up.
 read -r passed failed skipped < <(awk '
@@ -85,5 +93,6 @@ rm -f "$cluster_out"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the runner failed without counting a failed test (a build or host error): never report green
 fi
+[ -n "$failures" ] && printf '== failed tests\n%s\n' "$failures"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"
