@@ -36,7 +36,7 @@ public sealed class RoundTripTests
         }
 
         var perDecrypt = (double)counter.RoundTrips / Decrypts;
-        TestContext.Current.SendDiagnosticMessage($"PostgreSQL round trips per decrypt (sequential): {perDecrypt:F2}");
+        TestContext.Current.SendDiagnosticMessage($"PostgreSQL round trips per decrypt (sequential): {perDecrypt:F2}; periodic jobs' statements meanwhile, not counted: {counter.JobRoundTrips}");
         perDecrypt.Should().BeGreaterThanOrEqualTo(0.9, "each sequential decrypt's log entry is a write of its own to this database, so the counter must see at least that");
         perDecrypt.Should().BeLessThanOrEqualTo(1.5, "the replay record and the request-log entry go in one statement of one group commit; credential and keypair reads come from memory, refreshed every 0.5 s and 2 s");
     }
@@ -51,6 +51,7 @@ public sealed class RoundTripTests
     {
         private readonly ActivityListener _listener;
         private int _roundTrips;
+        private int _jobRoundTrips;
 
         public RoundTripCounter(string database)
         {
@@ -62,7 +63,7 @@ public sealed class RoundTripTests
                 {
                     if (Equals(activity.GetTagItem("db.namespace") ?? activity.GetTagItem("db.name"), database))
                     {
-                        Interlocked.Increment(ref _roundTrips);
+                        Interlocked.Increment(ref IsPeriodicJob(activity.GetTagItem("db.query.text") as string) ? ref _jobRoundTrips : ref _roundTrips);
                     }
                 },
             };
@@ -70,6 +71,14 @@ public sealed class RoundTripTests
         }
 
         public int RoundTrips => Volatile.Read(ref _roundTrips);
+
+        /// <summary>Statements of the jobs that run on a timer whatever the requests (replay-record clean-up every 5 s, the keypair count every 30 s), counted apart.</summary>
+        public int JobRoundTrips => Volatile.Read(ref _jobRoundTrips);
+
+        private static bool IsPeriodicJob(string? text) =>
+            text is not null && (text.TrimStart().StartsWith("DELETE", StringComparison.OrdinalIgnoreCase)
+                || (text.Contains("hawk_nonces", StringComparison.Ordinal) && !text.Contains("INSERT", StringComparison.OrdinalIgnoreCase))
+                || text.Contains("GROUP BY", StringComparison.OrdinalIgnoreCase));
 
         public void Dispose() => _listener.Dispose();
     }
