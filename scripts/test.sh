@@ -68,6 +68,11 @@ failures=""
 if [ "$status" -ne 0 ] && command -v node >/dev/null 2>&1; then
   failures=$(node scripts/failed-tests.mjs "$results_dir" 2>&1 || true)
 fi
+if [ "$status" -ne 0 ]; then
+  # Failures outside any test (an assembly fixture's clean-up, such as the suite's log scan) are
+  # in no report: take them, and their first lines, from the runner's output.
+  failures+=$(awk '/^failed \[Test (Assembly|Collection|Class) Cleanup Failure/ { n = 8 } n > 0 && !/^[[:space:]]*\{/ { print; n-- }' "$out")
+fi
 rm -rf "$results_dir"
 
 # The runner prints a summary per test project; add them up.
