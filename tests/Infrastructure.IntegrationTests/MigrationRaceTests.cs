@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LocalKeyManager.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -27,7 +26,21 @@ public sealed class MigrationRaceTests
         await using var holderScope = holder.Scope();
         var holderDb = holderScope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
         var migrations = holderDb.Database.GetMigrations().Count();
-        using var waiting = new LockWaiters();
+        var askedForLock = new HashSet<string>();
+        var bothAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var waiting = new EfCoreEvents(RelationalEventId.AcquiringMigrationLock, _ =>
+        {
+            if (Racer.Value is { } racer)
+            {
+                lock (askedForLock)
+                {
+                    if (askedForLock.Add(racer) && askedForLock.Count == 2)
+                    {
+                        bothAsked.TrySetResult();
+                    }
+                }
+            }
+        });
 
         // Both find every migration pending, then queue for the lock this test holds.
         var locked = await holderDb.GetService<IHistoryRepository>().AcquireDatabaseLockAsync(ct);
@@ -39,66 +52,11 @@ public sealed class MigrationRaceTests
                 return await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().MigrateAsync(ct);
             },
             ct)).ToArray();
-        await waiting.BothAsync(TimeSpan.FromSeconds(60));
+        await bothAsked.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
         await locked.DisposeAsync();
         var applied = await Task.WhenAll(racers);
 
         applied.Order().Should().Equal([0, migrations], "one applied every migration, and the other found none left once it had the lock");
         (await holderDb.Database.GetAppliedMigrationsAsync(ct)).Should().HaveCount(migrations);
-    }
-
-    /// <summary>Waits until both racers have asked for the migration lock (EF Core's <see cref="RelationalEventId.AcquiringMigrationLock"/>).</summary>
-    private sealed class LockWaiters : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
-    {
-        private readonly HashSet<string> _seen = [];
-        private readonly TaskCompletionSource _both = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<IDisposable> _subscriptions = [];
-        private readonly IDisposable _listeners;
-
-        public LockWaiters() => _listeners = DiagnosticListener.AllListeners.Subscribe(this);
-
-        public Task BothAsync(TimeSpan within) => _both.Task.WaitAsync(within);
-
-        public void OnNext(DiagnosticListener listener)
-        {
-            if (listener.Name == DbLoggerCategory.Name)
-            {
-                lock (_subscriptions)
-                {
-                    _subscriptions.Add(listener.Subscribe(this, name => name == RelationalEventId.AcquiringMigrationLock.Name));
-                }
-            }
-        }
-
-        public void OnNext(KeyValuePair<string, object?> value)
-        {
-            if (Racer.Value is { } racer)
-            {
-                lock (_seen)
-                {
-                    if (_seen.Add(racer) && _seen.Count == 2)
-                    {
-                        _both.TrySetResult();
-                    }
-                }
-            }
-        }
-
-        public void OnCompleted()
-        {
-        }
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void Dispose()
-        {
-            _listeners.Dispose();
-            lock (_subscriptions)
-            {
-                _subscriptions.ForEach(s => s.Dispose());
-            }
-        }
     }
 }

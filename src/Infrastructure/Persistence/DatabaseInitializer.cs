@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -64,10 +63,25 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
             // What was pending a moment ago may be applied by another instance or 'migrate' first:
             // EF Core takes the migration lock, reads the history again and applies the rest. Only
             // what this one applied is reported, so that of two at once only one says it did.
-            using (var watch = new MigrationsApplied(db.GetService<IMigrator>()))
+            var migrator = db.GetService<IMigrator>();
+            var ids = new List<string>();
+            using (new EfCoreEvents(RelationalEventId.MigrationApplying, payload =>
+            {
+                if (payload is MigrationEventData data && ReferenceEquals(data.Migrator, migrator))
+                {
+                    lock (ids)
+                    {
+                        ids.Add(data.Migration.GetType().GetCustomAttribute<MigrationAttribute>()?.Id ?? data.Migration.GetType().Name);
+                    }
+                }
+            }))
             {
                 await db.Database.MigrateAsync(cancellationToken);
-                applied = watch.Ids;
+            }
+
+            lock (ids)
+            {
+                applied = [.. ids];
             }
 
             if (creating)
@@ -83,75 +97,6 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
 
         await WarnIfAheadAsync(cancellationToken);
         return applied.Count;
-    }
-
-    /// <summary>
-    /// The migrations one migrator applies, from EF Core's diagnostic events
-    /// (<see cref="RelationalEventId.MigrationApplying"/>): other contexts in the process (tests,
-    /// hosts side by side) raise them too, and are told apart by their migrator.
-    /// </summary>
-    private sealed class MigrationsApplied : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
-    {
-        private readonly IMigrator _migrator;
-        private readonly List<string> _ids = [];
-        private readonly List<IDisposable> _subscriptions = [];
-        private readonly IDisposable _listeners;
-
-        public MigrationsApplied(IMigrator migrator)
-        {
-            _migrator = migrator;
-            _listeners = DiagnosticListener.AllListeners.Subscribe(this);
-        }
-
-        public IReadOnlyList<string> Ids
-        {
-            get
-            {
-                lock (_ids)
-                {
-                    return [.. _ids];
-                }
-            }
-        }
-
-        public void OnNext(DiagnosticListener listener)
-        {
-            if (listener.Name == DbLoggerCategory.Name)
-            {
-                lock (_subscriptions)
-                {
-                    _subscriptions.Add(listener.Subscribe(this, name => name == RelationalEventId.MigrationApplying.Name));
-                }
-            }
-        }
-
-        public void OnNext(KeyValuePair<string, object?> value)
-        {
-            if (value.Value is MigrationEventData data && ReferenceEquals(data.Migrator, _migrator))
-            {
-                lock (_ids)
-                {
-                    _ids.Add(data.Migration.GetType().GetCustomAttribute<MigrationAttribute>()?.Id ?? data.Migration.GetType().Name);
-                }
-            }
-        }
-
-        public void OnCompleted()
-        {
-        }
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void Dispose()
-        {
-            _listeners.Dispose();
-            lock (_subscriptions)
-            {
-                _subscriptions.ForEach(s => s.Dispose());
-            }
-        }
     }
 
     /// <summary>
