@@ -15,6 +15,7 @@ internal sealed class EfCoreEvents : IObserver<DiagnosticListener>, IObserver<Ke
     private readonly Action<object?> _onEvent;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly IDisposable _listeners;
+    private bool _disposed;
 
     public EfCoreEvents(EventId eventId, Action<object?> onEvent)
     {
@@ -29,7 +30,11 @@ internal sealed class EfCoreEvents : IObserver<DiagnosticListener>, IObserver<Ke
         {
             lock (_subscriptions)
             {
-                _subscriptions.Add(value.Subscribe(this, name => name == _name));
+                // A listener made while this is being disposed is not subscribed to: nothing would end it.
+                if (!_disposed)
+                {
+                    _subscriptions.Add(value.Subscribe(this, name => name == _name));
+                }
             }
         }
     }
@@ -49,6 +54,7 @@ internal sealed class EfCoreEvents : IObserver<DiagnosticListener>, IObserver<Ke
         _listeners.Dispose();
         lock (_subscriptions)
         {
+            _disposed = true;
             _subscriptions.ForEach(s => s.Dispose());
         }
     }
