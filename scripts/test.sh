@@ -63,15 +63,15 @@ dotnet test --solution LocalKeyManager.sln -c Release --no-build \
   --report-xunit-ctrf --results-directory "$results_dir" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 set -e
-# The tests' own output is long; name the failed ones again where the run ends.
+# The tests' own output is long; name the failed ones again where the run ends: the failed
+# tests from the reports, and failures outside any test (an assembly fixture's clean-up, such as
+# the suite's log scan), which are in no report, from the runner's output.
 failures=""
-if [ "$status" -ne 0 ] && command -v node >/dev/null 2>&1; then
-  failures=$(node scripts/failed-tests.mjs "$results_dir" 2>&1 || true)
-fi
 if [ "$status" -ne 0 ]; then
-  # Failures outside any test (an assembly fixture's clean-up, such as the suite's log scan) are
-  # in no report: take them, and their first lines, from the runner's output.
-  failures+=$(awk '/^failed \[Test (Assembly|Collection|Class) Cleanup Failure/ { n = 8 } n > 0 && !/^[[:space:]]*\{/ { print; n-- }' "$out")
+  if command -v node >/dev/null 2>&1; then
+    failures=$(node scripts/failed-tests.mjs "$results_dir" 2>&1 || true)
+  fi
+  failures=$(printf '%s\n%s' "$failures" "$(awk '/^failed \[Test (Assembly|Collection|Class) Cleanup Failure/ { n = 8 } n > 0 && !/^[[:space:]]*\{/ { print; n-- }' "$out")" | sed '/^$/d')
 fi
 rm -rf "$results_dir"
 
