@@ -2,7 +2,8 @@
 # Runs every test. Installs what the tests need on a fresh Debian machine with the .NET 10 SDK
 # (Node.js and npm for the @hapi/hawk reference client, OpenSSL for foreign ciphertexts,
 # PostgreSQL for the Postgres runs of the persistence and HTTP suites), then builds and runs the
-# whole suite and ends with one line: "N passed, M failed, K skipped".
+# whole suite and ends with one line: "N passed, M failed, K skipped", after the failed tests
+# (name, message, top of the stack trace) when there are any.
 #
 # PostgreSQL: LKM_TEST_POSTGRES (a connection string to a server whose user may create
 # databases) if set; else a throwaway cluster from Debian's package on a free loopback port,
