@@ -49,6 +49,35 @@ public sealed class ReadinessCheckTests
     }
 
     [Fact]
+    public async Task A_sqlite_file_whose_write_lock_another_process_holds_is_not_ready_until_it_is_let_go()
+    {
+        await using var services = await TestServices.StartOnAsync("sqlite");
+        (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().BeNull();
+
+        // As the sqlite3 shell would after BEGIN IMMEDIATE: the write lock held, reads still served.
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(
+            services.Get<Microsoft.Extensions.Configuration.IConfiguration>()["ConnectionStrings:KeyManager"]).DataSource;
+        await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False");
+        await other.OpenAsync(Ct);
+        await using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync(Ct);
+        }
+
+        (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().Be("database locked: another connection or process holds its write lock");
+
+        await using (var rollback = other.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync(Ct);
+        }
+
+        (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().BeNull("the lock is free again, and the probe left no transaction open");
+        (await services.Get<ReadinessCheck>().CheckAsync(Ct)).Should().BeNull();
+    }
+
+    [Fact]
     public async Task A_postgres_login_that_may_not_append_to_the_request_log_is_not_ready_and_says_so()
     {
         await TestServices.SkipUnlessAvailableAsync("postgres");

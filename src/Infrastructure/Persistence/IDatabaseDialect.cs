@@ -79,8 +79,9 @@ public interface IDatabaseDialect
     /// Why this login cannot write what every signed request writes (replay records, request-log
     /// entries and the chain head), or null: the database, or this connection to it, takes no
     /// writes (PostgreSQL: a hot standby or <c>default_transaction_read_only</c>; SQLite: a file
-    /// opened read-only), or the login lacks a right the service needs. Readiness reports it: such
-    /// an instance would answer every signed request 503. On an open connection; SQL Server: not checked.
+    /// opened read-only, or whose write lock another process holds), or the login lacks a right
+    /// the service needs. Readiness reports it: such an instance would answer every signed request
+    /// 503. On an open connection; SQL Server: not checked.
     /// </summary>
     string? WriteProblem(System.Data.Common.DbConnection connection) => null;
 

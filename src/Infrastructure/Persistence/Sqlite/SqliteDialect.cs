@@ -65,9 +65,49 @@ internal sealed class SqliteDialect : IDatabaseDialect
     public Task<bool> TryAppendChainedAsync(KeyManagerDbContext db, AuditChain.ChainHeadRow expected, IReadOnlyList<AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
         Task.FromResult(false);
 
-    /// <summary>SQLite opens a file it may not write read-only, without an error, until the first write.</summary>
-    public string? WriteProblem(System.Data.Common.DbConnection connection) =>
-        connection is SqliteConnection { Handle: { } handle } && SQLitePCL.raw.sqlite3_db_readonly(handle, "main") == 1 ? "database read-only" : null;
+    /// <summary>
+    /// SQLite opens a file it may not write read-only, without an error, until the first write.
+    /// And one writer at a time holds the file's write lock: another process that keeps it (an
+    /// open transaction in the <c>sqlite3</c> shell, a copy tool) leaves this instance answering
+    /// every signed request 503 while every read still works. So the probe takes the write lock and
+    /// lets it go at once, writing nothing; it waits up to <see cref="WriteLockWait"/> for it, far
+    /// longer than this instance's own group commit holds it.
+    /// </summary>
+    public string? WriteProblem(System.Data.Common.DbConnection connection)
+    {
+        if (connection is not SqliteConnection { Handle: { } handle } sqlite)
+        {
+            return null;
+        }
+
+        if (SQLitePCL.raw.sqlite3_db_readonly(handle, "main") == 1)
+        {
+            return "database read-only";
+        }
+
+        var usual = Scalar(sqlite, "PRAGMA busy_timeout;");
+        Scalar(sqlite, $"PRAGMA busy_timeout={(int)WriteLockWait.TotalMilliseconds};");
+        try
+        {
+            using var begin = sqlite.CreateCommand();
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            // Microsoft.Data.Sqlite retries a busy statement until the command's timeout (30 s by default).
+            begin.CommandTimeout = (int)Math.Ceiling(WriteLockWait.TotalSeconds);
+            begin.ExecuteNonQuery();
+            Scalar(sqlite, "ROLLBACK;");
+            return null;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteBusy or SqliteLocked)
+        {
+            return "database locked: another connection or process holds its write lock";
+        }
+        finally
+        {
+            Scalar(sqlite, $"PRAGMA busy_timeout={usual};");
+        }
+    }
+
+    private static readonly TimeSpan WriteLockWait = TimeSpan.FromSeconds(1);
 
     public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
