@@ -314,6 +314,28 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_database_file_others_may_read_is_warned_about_on_stderr_and_stdout_stays_clean()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only");
+            return;
+        }
+
+        (await RunAsync("credentials", "create", "--id", "db-mode-check")).ExitCode.Should().Be(0);
+        var database = Path.Combine(_directory, "lkm.db");
+        var quiet = await RunAsync("credentials", "list");
+        File.SetUnixFileMode(database, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var (exit, stdout, stderr) = await RunAsync("credentials", "list");
+
+        quiet.Stderr.Should().NotContain("may be read by other users", "the service made the file owner-only");
+        exit.Should().Be(0);
+        JsonSerializer.Deserialize<JsonElement[]>(stdout).Should().ContainSingle();
+        stderr.Should().Contain($"The database file {database} may be read by other users (mode 644)");
+    }
+
+    [Fact]
     public async Task A_schema_a_newer_version_migrated_is_said_to_be_ahead_by_migrate_and_at_start_up()
     {
         (await RunAsync("credentials", "create", "--id", "schema-ahead")).ExitCode.Should().Be(0);

@@ -47,6 +47,12 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
         }
 
         await dialect.PrepareAsync(db, cancellationToken);
+
+        // Made owner-only when the service creates it; one copied in or restored by hand may not be.
+        if (location.OpenToOthers is { } open)
+        {
+            LogDatabaseOpen(logger, open.File, open.Mode);
+        }
     }
 
     /// <summary>Applies every pending migration; returns how many were applied.</summary>
@@ -114,6 +120,9 @@ public sealed partial class DatabaseInitializer(KeyManagerDbContext db, IDatabas
             LogSchemaAhead(logger, unknown.Count, unknown[^1]);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database file {Path} may be read by other users (mode {Mode}): it holds the wrapped keys, the wrapped credential keys and the request log. Make it owner-only (chmod 600, and the same for its -wal and -shm files)")]
+    private static partial void LogDatabaseOpen(ILogger logger, string path, string mode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database schema is ahead of this version: {Count} migration(s) this version does not know were applied by a newer one (the newest {Migration}). This version may fail on it; run the newer version on every instance, or go back only with the database as it was before the upgrade")]
     private static partial void LogSchemaAhead(ILogger logger, int count, string migration);

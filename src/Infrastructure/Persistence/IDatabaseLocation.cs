@@ -19,4 +19,10 @@ public interface IDatabaseLocation
     /// it exists): commands that only read or change an installation refuse to start a new one.
     /// </summary>
     string? MissingFile => null;
+
+    /// <summary>
+    /// The embedded database file and its mode (octal) when users other than the service's may
+    /// read or write it; null when only its owner may, and for a server database.
+    /// </summary>
+    (string File, string Mode)? OpenToOthers => null;
 }

@@ -34,6 +34,21 @@ internal sealed class SqliteLocation : IDatabaseLocation
 
     public string? MissingFile => File.Exists(_file) ? null : _file;
 
+    public (string File, string Mode)? OpenToOthers
+    {
+        get
+        {
+            const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+            if (OperatingSystem.IsWindows() || !File.Exists(_file))
+            {
+                return null;
+            }
+
+            var mode = File.GetUnixFileMode(_file);
+            return (mode & others) != 0 ? (_file, Convert.ToString((int)mode, 8)) : null;
+        }
+    }
+
     public void CreateOwnerOnlyIfMissing()
     {
         // A missing folder stays an error (SQLite's own, at open): a mistyped or unmounted path
