@@ -291,8 +291,10 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse();
     }
 
-    [Fact]
-    public async Task A_master_key_file_others_may_read_is_warned_about_on_stderr_and_stdout_stays_clean()
+    [Theory]
+    [InlineData("lkm.masterkey.json", "The master key file")]
+    [InlineData("lkm.db", "The database file")]
+    public async Task A_file_others_may_read_is_warned_about_on_stderr_and_stdout_stays_clean(string name, string warning)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -301,38 +303,16 @@ public sealed class CommandLineTests : IDisposable
         }
 
         (await RunAsync("credentials", "create", "--id", "mode-check")).ExitCode.Should().Be(0);
-        var keyFile = Path.Combine(_directory, "lkm.masterkey.json");
+        var file = Path.Combine(_directory, name);
         var quiet = await RunAsync("credentials", "list");
-        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
         var (exit, stdout, stderr) = await RunAsync("credentials", "list");
 
-        quiet.Stderr.Should().NotContain("may be read by other users");
+        quiet.Stderr.Should().NotContain("may be read by other users", "the service made both files owner-only");
         exit.Should().Be(0);
         JsonSerializer.Deserialize<JsonElement[]>(stdout).Should().ContainSingle();
-        stderr.Should().Contain($"The master key file {keyFile} may be read by other users (mode 644)");
-    }
-
-    [Fact]
-    public async Task A_database_file_others_may_read_is_warned_about_on_stderr_and_stdout_stays_clean()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Assert.Skip("Unix file modes only");
-            return;
-        }
-
-        (await RunAsync("credentials", "create", "--id", "db-mode-check")).ExitCode.Should().Be(0);
-        var database = Path.Combine(_directory, "lkm.db");
-        var quiet = await RunAsync("credentials", "list");
-        File.SetUnixFileMode(database, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-
-        var (exit, stdout, stderr) = await RunAsync("credentials", "list");
-
-        quiet.Stderr.Should().NotContain("may be read by other users", "the service made the file owner-only");
-        exit.Should().Be(0);
-        JsonSerializer.Deserialize<JsonElement[]>(stdout).Should().ContainSingle();
-        stderr.Should().Contain($"The database file {database} may be read by other users (mode 644)");
+        stderr.Should().Contain($"{warning} {file} may be read by other users (mode 644)");
     }
 
     [Fact]
