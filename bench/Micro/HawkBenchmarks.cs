@@ -16,7 +16,7 @@ public class HawkBenchmarks
 {
     private const string Resource = "/key-management/v1/decrypt?decryptType=pkcs1";
     private const string Host = "lkm.example.com";
-    private const int Port = 443;
+    private const string Port = "443";
 
     private byte[] _key = [];
     private string _header = string.Empty;

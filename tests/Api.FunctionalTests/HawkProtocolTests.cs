@@ -135,6 +135,25 @@ public sealed class HawkProtocolTests(SqliteService service) : IClassFixture<Sql
     }
 
     [Fact]
+    public async Task The_port_is_signed_as_the_Host_header_writes_it_leading_zero_and_all()
+    {
+        // @hapi/hawk's server takes the port's digits from the Host header as text, and its
+        // client signs the URL's port as written: http://lkm.example.com:08443/ signs "08443".
+        using var client = service.Factory.CreateDefaultClient(new Uri("http://lkm.example.com:8443"), new HawkSigningHandler(service.Genesys));
+        using var asWritten = new HttpRequestMessage(HttpMethod.Get, "http://lkm.example.com:8443/key-management/v1/keypair");
+        asWritten.Headers.Host = "lkm.example.com:08443";
+        using var asNumber = new HttpRequestMessage(HttpMethod.Get, "http://lkm.example.com:8443/key-management/v1/keypair");
+        asNumber.Headers.Host = "lkm.example.com:8443";
+        var signedAsNumber = (await HawkSigningHandler.SignAsync(asNumber, service.Genesys, Ct)).Header;
+        using var numberForZero = new HttpRequestMessage(HttpMethod.Get, "http://lkm.example.com:8443/key-management/v1/keypair");
+        numberForZero.Headers.Host = "lkm.example.com:08443";
+        numberForZero.Options.Set(HawkSigningHandler.Header, signedAsNumber);
+
+        (await client.SendAsync(asWritten, Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await client.SendAsync(numberForZero, Ct)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the reference refuses 8443 signed for a Host of :08443");
+    }
+
+    [Fact]
     public async Task A_public_host_without_a_public_port_is_taken_as_set_and_warned_about_at_start()
     {
         await using var factory = new LkmFactory(settings: new() { ["Hawk:PublicHost"] = "lkm.example.com" });

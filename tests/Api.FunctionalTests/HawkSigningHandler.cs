@@ -45,7 +45,12 @@ public sealed class HawkSigningHandler(HawkCredentials credentials) : Delegating
         }
 
         request.Options.TryGetValue(Ext, out var ext);
-        var artifacts = new HawkCrypto.Artifacts(ts, nonce, request.Method.Method, uri.PathAndQuery, uri.Host, uri.Port, null, null);
+        // A Host header set by the test is signed as written (the reference client signs the URL's
+        // port as text); otherwise the URI's host and port.
+        var (host, port) = request.Headers.Host is { } sent
+            ? (sent[..sent.LastIndexOf(':')], sent[(sent.LastIndexOf(':') + 1)..])
+            : (uri.Host, uri.Port.ToString(CultureInfo.InvariantCulture));
+        var artifacts = new HawkCrypto.Artifacts(ts, nonce, request.Method.Method, uri.PathAndQuery, host, port, null, null);
         var mac = HawkCrypto.Mac(signer.Algorithm, Encoding.UTF8.GetBytes(signer.Key), HawkCrypto.HeaderType, artifacts, hash, ext);
         var header = $"Hawk id=\"{signer.Id}\", ts=\"{ts}\", nonce=\"{nonce}\", mac=\"{mac}\""
             + (hash is null ? string.Empty : $", hash=\"{hash}\"")

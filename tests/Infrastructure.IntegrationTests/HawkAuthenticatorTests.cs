@@ -11,7 +11,7 @@ namespace LocalKeyManager.Infrastructure.IntegrationTests;
 public abstract class HawkAuthenticatorTests : IAsyncLifetime
 {
     private const string Host = "lkm.example.com";
-    private const int Port = 443;
+    private const string Port = "443";
     private TestServices _services = null!;
     private string _key = null!;
 
@@ -132,7 +132,7 @@ public abstract class HawkAuthenticatorTests : IAsyncLifetime
     {
         var signed = Sign("genesys-prod", _key, "GET", "/key-management/v1/keypair");
 
-        (await AuthenticateAsync(signed with { Port = 8443 })).Failure!.Reason.Should().Be(HawkFailureReason.BadMac);
+        (await AuthenticateAsync(signed with { Port = "8443" })).Failure!.Reason.Should().Be(HawkFailureReason.BadMac);
         (await AuthenticateAsync(signed with { Host = "other.example.com" })).Failure!.Reason.Should().Be(HawkFailureReason.BadMac);
         (await AuthenticateAsync(signed with { Method = "POST" })).Failure!.Reason.Should().Be(HawkFailureReason.BadMac);
         (await AuthenticateAsync(signed with { Resource = "/key-management/v1/keypair?x=1" })).Failure!.Reason.Should().Be(HawkFailureReason.BadMac);

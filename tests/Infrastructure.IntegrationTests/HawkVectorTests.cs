@@ -10,7 +10,7 @@ public sealed class HawkVectorTests
     private static readonly byte[] Key = Encoding.UTF8.GetBytes("werxhqb98rpaxn39848xrunpaw3489ruxnpa98w4rxn");
 
     private static readonly HawkCrypto.Artifacts ReadmeGet =
-        new("1353832234", "j4h3g2", "GET", "/resource/1?b=1&a=2", "example.com", 8000, null, null);
+        new("1353832234", "j4h3g2", "GET", "/resource/1?b=1&a=2", "example.com", "8000", null, null);
 
     [Fact]
     public void Readme_GET_normalized_string_and_mac()
@@ -41,7 +41,7 @@ public sealed class HawkVectorTests
     [Fact]
     public void Sha1_and_sha256_header_vectors_from_the_reference_tests()
     {
-        var sha1 = new HawkCrypto.Artifacts("1353788437", "k3j4h2", "GET", "/resource/4?filter=a", "example.com", 8080, null, null);
+        var sha1 = new HawkCrypto.Artifacts("1353788437", "k3j4h2", "GET", "/resource/4?filter=a", "example.com", "8080", null, null);
         HawkCrypto.Mac(HawkAlgorithm.Sha1, Key, HawkCrypto.HeaderType, sha1, null, "hello").Should().Be("zy79QQ5/EYFmQqutVnYb73gAc/U=");
         HawkCrypto.Mac(HawkAlgorithm.Sha256, Key, HawkCrypto.HeaderType, ReadmeGet, null, "some-app-data")
             .Should().Be("m8r1rHbXN6NgO+KIIhjO7sFRyd78RNGVUwehe8Cp2dU=");
@@ -50,7 +50,7 @@ public sealed class HawkVectorTests
     [Fact]
     public void Server_authorization_vectors_from_the_reference_tests()
     {
-        var artifacts = new HawkCrypto.Artifacts("1398546787", "xUwusx", "POST", "/resource/4?filter=a", "example.com", 8080, null, null);
+        var artifacts = new HawkCrypto.Artifacts("1398546787", "xUwusx", "POST", "/resource/4?filter=a", "example.com", "8080", null, null);
         var hash = HawkCrypto.PayloadHash(HawkAlgorithm.Sha256, "some reply"u8, "text/plain");
         hash.Should().Be("f9cDF/TDm7TkYRLnGwRMfeDzT6LixQVLvrIKhh0vgmM=");
         HawkCrypto.Mac(HawkAlgorithm.Sha256, Key, HawkCrypto.ResponseType, artifacts, hash, "response-specific")

@@ -1,3 +1,4 @@
+using System.Globalization;
 using LocalKeyManager.Infrastructure.Hawk;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -22,9 +23,16 @@ public sealed class HawkRequestReader(IOptions<HawkOptions> options)
         // is what every client signs, into Unicode.
         var sent = new HostString(request.Headers.Host.ToString());
         var host = hawk.PublicHost ?? sent.Host;
-        var port = hawk.PublicPort ?? sent.Port ?? (request.IsHttps ? 443 : 80);
+        var port = hawk.PublicPort?.ToString(CultureInfo.InvariantCulture) ?? SentPort(sent) ?? (request.IsHttps ? "443" : "80");
         // HTTP/2 and HTTP/3 bodies need neither Content-Length nor Transfer-Encoding.
         var hasBody = request.ContentLength > 0 || (request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
         return new HawkRequest(request.Method, resource, host, port, request.Headers.Authorization, request.ContentType, hasBody);
     }
+
+    /// <summary>
+    /// The Host header's port as the client wrote it, or null when it has none: the reference
+    /// signs and checks these digits as text, so <c>:018081</c> is not <c>:18081</c>.
+    /// </summary>
+    private static string? SentPort(HostString sent) =>
+        sent.Port is null ? null : sent.Value![(sent.Value!.LastIndexOf(':') + 1)..];
 }

@@ -15,7 +15,7 @@ public static class HawkCrypto
     public const string ResponseType = "response";
 
     /// <summary>What a MAC covers, apart from its type and the hash/ext of the message.</summary>
-    public sealed record Artifacts(string Ts, string Nonce, string Method, string Resource, string Host, int Port, string? App, string? Dlg);
+    public sealed record Artifacts(string Ts, string Nonce, string Method, string Resource, string Host, string Port, string? App, string? Dlg);
 
     public static string NormalizedString(string type, Artifacts artifacts, string? hash, string? ext)
     {
@@ -33,7 +33,7 @@ public static class HawkCrypto
             .Append(artifacts.Method.ToUpperInvariant()).Append('\n')
             .Append(resource).Append('\n')
             .Append(artifacts.Host.ToLowerInvariant()).Append('\n')
-            .Append(artifacts.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n')
+            .Append(artifacts.Port).Append('\n')
             .Append(hash).Append('\n');
         if (!string.IsNullOrEmpty(ext))
         {

@@ -5,7 +5,7 @@ public sealed record HawkRequest(
     string Method,
     string Resource,
     string Host,
-    int Port,
+    string Port,
     string? Authorization,
     string? ContentType,
     bool HasBody);
