@@ -96,7 +96,7 @@ public sealed class MasterKeyRotationTests
 
         // Stored under version 1 after the pass went by (its id sorts before every other), as an
         // instance that has not yet read the new version does.
-        var result = await rotation.RewrapAllAsync(2, line => StoreOneBehindThePass(instance, late, line), TimeSpan.Zero, Ct);
+        var result = await rotation.RewrapAllAsync(2, line => StoreOneBehindThePass(instance, late, line), TimeSpan.Zero, TimeSpan.Zero, Ct);
 
         late.Should().BeEmpty("the late keypair was stored during the first pass");
         result.Passes.Should().Be(2);
@@ -104,6 +104,37 @@ public sealed class MasterKeyRotationTests
         result.Remaining.Should().BeEmpty();
         result.Usage.Should().Equal(new Dictionary<string, int> { ["local:v2"] = 4 });
         (await rotation.UsageAsync(Ct)).Should().Equal(result.Usage, "the result reports the usage as it is");
+    }
+
+    [Fact]
+    public async Task A_clean_first_pass_is_not_the_last_word_while_an_instance_may_still_store_under_the_old_version()
+    {
+        await using var instance = await StartWithKeypairsAsync(2);
+        var late = LateKeypairs(instance, 1);
+        var rotation = instance.Get<MasterKeyRotation>();
+        rotation.AddActiveVersion();
+        var lines = new List<string>();
+
+        // Stored under version 1 once the first pass found nothing left, as an instance that reads
+        // the key file a moment later does (seen: rotate exited 0 with such a key left behind).
+        var result = await rotation.RewrapAllAsync(5, line =>
+        {
+            lines.Add(line);
+            if (line.StartsWith("nothing left under another version", StringComparison.Ordinal) && late.TryPop(out var row))
+            {
+                using var scope = instance.Scope();
+                var db = scope.ServiceProvider.GetRequiredService<Infrastructure.Persistence.KeyManagerDbContext>();
+                db.Keypairs.Add(row);
+                db.SaveChanges();
+            }
+        }, TimeSpan.Zero, TimeSpan.FromMilliseconds(300), Ct);
+
+        late.Should().BeEmpty("the first pass was clean and the rotation waited before its last one");
+        result.Passes.Should().Be(2);
+        result.Keypairs.Should().Be(3);
+        result.Remaining.Should().BeEmpty();
+        result.Usage.Should().Equal(new Dictionary<string, int> { ["local:v2"] = 3 });
+        lines.Should().ContainSingle(l => l.StartsWith("nothing left under another version; a last pass in 0 s", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -115,7 +146,7 @@ public sealed class MasterKeyRotationTests
         rotation.AddActiveVersion();
 
         // An instance that goes on storing under version 1 through every pass.
-        var result = await rotation.RewrapAllAsync(5, line => StoreOneBehindThePass(instance, late, line), TimeSpan.Zero, Ct);
+        var result = await rotation.RewrapAllAsync(5, line => StoreOneBehindThePass(instance, late, line), TimeSpan.Zero, TimeSpan.Zero, Ct);
 
         result.Passes.Should().Be(MasterKeyRotation.MaxPasses);
         result.Remaining.Should().Equal(new Dictionary<string, int> { ["local:v1"] = 1 });

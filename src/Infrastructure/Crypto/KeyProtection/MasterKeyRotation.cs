@@ -35,34 +35,51 @@ public sealed class MasterKeyRotation(MasterKeyHolder holder, IKeyProtector prot
     public const int MaxPasses = 3;
 
     /// <summary>
+    /// How long after a new version became active a key may still be stored under an old one: an
+    /// instance reads the key file again within <see cref="MasterKeyHolder.RecheckEvery"/>, and a
+    /// key it wrapped just before may take a few seconds more to commit (a slow database: requests
+    /// give up on it within API.md's 5 s).
+    /// </summary>
+    public static readonly TimeSpan Settle = MasterKeyHolder.RecheckEvery + TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Re-wraps every blob not on the active version, then reads the usage again: an instance that
-    /// has not yet read the new version (it re-reads the key file within
-    /// <see cref="MasterKeyHolder.RecheckEvery"/>) may have stored a key under the old one behind
-    /// the pass. Then it waits that long and passes again, <see cref="MaxPasses"/> times at most;
-    /// <see cref="RotationResult.Remaining"/> is what is still under another version at the end.
+    /// has not yet read the new version may have stored a key under the old one behind the pass.
+    /// Then it passes again, <see cref="MaxPasses"/> times at most. The rotation is declared
+    /// complete only by a pass that began <see cref="Settle"/> after this call (so a clean first
+    /// pass is followed by a wait and a last one); <see cref="RotationResult.Remaining"/> is what is
+    /// still under another version at the end.
     /// </summary>
     public Task<RotationResult> RewrapAllAsync(int batchSize, Action<string> progress, CancellationToken cancellationToken) =>
-        RewrapAllAsync(batchSize, progress, MasterKeyHolder.RecheckEvery, cancellationToken);
+        RewrapAllAsync(batchSize, progress, MasterKeyHolder.RecheckEvery, Settle, cancellationToken);
 
-    /// <param name="pause">Between passes (a test passes zero).</param>
-    internal async Task<RotationResult> RewrapAllAsync(int batchSize, Action<string> progress, TimeSpan pause, CancellationToken cancellationToken)
+    /// <param name="pause">Between passes when the last one found keys stored meanwhile (a test passes zero).</param>
+    /// <param name="settle">How long after the call the deciding pass may begin at the earliest (a test passes zero or a moment).</param>
+    internal async Task<RotationResult> RewrapAllAsync(int batchSize, Action<string> progress, TimeSpan pause, TimeSpan settle, CancellationToken cancellationToken)
     {
+        var settled = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(settle.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var (keypairs, credentials) = (0, 0);
         for (var pass = 1; ; pass++)
         {
+            var late = System.Diagnostics.Stopwatch.GetTimestamp() >= settled;
             var (k, c) = await RewrapAsync(batchSize, progress, cancellationToken);
             keypairs += k;
             credentials += c;
             var usage = await UsageAsync(cancellationToken);
             var active = ActiveKekId();
             var remaining = usage.Where(u => u.Key != active).ToDictionary(u => u.Key, u => u.Value);
-            if (remaining.Count == 0 || pass == MaxPasses)
+            if ((remaining.Count == 0 && late) || pass == MaxPasses)
             {
                 return new RotationResult(keypairs, credentials, usage, remaining, pass);
             }
 
-            progress($"{Describe(remaining)} stored meanwhile (by an instance that had not yet read the new version): pass {pass + 1} of at most {MaxPasses} in {pause.TotalSeconds:0} s");
-            await Task.Delay(pause, cancellationToken);
+            var untilSettled = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), settled);
+            var wait = remaining.Count > 0 && pause > untilSettled ? pause : untilSettled;
+            wait = wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            progress(remaining.Count > 0
+                ? $"{Describe(remaining)} stored meanwhile (by an instance that had not yet read the new version): pass {pass + 1} of at most {MaxPasses} in {wait.TotalSeconds:0} s"
+                : $"nothing left under another version; a last pass in {wait.TotalSeconds:0} s, once every running instance has read the new version (each reads the key file every {MasterKeyHolder.RecheckEvery.TotalSeconds:0} s) and may have stored a key under an old one");
+            await Task.Delay(wait, cancellationToken);
         }
     }
 
