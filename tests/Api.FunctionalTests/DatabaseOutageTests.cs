@@ -111,6 +111,40 @@ public sealed class DatabaseOutageTests
     }
 
     [Fact]
+    public async Task A_keypair_creation_answered_503_names_in_its_entry_the_keypair_it_may_still_create()
+    {
+        Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("postgres");
+        await using var factory = new LkmFactory(database.Directory, database.Settings);
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-naming"));
+        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-naming", "admin"));
+
+        // The keypair table hangs for 5 s: the insert waits, the request is answered 503, and the
+        // insert, not stopped, may commit when the table is let go (seen in a probe: a keypair with
+        // no entry naming it).
+        await using var owner = new NpgsqlConnection(database.ConnectionString);
+        await owner.OpenAsync(ct);
+        HttpResponseMessage answer;
+        await using (var holding = await owner.BeginTransactionAsync(ct))
+        {
+            await ExecuteAsync(owner, "LOCK TABLE keypairs IN ACCESS EXCLUSIVE MODE");
+            answer = await client.PostAsync("/key-management/v1/keypair", null, ct);
+            await holding.RollbackAsync(ct);
+        }
+
+        await answer.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
+        var entry = (await admin.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", ct))!
+            .Should().ContainSingle(e => e.GetProperty("requestMethod").GetString() == "POST" && e.GetProperty("credentialId").GetString() == "genesys-naming").Subject;
+        entry.GetProperty("status").GetInt32().Should().Be(503);
+        var named = entry.GetProperty("keypairId").GetString();
+        Guid.TryParse(named, out _).Should().BeTrue("the entry names the id the keypair was to have");
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        (await client.GetFromJsonAsync<JsonElement[]>("/key-management/v1/keypair", ct))!.Select(k => k.GetProperty("id").GetString())
+            .Should().BeSubsetOf([named], "a keypair the request made after all is the one its entry names");
+    }
+
+    [Fact]
     public async Task An_entry_committed_after_its_request_was_answered_503_is_followed_by_one_recording_the_503()
     {
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
@@ -190,6 +224,65 @@ public sealed class DatabaseOutageTests
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Entries_the_database_refused_while_it_was_unavailable_are_written_once_it_is_back()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("sqlite");
+        // Statements give up on a locked file after 1 s beyond SQLite's own 5 s, instead of 30.
+        var settings = new Dictionary<string, string?>(database.Settings)
+        {
+            ["ConnectionStrings:KeyManager"] = database.ConnectionString + ";Default Timeout=1",
+        };
+        await using var factory = new LkmFactory(database.Directory, settings);
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-held"));
+        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-held", "admin"));
+        var keypair = await (await client.PostAsync("/key-management/v1/keypair", null, ct)).JsonAsync();
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportRSAPublicKey(Convert.FromBase64String(keypair.GetProperty("publicKey").GetString()!), out _);
+        var body = new { keypairId = keypair.GetProperty("id").GetString(), body = Convert.ToBase64String(rsa.Encrypt(new byte[32], System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1)) };
+
+        // Another process holds the file's write lock (an open transaction in the sqlite3 shell)
+        // longer than the service waits for it: the decrypt's commit (its replay record and its
+        // entry) fails with SQLITE_BUSY after the request was answered 503.
+        await using var other = new Microsoft.Data.Sqlite.SqliteConnection(
+            new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
+        await other.OpenAsync(ct);
+        await using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync(ct);
+        }
+
+        var refused = await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct);
+        // Past the writer's own wait for the lock (SQLite's busy timeout, 5 s): its commit failed.
+        for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(15) && !factory.Logs.Lines.Any(l => l.Contains("holding them", StringComparison.Ordinal)); await Task.Delay(100, ct))
+        {
+        }
+
+        await using (var rollback = other.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync(ct);
+        }
+
+        (await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("could not be recorded");
+        JsonElement[] entries = [];
+        for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(10) && entries.Length < 2; await Task.Delay(100, ct))
+        {
+            entries = [.. (await admin.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", ct))!
+                .Where(e => e.GetProperty("requestUri").GetString() == "/key-management/v1/decrypt")];
+        }
+
+        // Newest first: the decrypt's own entry (200), which the database did not take at first,
+        // then the 503 the client got instead, naming it.
+        entries.Select(e => e.GetProperty("status").GetInt32()).Should().Equal([503, 200]);
+        entries[0].GetProperty("detail").GetString().Should().Contain(entries[1].GetProperty("id").GetString());
+        factory.Logs.Lines.Should().Contain(l => l.Contains("holding them", StringComparison.Ordinal), "the writer's commit failed while the file was locked")
+            .And.Contain(l => l.Contains("The request-log entries held while the database was unavailable are written", StringComparison.Ordinal));
+        (await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -242,7 +242,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             ? context.GetRouteValue(fromRoute.Name) as string
             : null;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The entry recording a withheld answer (503) was not written; if the request's own entry commits, the log shows an answer its client did not get")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The entry recording a withheld answer (503) did not commit with its group (held and tried again if the database was unavailable); until it commits, the request's own entry, if committed, shows an answer its client did not get")]
     private static partial void LogWithheldNotRecorded(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing the request-log entry failed; answering 503")]

@@ -28,9 +28,11 @@ public sealed class KeypairController(ISender sender) : ControllerBase
     [HttpPost]
     public async Task<KeypairResponse> Create(CancellationToken cancellationToken)
     {
-        var keypair = await sender.Send(new GenerateKeypair(), cancellationToken);
-        Audit(keypair.Id.ToString());
-        return keypair.ToResponse();
+        // Named in the request log before it is stored: if the database fails meanwhile, the 503's
+        // entry names the keypair the request may still have created.
+        var id = Domain.Keys.KeypairId.New();
+        Audit(id.ToString());
+        return (await sender.Send(new GenerateKeypair(id), cancellationToken)).ToResponse();
     }
 
     [HttpGet]

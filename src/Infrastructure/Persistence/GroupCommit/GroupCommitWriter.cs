@@ -19,6 +19,13 @@ namespace LocalKeyManager.Infrastructure.Persistence.GroupCommit;
 /// commit (docs/decisions/ADR-010). Otherwise it takes what is queued at once: a lone request
 /// never waits for company.
 /// </para>
+/// <para>
+/// Request-log entries whose commit failed with the database unavailable are kept and tried again
+/// (<see cref="RetryEvery"/>), first and in order, until the database takes them: their requests
+/// were answered 503, but an entry is the record of what was done and of what the client got (a
+/// keypair created before the log failed, then the 503 that withheld it), and an outage must not
+/// leave a change with no entry naming it.
+/// </para>
 /// </summary>
 public sealed partial class GroupCommitWriter : IAsyncDisposable
 {
@@ -46,6 +53,15 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// a backlog, each request already waits several milliseconds for a processor.
     /// </summary>
     public static readonly TimeSpan CoalescingWait = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>How often entries held through an outage are tried again.</summary>
+    public static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>Entries held through an outage at most (about 1 KB each); past it the oldest are given up, and counted in a warning.</summary>
+    internal const int MaxHeld = 10_000;
+
+    /// <summary>Writes with an entry whose commit failed with the database unavailable, oldest first (only the writer loop touches it).</summary>
+    private readonly List<PendingWrite> _held = [];
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
@@ -110,27 +126,62 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var batch = new List<PendingWrite>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        var triedAfterStop = false;
+        while (true)
         {
-            if (_backlog.IsBacklogged && !_stopping.IsCancellationRequested)
+            if (_held.Count > 0)
             {
-                try
+                // Shutting down: one more try, without waiting, then what is left is lost.
+                if (triedAfterStop)
                 {
-                    await Task.Delay(CoalescingWait, _time, _stopping.Token);
+                    LogHeldLost(_logger, _held.Count);
+                    _held.Clear();
+                    break;
                 }
-                catch (OperationCanceledException)
-                {
-                    // Shutting down: commit what is queued now.
-                }
+
+                await PauseAsync(RetryEvery);
+                triedAfterStop = _stopping.IsCancellationRequested;
+            }
+            else if (!await _queue.Reader.WaitToReadAsync())
+            {
+                break;
+            }
+            else if (_backlog.IsBacklogged && !_stopping.IsCancellationRequested)
+            {
+                await PauseAsync(CoalescingWait);
             }
 
+            // Entries held through an outage go first, in their order: a 503's record follows the
+            // entry it withheld.
+            var held = Math.Min(_held.Count, MaxBatch);
+            batch.AddRange(_held.GetRange(0, held));
+            _held.RemoveRange(0, held);
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
             {
                 batch.Add(write);
             }
 
+            var wasHolding = held > 0;
             await CommitAsync(batch);
+            if (wasHolding && _held.Count == 0)
+            {
+                LogHeldWritten(_logger);
+            }
+
             batch.Clear();
+        }
+    }
+
+    /// <summary>Waits, or less once the writer is stopping (a shutdown does not wait it out).</summary>
+    private async Task PauseAsync(TimeSpan wait)
+    {
+        try
+        {
+            await Task.Delay(wait, _time, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: commit what is queued now.
         }
     }
 
@@ -167,6 +218,32 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             {
                 write.Completion.TrySetException(e);
             }
+
+            if (_dialect.IsUnavailable(e) || e is TimeoutException)
+            {
+                Hold(batch);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the writes of a batch the database did not take that carry a request-log entry, to be
+    /// tried again; a bare replay record is not (its request was refused; nothing was done).
+    /// </summary>
+    private void Hold(List<PendingWrite> batch)
+    {
+        var first = _held.Count == 0;
+        _held.AddRange(batch.Where(w => w is LogWrite or NonceWrite { Entry: not null }));
+        if (_held.Count > MaxHeld)
+        {
+            var dropped = _held.Count - MaxHeld;
+            _held.RemoveRange(0, dropped);
+            LogHeldDropped(_logger, dropped, MaxHeld);
+        }
+
+        if (first && _held.Count > 0)
+        {
+            LogHolding(_logger, _held.Count, RetryEvery.TotalSeconds);
         }
     }
 
@@ -344,6 +421,18 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
         return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database did not take {Count} request-log entries (their requests were answered 503): holding them, and every entry after them, and trying again every {Seconds} s until it does")]
+    private static partial void LogHolding(ILogger logger, int count, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The request-log entries held while the database was unavailable are written")]
+    private static partial void LogHeldWritten(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up {Count} of the oldest request-log entries held while the database is unavailable: at most {Max} are held")]
+    private static partial void LogHeldDropped(ILogger logger, int count, int max);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shutting down with {Count} request-log entries the database did not take: they are lost")]
+    private static partial void LogHeldLost(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A group commit of {Count} writes failed; committing them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
