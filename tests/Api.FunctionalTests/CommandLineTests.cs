@@ -209,13 +209,22 @@ public sealed class CommandLineTests : IDisposable
         JsonSerializer.Deserialize<JsonElement[]>(list).Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task Keys_import_takes_a_file_as_the_original_stored_it_and_keys_list_shows_it()
+    [Theory]
+    [InlineData("base64")]
+    [InlineData("der")]
+    public async Task Keys_import_takes_a_file_as_the_original_stored_it_or_binary_der_and_keys_list_shows_it(string form)
     {
         using var original = System.Security.Cryptography.RSA.Create(3072);
         var id = Guid.NewGuid().ToString();
-        var file = Path.Combine(_directory, "key.b64");
-        await File.WriteAllTextAsync(file, Convert.ToBase64String(original.ExportRSAPrivateKey()), TestContext.Current.CancellationToken);
+        var file = Path.Combine(_directory, "key." + form);
+        if (form == "der")
+        {
+            await File.WriteAllBytesAsync(file, original.ExportRSAPrivateKey(), TestContext.Current.CancellationToken);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(file, Convert.ToBase64String(original.ExportRSAPrivateKey()), TestContext.Current.CancellationToken);
+        }
 
         var (exit, stdout, stderr) = await RunAsync("keys", "import", "--file", file, "--id", id, "--date-created", "1479389944924");
         var (listExit, list, _) = await RunAsync("keys", "list");
@@ -557,7 +566,8 @@ public sealed class CommandLineTests : IDisposable
     [Theory]
     [InlineData("rsa-1024", "privateKey is RSA-1024; keys below 2048 bits are refused.")]
     [InlineData("public", "privateKey is not an RSA private key")]
-    [InlineData("encrypted", "privateKey is not an RSA private key")]
+    [InlineData("encrypted", "privateKey is encrypted with a passphrase: decrypt it first")]
+    [InlineData("two-keys", "privateKey holds more than one private key: give one.")]
     [InlineData("ec", "privateKey is not an RSA private key")]
     [InlineData("text", "privateKey is not an RSA private key")]
     [InlineData("pem-of-nothing", "privateKey is not an RSA private key")]
@@ -572,6 +582,7 @@ public sealed class CommandLineTests : IDisposable
             "encrypted" => rsa.ExportEncryptedPkcs8PrivateKeyPem("a passphrase", new System.Security.Cryptography.PbeParameters(
                 System.Security.Cryptography.PbeEncryptionAlgorithm.Aes256Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 100_000)),
             "ec" => ec.ExportECPrivateKeyPem(),
+            "two-keys" => rsa.ExportRSAPrivateKeyPem() + "\n" + rsa.ExportPkcs8PrivateKeyPem(),
             "text" => "just some words, not a key",
             _ => "-----BEGIN NOTHING-----",
         };

@@ -184,16 +184,23 @@ public static class CommandHost
     /// HTTP body), so that a wrong path (a device, a disk image) is a clear refusal, not gigabytes
     /// of memory and then a runtime error.
     /// </summary>
-    public static async Task<string> ReadSmallTextFileAsync(string path, string what)
+    public static async Task<string> ReadSmallTextFileAsync(string path, string what) =>
+        await ReadSmallFileAsync(path, what, static bytes => new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes).TrimStart('\uFEFF'));
+
+    /// <summary>
+    /// <paramref name="read"/> of the file's bytes (at most 64 KiB, else an <see cref="IOException"/>
+    /// naming <paramref name="what"/> it is not); the bytes are zeroed afterwards.
+    /// </summary>
+    public static async Task<T> ReadSmallFileAsync<T>(string path, string what, Func<ReadOnlySpan<byte>, T> read)
     {
         const int MaxBytes = Http.RequestLimits.MaxBodyBytes;
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
         var buffer = new byte[MaxBytes + 1];
         var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length))) > 0)
+        int count;
+        while (length < buffer.Length && (count = await stream.ReadAsync(buffer.AsMemory(length))) > 0)
         {
-            length += read;
+            length += count;
         }
 
         try
@@ -203,7 +210,7 @@ public static class CommandHost
                 throw new IOException($"{path} is larger than 64 KiB: not {what}.");
             }
 
-            return new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(buffer, 0, length).TrimStart('\uFEFF');
+            return read(buffer.AsSpan(0, length));
         }
         finally
         {

@@ -55,7 +55,12 @@ public static class KeysCommand
             throw new FileNotFoundException(Directory.Exists(path) ? $"{path} is a folder, not a key file." : $"{path} does not exist.");
         }
 
-        return await CommandHost.ReadSmallTextFileAsync(path, "a key file");
+        // A binary DER file (openssl ... -outform DER) is taken as the base64 of its bytes, the form
+        // the API takes; anything else is read as text (base64 or PEM).
+        return await CommandHost.ReadSmallFileAsync(path, "a key file", static bytes =>
+            bytes is [0x30, >= 0x80, ..]
+                ? Convert.ToBase64String(bytes)
+                : new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes).TrimStart('\uFEFF'));
     }
 
     private static long? DateCreated(Dictionary<string, string> options) =>

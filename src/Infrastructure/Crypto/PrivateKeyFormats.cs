@@ -9,18 +9,45 @@ namespace LocalKeyManager.Infrastructure.Crypto;
 /// </summary>
 internal static class PrivateKeyFormats
 {
-    public static bool TryRead(RSA rsa, string text)
+    public const string NotAKey = "privateKey is not an RSA private key in base64 DER (PKCS#1 or PKCS#8) or PEM (PKCS#1 or PKCS#8).";
+
+    /// <summary>Reads <paramref name="text"/> into <paramref name="rsa"/>; null, or why not (never echoing the key).</summary>
+    public static string? Read(RSA rsa, string text)
     {
         var trimmed = text.Trim();
+        if (trimmed.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) || trimmed.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+        {
+            return "privateKey is encrypted with a passphrase: decrypt it first (openssl pkey -in encrypted.pem -out key.pem).";
+        }
+
+        if (CountOf(trimmed, "-----BEGIN ") > 1 && CountOf(trimmed, "PRIVATE KEY-----") > 2)
+        {
+            return "privateKey holds more than one private key: give one.";
+        }
+
+        return TryRead(rsa, trimmed) ? null : NotAKey;
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static bool TryRead(RSA rsa, string trimmed)
+    {
         try
         {
             // PEM may come with text around it (openssl's "Bag Attributes" lines before a key
             // taken out of a PKCS#12 file); ImportFromPem reads the one key block in it.
             if (trimmed.Contains("-----BEGIN", StringComparison.Ordinal))
             {
-                if (!trimmed.Contains("PRIVATE KEY-----", StringComparison.Ordinal) ||
-                    trimmed.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) ||
-                    trimmed.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+                if (!trimmed.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
                 {
                     return false;
                 }

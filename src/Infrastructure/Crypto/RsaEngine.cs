@@ -76,9 +76,9 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
     /// <summary>Reads an import's key into <paramref name="rsa"/>; its private half as PKCS#1 DER, or null with the reason.</summary>
     private static byte[]? Read(RSA rsa, string privateKey, int minimumBits, out string error)
     {
-        if (!PrivateKeyFormats.TryRead(rsa, privateKey))
+        if (PrivateKeyFormats.Read(rsa, privateKey) is { } unreadable)
         {
-            error = "privateKey is not an RSA private key in base64 DER (PKCS#1 or PKCS#8) or PEM (PKCS#1 or PKCS#8).";
+            error = unreadable;
             return null;
         }
 
