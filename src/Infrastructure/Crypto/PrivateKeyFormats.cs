@@ -9,7 +9,7 @@ namespace LocalKeyManager.Infrastructure.Crypto;
 /// </summary>
 internal static class PrivateKeyFormats
 {
-    public const string NotAKey = "privateKey is not an RSA private key in base64 DER (PKCS#1 or PKCS#8) or PEM (PKCS#1 or PKCS#8).";
+    private const string NotAKey = "privateKey is not an RSA private key in base64 DER (PKCS#1 or PKCS#8) or PEM (PKCS#1 or PKCS#8).";
 
     /// <summary>Reads <paramref name="text"/> into <paramref name="rsa"/>; null, or why not (never echoing the key).</summary>
     public static string? Read(RSA rsa, string text)

@@ -57,7 +57,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// <summary>How often entries held through an outage are tried again.</summary>
     public static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
 
-    /// <summary>Entries held through an outage at most (about 1 KB each); past it the oldest are given up, and counted in a warning.</summary>
+    /// <summary>Entries held through an outage at most (about 1 KB each); past it the oldest are given up, counted in an Error line.</summary>
     internal const int MaxHeld = 10_000;
 
     /// <summary>Writes with an entry whose commit failed with the database unavailable, oldest first (only the writer loop touches it).</summary>
