@@ -90,6 +90,20 @@ public sealed class RequestLogTests
     }
 
     [Theory]
+    [InlineData("2026-11-29T14Z", 14, 0)]
+    [InlineData("2026-11-29T15+01", 14, 0)]
+    [InlineData("20261129T14Z", 14, 0)]
+    [InlineData("20261129T1451Z", 14, 51)]
+    [InlineData("20261129T1551+0100", 14, 51)]
+    [InlineData("2026-11-29T14:51Z", 14, 51)]
+    public void IsoInstant_reads_times_to_the_hour_or_the_minute(string text, int hour, int minute)
+    {
+        IsoInstant.TryParse(text, out var instant).Should().BeTrue();
+
+        instant.Should().Be(Instant.FromUtc(2026, 11, 29, hour, minute));
+    }
+
+    [Theory]
     [InlineData("2026-11-29T15:51:12+1")]
     [InlineData("2026-1129T15:51:12Z")]
     [InlineData("20261129T15:51:12Z")]

@@ -11,11 +11,17 @@ namespace LocalKeyManager.Application.Audit.GetRequestLog;
 /// </summary>
 public static class IsoInstant
 {
-    /// <summary>Extended (2026-11-29T14:51) and basic (20261129T145112) date-times.</summary>
+    /// <summary>
+    /// Extended (2026-11-29T14:51) and basic (20261129T145112) date-times, to the hour, minute or
+    /// second (ISO 8601's reduced precision), with a fraction of the second.
+    /// </summary>
     private static readonly string[] DateTimes =
     [
+        "uuuu'-'MM'-'dd'T'HH",
         "uuuu'-'MM'-'dd'T'HH':'mm;FFFFFFFFF",
         "uuuu'-'MM'-'dd'T'HH':'mm':'ss;FFFFFFFFF",
+        "uuuuMMdd'T'HH",
+        "uuuuMMdd'T'HHmm",
         "uuuuMMdd'T'HHmmss;FFFFFFFFF",
     ];
 
