@@ -51,6 +51,7 @@ public static class DependencyInjection
     /// <summary>The periodic jobs the service runs (not the command line).</summary>
     public static IServiceCollection AddInfrastructureJobs(this IServiceCollection services)
     {
+        services.AddHostedService<Persistence.GroupCommit.GroupCommitDrain>();
         services.AddHostedService<NonceCleanupService>();
         services.AddHostedService<Jobs.KeypairCountJob>();
         services.AddHostedService<Jobs.NativeMemoryTrimJob>();

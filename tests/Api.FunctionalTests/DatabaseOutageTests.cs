@@ -231,58 +231,148 @@ public sealed class DatabaseOutageTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var database = await TestDatabase.CreateAsync("sqlite");
-        // Statements give up on a locked file after 1 s beyond SQLite's own 5 s, instead of 30.
-        var settings = new Dictionary<string, string?>(database.Settings)
-        {
-            ["ConnectionStrings:KeyManager"] = database.ConnectionString + ";Default Timeout=1",
-        };
-        await using var factory = new LkmFactory(database.Directory, settings);
-        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-held"));
-        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-held", "admin"));
-        var keypair = await (await client.PostAsync("/key-management/v1/keypair", null, ct)).JsonAsync();
-        using var rsa = System.Security.Cryptography.RSA.Create();
-        rsa.ImportRSAPublicKey(Convert.FromBase64String(keypair.GetProperty("publicKey").GetString()!), out _);
-        var body = new { keypairId = keypair.GetProperty("id").GetString(), body = Convert.ToBase64String(rsa.Encrypt(new byte[32], System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1)) };
+        await using var outage = await HeldDecryptEntries.StartAsync(database);
+        await outage.ReleaseLockAsync();
 
-        // Another process holds the file's write lock (an open transaction in the sqlite3 shell)
-        // longer than the service waits for it: the decrypt's commit (its replay record and its
-        // entry) fails with SQLITE_BUSY after the request was answered 503.
-        await using var other = new Microsoft.Data.Sqlite.SqliteConnection(
-            new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
-        await other.OpenAsync(ct);
-        await using (var begin = other.CreateCommand())
-        {
-            begin.CommandText = "BEGIN IMMEDIATE;";
-            await begin.ExecuteNonQueryAsync(ct);
-        }
-
-        var refused = await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct);
-        // Past the writer's own wait for the lock (SQLite's busy timeout, 5 s): its commit failed.
-        for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(15) && !factory.Logs.Lines.Any(l => l.Contains("holding them", StringComparison.Ordinal)); await Task.Delay(100, ct))
-        {
-        }
-
-        await using (var rollback = other.CreateCommand())
-        {
-            rollback.CommandText = "ROLLBACK;";
-            await rollback.ExecuteNonQueryAsync(ct);
-        }
-
-        (await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("could not be recorded");
+        (await outage.Refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString().Should().Contain("could not be recorded");
         JsonElement[] entries = [];
         for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(10) && entries.Length < 2; await Task.Delay(100, ct))
         {
-            entries = [.. (await admin.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", ct))!
-                .Where(e => e.GetProperty("requestUri").GetString() == "/key-management/v1/decrypt")];
+            entries = await outage.DecryptEntriesAsync(outage.Factory);
         }
 
         // Newest first: the decrypt's own entry (200), which the database did not take at first,
         // then the 503 the client got instead, naming it.
         entries.Select(e => e.GetProperty("status").GetInt32()).Should().Equal([503, 200]);
         entries[0].GetProperty("detail").GetString().Should().Contain(entries[1].GetProperty("id").GetString());
-        factory.Logs.Lines.Should().Contain(l => l.Contains("holding them", StringComparison.Ordinal), "the writer's commit failed while the file was locked")
-            .And.Contain(l => l.Contains("The request-log entries held while the database was unavailable are written", StringComparison.Ordinal));
-        (await client.PostAsJsonAsync("/key-management/v1/decrypt", body, ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        outage.Factory.Logs.Lines.Should().Contain(l => l.Contains("The request-log entries held while the database was unavailable are written", StringComparison.Ordinal));
+        (await outage.Client.PostAsJsonAsync("/key-management/v1/decrypt", outage.Body, ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_shutdown_tries_the_held_entries_once_more_and_counts_what_the_database_still_refuses_as_lost(bool databaseBackBeforeStop)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("sqlite");
+        await using var outage = await HeldDecryptEntries.StartAsync(database);
+
+        // The service stops (SIGTERM) while it holds the entries; their retry is up to 1 s away.
+        if (databaseBackBeforeStop)
+        {
+            await outage.ReleaseLockAsync();
+        }
+
+        await outage.Factory.DisposeAsync();
+        await outage.ReleaseLockAsync();
+
+        await using var restarted = new LkmFactory(database.Directory, outage.Settings);
+        var entries = await outage.DecryptEntriesAsync(restarted);
+        var lost = outage.Factory.Logs.Lines.Where(l => l.Contains("request-log entries the database did not take: they are lost", StringComparison.Ordinal));
+        var written = outage.Factory.Logs.Lines.Where(l => l.Contains("held while the database was unavailable are written", StringComparison.Ordinal));
+        if (databaseBackBeforeStop)
+        {
+            // The last try, made before the service's container is gone, wrote them.
+            entries.Select(e => e.GetProperty("status").GetInt32()).Should().Equal([503, 200]);
+            lost.Should().BeEmpty();
+            written.Should().ContainSingle();
+        }
+        else
+        {
+            // Still locked: nothing written, and the log says so in an Error (never "written").
+            entries.Should().BeEmpty();
+            lost.Should().ContainSingle().Which.Should().StartWith("Error ").And.Contain("Shutting down with 2 request-log entries");
+            written.Should().BeEmpty();
+        }
+    }
+
+    /// <summary>
+    /// A decrypt answered 503 because another process held the SQLite file's write lock (an open
+    /// transaction in the sqlite3 shell) longer than the service waits for it: its commit (the
+    /// replay record and the entry) failed after the request was answered, and the service now
+    /// holds the entry, and the 503's own entry behind it, waiting for the lock.
+    /// </summary>
+    private sealed class HeldDecryptEntries : IAsyncDisposable
+    {
+        private Microsoft.Data.Sqlite.SqliteConnection? _lock;
+
+        private HeldDecryptEntries(Dictionary<string, string?> settings, LkmFactory factory) => (Settings, Factory) = (settings, factory);
+
+        public Dictionary<string, string?> Settings { get; }
+
+        public LkmFactory Factory { get; }
+
+        public HttpClient Client { get; private set; } = null!;
+
+        public HawkCredentials Admin { get; private set; } = null!;
+
+        public object Body { get; private set; } = null!;
+
+        public HttpResponseMessage Refused { get; private set; } = null!;
+
+        public static async Task<HeldDecryptEntries> StartAsync(TestDatabase database)
+        {
+            var ct = TestContext.Current.CancellationToken;
+            // Statements give up on a locked file after 1 s beyond SQLite's own 5 s, instead of 30.
+            var settings = new Dictionary<string, string?>(database.Settings)
+            {
+                ["ConnectionStrings:KeyManager"] = database.ConnectionString + ";Default Timeout=1",
+            };
+            var outage = new HeldDecryptEntries(settings, new LkmFactory(database.Directory, settings));
+            outage.Client = outage.Factory.CreateHawkClient(await outage.Factory.CreateCredentialAsync("genesys-held"));
+            outage.Admin = await outage.Factory.CreateCredentialAsync("admin-held", "admin");
+            var keypair = await (await outage.Client.PostAsync("/key-management/v1/keypair", null, ct)).JsonAsync();
+            using var rsa = System.Security.Cryptography.RSA.Create();
+            rsa.ImportRSAPublicKey(Convert.FromBase64String(keypair.GetProperty("publicKey").GetString()!), out _);
+            outage.Body = new
+            {
+                keypairId = keypair.GetProperty("id").GetString(),
+                body = Convert.ToBase64String(rsa.Encrypt(new byte[32], System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1)),
+            };
+
+            outage._lock = new Microsoft.Data.Sqlite.SqliteConnection(
+                new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
+            await outage._lock.OpenAsync(ct);
+            await using (var begin = outage._lock.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                await begin.ExecuteNonQueryAsync(ct);
+            }
+
+            outage.Refused = await outage.Client.PostAsJsonAsync("/key-management/v1/decrypt", outage.Body, ct);
+            // Past the writer's own wait for the lock (SQLite's busy timeout, 5 s): its commit failed.
+            for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(15) && !outage.Factory.Logs.Lines.Any(l => l.Contains("holding them", StringComparison.Ordinal)); await Task.Delay(100, ct))
+            {
+            }
+
+            outage.Factory.Logs.Lines.Should().Contain(l => l.Contains("holding them", StringComparison.Ordinal), "the writer's commit failed while the file was locked");
+            return outage;
+        }
+
+        public async Task ReleaseLockAsync()
+        {
+            if (_lock is not null)
+            {
+                await _lock.DisposeAsync();
+                _lock = null;
+            }
+        }
+
+        /// <summary>The decrypt entries in the log, newest first, as an admin of <paramref name="factory"/> reads them.</summary>
+        public async Task<JsonElement[]> DecryptEntriesAsync(LkmFactory factory)
+        {
+            using var admin = factory.CreateHawkClient(Admin);
+            return [.. (await admin.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", TestContext.Current.CancellationToken))!
+                .Where(e => e.GetProperty("requestUri").GetString() == "/key-management/v1/decrypt")];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await ReleaseLockAsync();
+            Client.Dispose();
+            await Factory.DisposeAsync();
+        }
     }
 
     [Fact]

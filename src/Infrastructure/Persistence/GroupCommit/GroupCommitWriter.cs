@@ -60,7 +60,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// <summary>Entries held through an outage at most (about 1 KB each); past it the oldest are given up, counted in an Error line.</summary>
     internal const int MaxHeld = 10_000;
 
-    /// <summary>Writes with an entry whose commit failed with the database unavailable, oldest first (only the writer loop touches it).</summary>
+    /// <summary>
+    /// Writes with an entry whose commit failed with the database unavailable, oldest first (only
+    /// the writer loop touches it). One leaves it once committed, or refused for good.
+    /// </summary>
     private readonly List<PendingWrite> _held = [];
 
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
@@ -76,6 +79,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
     /// <summary>Cancelled on dispose: a shutdown does not wait out a coalescing wait.</summary>
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopRequested;
     private readonly IProcessorBacklog _backlog;
     private readonly TimeProvider _time;
 
@@ -104,11 +108,27 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// <summary>Appends a request-log entry; completes once it is committed.</summary>
     public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => EnqueueAsync(new LogWrite(entry), MaxWait, cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Commits what is queued, tries the held entries once more without waiting, and stops; what
+    /// the database still does not take is counted lost in an Error line. The service calls it
+    /// once every request and job has stopped and while the database's services are still there
+    /// (<see cref="GroupCommitDrain"/>): a try after the container is disposed cannot reach the
+    /// database at all.
+    /// </summary>
+    public async Task StopAsync()
     {
         _queue.Writer.TryComplete();
-        await _stopping.CancelAsync();
+        if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
+        {
+            await _stopping.CancelAsync();
+        }
+
         await _loop;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         _stopping.Dispose();
     }
 
@@ -127,19 +147,26 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         var batch = new List<PendingWrite>(MaxBatch);
         var triedAfterStop = false;
+        var heldWereTaken = false;
         while (true)
         {
             if (_held.Count > 0)
             {
-                // Shutting down: one more try, without waiting, then what is left is lost.
-                if (triedAfterStop)
+                // Shutting down: one more try, without waiting (and more while the database takes
+                // them), then what is left is lost.
+                if (triedAfterStop && !heldWereTaken)
                 {
                     LogHeldLost(_logger, _held.Count);
                     _held.Clear();
                     break;
                 }
 
-                await PauseAsync(RetryEvery);
+                // The database took the last held ones: the rest follow at once.
+                if (!heldWereTaken)
+                {
+                    await PauseAsync(RetryEvery);
+                }
+
                 triedAfterStop = _stopping.IsCancellationRequested;
             }
             else if (!await _queue.Reader.WaitToReadAsync())
@@ -152,20 +179,29 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             }
 
             // Entries held through an outage go first, in their order: a 503's record follows the
-            // entry it withheld.
+            // entry it withheld. They stay held until the database takes them.
             var held = Math.Min(_held.Count, MaxBatch);
             batch.AddRange(_held.GetRange(0, held));
-            _held.RemoveRange(0, held);
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
             {
                 batch.Add(write);
             }
 
-            var wasHolding = held > 0;
             await CommitAsync(batch);
-            if (wasHolding && _held.Count == 0)
+            heldWereTaken = false;
+            if (held > 0)
             {
-                LogHeldWritten(_logger);
+                var refused = _held.RemoveAll(w => w.Settled && !w.Committed);
+                if (refused > 0)
+                {
+                    LogHeldRefused(_logger, refused);
+                }
+
+                heldWereTaken = _held.RemoveAll(w => w.Committed) > 0;
+                if (heldWereTaken && _held.Count == 0 && refused == 0)
+                {
+                    LogHeldWritten(_logger);
+                }
             }
 
             batch.Clear();
@@ -194,16 +230,18 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             _metrics.RequestLogWritten(System.Diagnostics.Stopwatch.GetElapsedTime(started), batch.Count);
             foreach (var write in batch)
             {
+                write.Settled = true;
                 if (write is NonceWrite { Sent: true, Recorded: false } unknown && !inserted.Contains(unknown))
                 {
                     write.Completion.TrySetException(new TimeoutException("The database did not confirm the replay record; the request may be sent again with a new nonce."));
                     continue;
                 }
 
+                write.Committed = true;
                 write.Completion.TrySetResult(write is not NonceWrite nonce || nonce.Recorded || inserted.Contains(nonce));
             }
         }
-        catch (Exception e) when (batch.Count > 1 && !_dialect.IsUnavailable(e))
+        catch (Exception e) when (batch.Count > 1 && !NotTaken(e))
         {
             // One bad row must not fail its neighbours: commit each on its own.
             LogBatchFailed(_logger, batch.Count, e);
@@ -219,12 +257,26 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 write.Completion.TrySetException(e);
             }
 
-            if (_dialect.IsUnavailable(e) || e is TimeoutException)
+            if (NotTaken(e))
             {
                 Hold(batch);
             }
+            else
+            {
+                foreach (var write in batch)
+                {
+                    write.Settled = true;
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// The database did not take the writes, through no fault of theirs: it is unavailable, it did
+    /// not answer in time, or the service is shutting down around the writer (its container
+    /// disposed). Entries are held, never dropped as if a row were bad.
+    /// </summary>
+    private bool NotTaken(Exception e) => _dialect.IsUnavailable(e) || e is TimeoutException or ObjectDisposedException;
 
     /// <summary>
     /// Keeps the writes of a batch the database did not take that carry a request-log entry, to be
@@ -232,8 +284,14 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// </summary>
     private void Hold(List<PendingWrite> batch)
     {
+        // Writes held already keep their place; the new ones go behind every one of them.
         var first = _held.Count == 0;
-        _held.AddRange(batch.Where(w => w is LogWrite or NonceWrite { Entry: not null }));
+        foreach (var write in batch.Where(w => !w.Held && w is LogWrite or NonceWrite { Entry: not null }))
+        {
+            write.Held = true;
+            _held.Add(write);
+        }
+
         if (_held.Count > MaxHeld)
         {
             var dropped = _held.Count - MaxHeld;
@@ -430,6 +488,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up {Count} of the oldest request-log entries held while the database is unavailable: at most {Max} are held")]
     private static partial void LogHeldDropped(ILogger logger, int count, int max);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The database refused {Count} request-log entries held through an outage (see the failure above): they are lost")]
+    private static partial void LogHeldRefused(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shutting down with {Count} request-log entries the database did not take: they are lost")]
     private static partial void LogHeldLost(ILogger logger, int count);

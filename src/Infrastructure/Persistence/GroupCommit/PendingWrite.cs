@@ -6,6 +6,15 @@ namespace LocalKeyManager.Infrastructure.Persistence.GroupCommit;
 internal abstract class PendingWrite
 {
     public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Kept by the writer after the database did not take it (its request was answered already), to be tried again.</summary>
+    public bool Held { get; set; }
+
+    /// <summary>Done with: committed, or refused for good (never tried again).</summary>
+    public bool Settled { get; set; }
+
+    /// <summary>Committed (not merely settled).</summary>
+    public bool Committed { get; set; }
 }
 
 /// <summary>A replay record; the result says whether this request was the first to use the nonce.</summary>
