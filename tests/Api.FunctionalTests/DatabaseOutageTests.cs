@@ -314,11 +314,9 @@ public sealed class DatabaseOutageTests
         public static async Task<HeldDecryptEntries> StartAsync(TestDatabase database)
         {
             var ct = TestContext.Current.CancellationToken;
-            // Statements give up on a locked file after 1 s beyond SQLite's own 5 s, instead of 30.
-            var settings = new Dictionary<string, string?>(database.Settings)
-            {
-                ["ConnectionStrings:KeyManager"] = database.ConnectionString + ";Default Timeout=1",
-            };
+            // The service's own settings: a statement gives up on a locked file after SQLite's busy
+            // timeout (5 s), not Microsoft.Data.Sqlite's 30 s command timeout.
+            var settings = new Dictionary<string, string?>(database.Settings);
             var outage = new HeldDecryptEntries(settings, new LkmFactory(database.Directory, settings));
             outage.Client = outage.Factory.CreateHawkClient(await outage.Factory.CreateCredentialAsync("genesys-held"));
             outage.Admin = await outage.Factory.CreateCredentialAsync("admin-held", "admin");

@@ -41,7 +41,7 @@ internal static class DatabaseRegistration
         switch (provider.ToUpperInvariant())
         {
             case "SQLITE":
-                var sqlite = Parsed(() => SqliteLocation.FromConnectionString(connectionString ?? DatabaseOptions.DefaultSqliteConnectionString));
+                var sqlite = Parsed(() => SqliteLocation.FromConnectionString(WithSqliteCommandTimeout(connectionString ?? DatabaseOptions.DefaultSqliteConnectionString)));
                 services.AddSingleton<IDatabaseLocation>(sqlite);
                 services.AddSingleton<IDatabaseDialect, SqliteDialect>();
                 services.AddDbContextPool<KeyManagerDbContext, SqliteKeyManagerDbContext>(options => options
@@ -145,6 +145,23 @@ internal static class DatabaseRegistration
         return builder.ConnectionString;
 
         static string Normalized(string key) => key.Replace(" ", string.Empty, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite retries a statement on a locked file until its command timeout (30 s
+    /// unless set), on top of SQLite's own busy timeout (5 s): with another process holding the
+    /// file's write lock, a commit hung about 35 s before it failed, long after its request's 503,
+    /// and the writer said nothing meanwhile. Statements get 4 s here too, as on the server
+    /// databases, unless the connection string sets <c>Default Timeout</c>; the busy timeout then
+    /// ends them after 5 s. The limit is on waiting for the lock, not on a statement's work.
+    /// </summary>
+    private static string WithSqliteCommandTimeout(string connectionString)
+    {
+        var keys = Parsed(() => new DbConnectionStringBuilder { ConnectionString = connectionString }).Keys.Cast<string>()
+            .Select(k => k.Replace(" ", string.Empty, StringComparison.Ordinal));
+        return keys.Any(k => k.Equals("DefaultTimeout", StringComparison.OrdinalIgnoreCase) || k.Equals("CommandTimeout", StringComparison.OrdinalIgnoreCase))
+            ? connectionString
+            : WithDefaults(connectionString, ("Default Timeout", CommandTimeoutSeconds));
     }
 
     /// <summary>
