@@ -42,11 +42,13 @@ public abstract class RequestLogEndpointTests(ServiceFixture fixture) : ServiceT
         (await service.GenesysClient.GetAsync($"/key-management/v1/keypair/{upper}", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
         (await service.GenesysClient.PostAsync($"/key-management/v1/keypair/{upper}/schedule-destruction", null, Ct)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         (await service.GenesysClient.GetAsync("/key-management/v1/keypair/not-a-uuid", Ct)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await service.GenesysClient.DeleteAsync($"/key-management/v1/keypair/{upper}/enable", Ct)).StatusCode.Should().Be(HttpStatusCode.MethodNotAllowed);
 
         var entries = (await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", Ct))!;
 
         string? KeypairOf(string uri) => entries.First(e => e.GetProperty("requestUri").GetString() == uri).GetProperty("keypairId").GetString();
         KeypairOf($"/key-management/v1/keypair/{upper}").Should().Be(service.KeypairId);
+        KeypairOf($"/key-management/v1/keypair/{upper}/enable").Should().Be(service.KeypairId, "a method the path does not take (405) still names the keypair it was about");
         KeypairOf($"/key-management/v1/keypair/{upper}/schedule-destruction").Should().Be(service.KeypairId, "a 403 for the role still names the keypair it was about");
         KeypairOf("/key-management/v1/keypair/not-a-uuid").Should().Be("not-a-uuid", "what was asked for, as sent, when it is no UUID");
     }

@@ -237,10 +237,27 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
         };
     }
 
-    private static string? RouteKeypairId(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<AuditedKeypairRouteValueAttribute>() is { } fromRoute
-            ? context.GetRouteValue(fromRoute.Name) as string
-            : null;
+    private static string? RouteKeypairId(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<AuditedKeypairRouteValueAttribute>() is { } fromRoute)
+        {
+            return context.GetRouteValue(fromRoute.Name) as string;
+        }
+
+        // A method the path does not take (405): routing chose no action, so there are no route
+        // values, but the path still names the keypair the request was about.
+        var path = context.Request.Path.Value.AsSpan();
+        if (!path.StartsWith(KeypairPath, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var segment = path[KeypairPath.Length..];
+        segment = segment.IndexOf('/') is var end and >= 0 ? segment[..end] : segment;
+        return segment.IsEmpty || segment.Equals("import", StringComparison.OrdinalIgnoreCase) ? null : segment.ToString();
+    }
+
+    private const string KeypairPath = "/key-management/v1/keypair/";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The entry recording a withheld answer (503) did not commit with its group (held and tried again if the database was unavailable); until it commits, the request's own entry, if committed, shows an answer its client did not get")]
     private static partial void LogWithheldNotRecorded(ILogger logger, Exception exception);
