@@ -211,7 +211,7 @@ public abstract class PersistenceTests : IAsyncLifetime
 
         purged.Should().Be(4);
         var left = await log.QueryAsync(10, t0, t0 + Duration.FromHours(1), Ct);
-        left.Select(e => e.Detail).Should().Equal("purged 4 The chain went up to entry 5 before the purge.", null);
+        left.Select(e => e.Detail).Should().Equal("purged 4 The chain went up to entry 5 before the purge, which deleted every entry before entry 5.", null);
     }
 
     [Fact]
@@ -273,6 +273,53 @@ public abstract class PersistenceTests : IAsyncLifetime
 
         await db.Database.ExecuteSqlRawAsync("DELETE FROM request_log WHERE seq >= 17", Ct);
         (await verifier.VerifyAsync(Ct)).Problem.Should().Contain("removed from the end");
+    }
+
+    [Fact]
+    public async Task Entries_deleted_from_the_start_of_the_chain_without_a_purge_are_found()
+    {
+        var t0 = Instant.FromUtc(2026, 11, 29, 14, 30);
+        await using var scope = _services.Scope();
+        for (var i = 0; i < 4; i++)
+        {
+            await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(Entry(t0 + Duration.FromSeconds(i)), Ct);
+        }
+
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM request_log WHERE seq <= 2", Ct);
+
+        var report = await _services.Get<Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeFalse("what is left still links up, but nothing says where entries 1 and 2 went");
+        report.BrokenAtSeq.Should().Be(1);
+        report.Problem.Should().Be("entries 1..2 are missing: the log starts at entry 3 and no purge record says they were purged");
+    }
+
+    [Fact]
+    public async Task A_purge_cuts_only_the_start_of_the_chain_and_entries_deleted_past_it_are_found()
+    {
+        // The chain's order is the order of writing, not of timestamps: the fourth entry is older
+        // than the third (an entry held through an outage is written after newer ones).
+        var t0 = Instant.FromUtc(2026, 11, 29, 14, 45);
+        await using var scope = _services.Scope();
+        var log = scope.ServiceProvider.GetRequiredService<IRequestLog>();
+        foreach (var seconds in new[] { 0, 1, 5, 2, 6 })
+        {
+            await log.AppendAsync(Entry(t0 + Duration.FromSeconds(seconds)), Ct);
+        }
+
+        var purged = await log.PurgeAsync(t0 + Duration.FromSeconds(3), n => Entry(t0 + Duration.FromMinutes(1)) with { Detail = $"purged {n}" }, Ct);
+
+        purged.Should().Be(2, "entries 1 and 2; entry 4, older than the cut-off but after entry 3 in the chain, stays");
+        var verifier = _services.Get<Persistence.AuditChain.ChainVerifier>();
+        var report = await verifier.VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+        (report.FirstSeq, report.LastSeq).Should().Be((3L, 6L));
+
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.KeyManagerDbContext>();
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM request_log WHERE seq = 3", Ct);
+        var broken = await verifier.VerifyAsync(Ct);
+        broken.BrokenAtSeq.Should().Be(3);
+        broken.Problem.Should().Be("entries 3..3 are missing: the newest purge (entry 6) deleted only the entries before entry 3");
     }
 
     [Fact]

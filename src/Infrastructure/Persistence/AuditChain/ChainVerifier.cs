@@ -12,8 +12,9 @@ public sealed record ChainReport(long Entries, long? FirstSeq, long? LastSeq, lo
 
 /// <summary>
 /// Walks the request log in chain order and recomputes every link. The oldest remaining entry is
-/// the anchor (older ones may have been purged; a purge leaves a checkpoint entry saying so);
-/// from there each entry must name the previous entry's hash and hash to its stored value, the
+/// the anchor: it is entry 1, or the entry the newest purge's record says the purge kept first
+/// (<see cref="PurgeNote"/>), so entries deleted from the start without a purge are found too.
+/// From there each entry must name the previous entry's hash and hash to its stored value, the
 /// sequence numbers must have no gap, and the last entry must be the chain head.
 /// </summary>
 public sealed class ChainVerifier(IServiceScopeFactory scopes)
@@ -28,6 +29,7 @@ public sealed class ChainVerifier(IServiceScopeFactory scopes)
         long? first = null;
         long last = 0;
         byte[]? previous = null;
+        (long Seq, long HeadBefore, long? FirstKept)? newestPurge = null;
         while (true)
         {
             var after = last;
@@ -63,6 +65,11 @@ public sealed class ChainVerifier(IServiceScopeFactory scopes)
                     return Broken(count, first, last, row.Seq, $"entry {row.Seq} (id {row.Entry.Id}) was altered: its content does not match its hash");
                 }
 
+                if (PurgeNote.TryRead(row.Entry.Detail, out var headBefore, out var firstKept))
+                {
+                    newestPurge = (row.Seq, headBefore, firstKept);
+                }
+
                 previous = row.Hash;
                 last = row.Seq;
                 count++;
@@ -75,8 +82,25 @@ public sealed class ChainVerifier(IServiceScopeFactory scopes)
             return Broken(count, first, last, last + 1, $"the chain head is at entry {head.Seq} but the newest entry is {last}: entries were removed from the end");
         }
 
+        if (first is > 1 and var anchor && StartProblem(anchor, newestPurge) is { } problem)
+        {
+            return Broken(count, first, last, newestPurge?.FirstKept is { } kept && kept < anchor ? kept : 1, problem);
+        }
+
         return new ChainReport(count, first, count == 0 ? null : last, null, null);
     }
+
+    /// <summary>Why a log that starts at <paramref name="anchor"/> (past entry 1) was not left so by a purge; null when it was.</summary>
+    private static string? StartProblem(long anchor, (long Seq, long HeadBefore, long? FirstKept)? newestPurge) => newestPurge switch
+    {
+        null => $"entries 1..{anchor - 1} are missing: the log starts at entry {anchor} and no purge record says they were purged",
+        { FirstKept: { } kept } when kept == anchor => null,
+        { FirstKept: { } kept } when kept < anchor => $"entries {kept}..{anchor - 1} are missing: the newest purge (entry {newestPurge.Value.Seq}) deleted only the entries before entry {kept}",
+        { FirstKept: { } kept } => $"the log starts at entry {anchor}, but the newest purge (entry {newestPurge.Value.Seq}) deleted every entry before entry {kept}",
+        // Recorded before 2026-12-03, a purge went by time and says only how far the chain went.
+        { HeadBefore: var head } when anchor <= head + 1 => null,
+        { HeadBefore: var head } => $"entries {head + 1}..{anchor - 1} are missing: the newest purge (entry {newestPurge.Value.Seq}) came when the chain went up to entry {head}",
+    };
 
     private static ChainReport Broken(long count, long? first, long last, long at, string problem) =>
         new(count, first, count == 0 ? null : last, at, problem);

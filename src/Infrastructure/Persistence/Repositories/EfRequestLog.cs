@@ -36,9 +36,13 @@ internal sealed class EfRequestLog(DatabaseWork database, IDatabaseDialect diale
         using var transaction = db.Database.BeginTransaction();
         // The chain head is locked before anything is deleted, so appenders wait for the purge.
         var head = AuditChain.ChainAppender.LockHeadAsync(db, dialect, CancellationToken.None).GetAwaiter().GetResult();
-        var purged = db.RequestLog.Where(e => e.Timestamp <= upTo).ExecuteDelete();
+        // The chain's start up to its first entry past the cut-off: a purge cuts a prefix, never a
+        // piece from the middle. (An entry held through an outage is written after newer ones, so
+        // a few older than the cut-off may stay until the next purge.)
+        var firstKept = db.RequestLog.Where(e => e.Timestamp > upTo).Min(e => (long?)EF.Property<long>(e, AuditChain.RequestLogChainColumns.Seq)) ?? head.Seq + 1;
+        var purged = db.RequestLog.Where(e => EF.Property<long>(e, AuditChain.RequestLogChainColumns.Seq) < firstKept).ExecuteDelete();
         var checkpoint = record(purged);
-        AuditChain.ChainAppender.AppendAsync(db, dialect, [checkpoint with { Detail = $"{checkpoint.Detail} The chain went up to entry {head.Seq} before the purge." }], CancellationToken.None).GetAwaiter().GetResult();
+        AuditChain.ChainAppender.AppendAsync(db, dialect, [checkpoint with { Detail = $"{checkpoint.Detail} {AuditChain.PurgeNote.Write(head.Seq, firstKept)}" }], CancellationToken.None).GetAwaiter().GetResult();
         transaction.Commit();
         return purged;
     }
