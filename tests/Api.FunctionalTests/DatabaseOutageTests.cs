@@ -145,6 +145,41 @@ public sealed class DatabaseOutageTests
     }
 
     [Fact]
+    public async Task Keypair_creations_waiting_their_turn_when_the_keypair_table_stops_answering_give_up_together_with_503()
+    {
+        Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync("postgres");
+        await using var factory = new LkmFactory(database.Directory, database.Settings);
+        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-queued"));
+
+        // The keypair table stops answering (another session's lock), and eight creations come at
+        // once: on 2 cores one generates at a time (a second or less each) and the others wait
+        // their turn.
+        await using var owner = new NpgsqlConnection(database.ConnectionString);
+        await owner.OpenAsync(ct);
+        (HttpStatusCode Status, TimeSpan Took)[] answers;
+        await using (var holding = await owner.BeginTransactionAsync(ct))
+        {
+            await ExecuteAsync(owner, "LOCK TABLE keypairs IN ACCESS EXCLUSIVE MODE");
+            answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+            {
+                var watch = Stopwatch.StartNew();
+                using var answer = await client.PostAsync("/key-management/v1/keypair", null, ct);
+                return (answer.StatusCode, watch.Elapsed);
+            }));
+            await holding.RollbackAsync(ct);
+        }
+
+        var took = string.Join(", ", answers.Select(a => $"{a.Took.TotalSeconds:F2} s"));
+        answers.Should().OnlyContain(a => a.Status == HttpStatusCode.ServiceUnavailable, took);
+        // The first store to give up (about 3.5 s in) stops every generation still waiting; only
+        // those generating then still try their store, for at least 2 s (measured: 3.5-5.9 s).
+        answers.Count(a => a.Took < TimeSpan.FromSeconds(4.5)).Should().BeGreaterThanOrEqualTo(4, took);
+        answers.Should().OnlyContain(a => a.Took < TimeSpan.FromSeconds(9), took);
+    }
+
+    [Fact]
     public async Task An_entry_committed_after_its_request_was_answered_503_is_followed_by_one_recording_the_503()
     {
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
