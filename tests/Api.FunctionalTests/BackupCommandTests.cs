@@ -142,9 +142,17 @@ public sealed class BackupCommandTests : IDisposable
 
         (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--recipient", Path.Combine(_files, "recipient.pub.pem"))).ExitCode.Should().Be(0);
         var wrongKey = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--private-key", Path.Combine(_files, "stranger.pem"));
+        var publicHalf = await RunAsync(_second, "keys", "verify-backup", "--in", backup, "--private-key", Path.Combine(_files, "recipient.pub.pem"));
+        var encryptedFile = Path.Combine(_files, "recipient.encrypted.pem");
+        await File.WriteAllTextAsync(encryptedFile, recipient.ExportEncryptedPkcs8PrivateKeyPem("a passphrase", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)), Ct);
+        var encrypted = await RunAsync(_second, "keys", "verify-backup", "--in", backup, "--private-key", encryptedFile);
         var restored = await RunAsync(_second, "keys", "restore-backup", "--in", backup, "--private-key", Path.Combine(_files, "recipient.pem"));
 
         wrongKey.ExitCode.Should().Be(1);
+        publicHalf.ExitCode.Should().Be(1);
+        publicHalf.Stderr.TrimEnd().Should().Be($"lkm: {Path.Combine(_files, "recipient.pub.pem")} is a public key: a backup made for a recipient key opens only with its private key.");
+        encrypted.ExitCode.Should().Be(1);
+        encrypted.Stderr.TrimEnd().Should().Be($"lkm: {encryptedFile} is encrypted with a passphrase: decrypt it first (openssl pkey -in {encryptedFile} -out key.pem).");
         restored.ExitCode.Should().Be(0, restored.Stderr);
         JsonSerializer.Deserialize<JsonElement>(restored.Stdout).GetProperty("restored").GetInt32().Should().Be(1);
     }
@@ -164,8 +172,9 @@ public sealed class BackupCommandTests : IDisposable
 
         var attempts = new[]
         {
-            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-file", empty), 2, "is empty"),
-            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_WRONG_PASSPHRASE"), 2, "at least 16"),
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-file", empty), 1, "is empty"),
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_WRONG_PASSPHRASE"), 1, "at least 16"),
+            (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_NO_SUCH_VARIABLE"), 1, "LKM_NO_SUCH_VARIABLE is empty or not set"),
             (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE", "--recipient", weakFile), 2, "only one of"),
             (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--recipient", weakFile), 1, "RSA-2048"),
             (await RunAsync(_first, "keys", "export-backup", "--out", backup, "--recipient", broken), 1, "not an RSA key in PEM"),
@@ -175,7 +184,12 @@ public sealed class BackupCommandTests : IDisposable
         foreach (var (result, exitCode, says) in attempts)
         {
             result.ExitCode.Should().Be(exitCode, result.Stderr);
-            result.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: ").And.Contain(says);
+            var line = result.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which;
+            line.Should().StartWith("lkm: ").And.Contain(says);
+            if (exitCode == 1)
+            {
+                line.Should().NotContain("usage: lkm", "the command line was right; what it named was not");
+            }
         }
 
         File.Exists(backup).Should().BeFalse();

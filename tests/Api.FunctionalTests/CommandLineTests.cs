@@ -564,13 +564,13 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("rsa-1024", "privateKey is RSA-1024; keys below 2048 bits are refused.")]
-    [InlineData("public", "privateKey is not an RSA private key")]
-    [InlineData("encrypted", "privateKey is encrypted with a passphrase: decrypt it first")]
-    [InlineData("two-keys", "privateKey holds more than one private key: give one.")]
-    [InlineData("ec", "privateKey is not an RSA private key")]
-    [InlineData("text", "privateKey is not an RSA private key")]
-    [InlineData("pem-of-nothing", "privateKey is not an RSA private key")]
+    [InlineData("rsa-1024", "is RSA-1024; keys below 2048 bits are refused.")]
+    [InlineData("public", "is not an RSA private key")]
+    [InlineData("encrypted", "is encrypted with a passphrase: decrypt it first")]
+    [InlineData("two-keys", "holds more than one private key: give one.")]
+    [InlineData("ec", "is not an RSA private key")]
+    [InlineData("text", "is not an RSA private key")]
+    [InlineData("pem-of-nothing", "is not an RSA private key")]
     public async Task Keys_import_of_a_key_the_import_refuses_creates_no_installation(string kind, string says)
     {
         using var rsa = System.Security.Cryptography.RSA.Create(kind == "rsa-1024" ? 1024 : 2048);
@@ -595,7 +595,7 @@ public sealed class CommandLineTests : IDisposable
 
         exit.Should().Be(1);
         stdout.Should().BeEmpty();
-        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: " + says);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith($"lkm: {file} {says}", "the refusal names the file, not the API's field");
         Directory.EnumerateFileSystemEntries(_directory).Should().BeEmpty("a key the import refuses sets up no database and no master key file");
     }
 

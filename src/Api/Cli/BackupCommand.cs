@@ -86,7 +86,8 @@ public static class BackupCommand
     }
 
     /// <summary>
-    /// Exactly one secret. A new backup holds every private key, so its passphrase has at least
+    /// Exactly one secret (two or none is a usage error; a secret that is missing or too weak is
+    /// a failure, exit code 1, with no usage text). A new backup holds every private key, so its passphrase has at least
     /// <see cref="BackupSecret.MinPassphraseLength"/> characters and its recipient key at least
     /// <see cref="BackupSecret.MinRecipientBits"/> bits; opening an existing backup takes what made it.
     /// </summary>
@@ -105,7 +106,7 @@ public static class BackupCommand
             passphrase = Environment.GetEnvironmentVariable(variable);
             if (string.IsNullOrEmpty(passphrase))
             {
-                throw new UsageException($"The environment variable {variable} is empty or not set.");
+                throw new InvalidOperationException($"The environment variable {variable} is empty or not set: it must hold the passphrase.");
             }
         }
         else if (options.TryGetValue("passphrase-file", out var file))
@@ -113,12 +114,12 @@ public static class BackupCommand
             passphrase = (await CommandHost.ReadSmallTextFileAsync(file, "a passphrase file")).TrimEnd('\r', '\n');
             if (passphrase.Length == 0)
             {
-                throw new UsageException($"{file} is empty: it must hold the passphrase.");
+                throw new InvalidOperationException($"{file} is empty: it must hold the passphrase.");
             }
         }
         else if (options.TryGetValue(pemOption, out var pem))
         {
-            return BackupSecret.FromRecipient(await CommandHost.ReadSmallTextFileAsync(pem, "a PEM key file"), pem, export ? BackupSecret.MinRecipientBits : 0);
+            return BackupSecret.FromRecipient(await CommandHost.ReadSmallTextFileAsync(pem, "a PEM key file"), pem, export ? BackupSecret.MinRecipientBits : 0, privateKey: !export);
         }
         else
         {
@@ -127,7 +128,7 @@ public static class BackupCommand
 
         if (export && passphrase.Length < BackupSecret.MinPassphraseLength)
         {
-            throw new UsageException($"The passphrase has {passphrase.Length} characters; a backup of private keys needs at least {BackupSecret.MinPassphraseLength} (for example from 'openssl rand -base64 24').");
+            throw new InvalidOperationException($"The passphrase has {passphrase.Length} characters; a backup of private keys needs at least {BackupSecret.MinPassphraseLength} (for example from 'openssl rand -base64 24').");
         }
 
         return BackupSecret.FromPassphrase(passphrase);

@@ -32,8 +32,10 @@ public static class KeysCommand
         var import = subcommand == "import" ? new ImportKeypair(await ReadKeyFileAsync(options), options.GetValueOrDefault("id"), DateCreated(options)) : null;
         if (import is not null && Infrastructure.Crypto.RsaEngine.ImportProblem(import.PrivateKey!, ImportKeypairHandler.MinimumBits) is { } problem)
         {
-            // The same refusal the import would make, before an installation is set up for a key it cannot take.
-            return CommandLine.Fail(problem, 1);
+            // The same refusal the import would make, before an installation is set up for a key it
+            // cannot take; it names the file the key came from, not the API's field.
+            const string field = "privateKey ";
+            return CommandLine.Fail(problem.StartsWith(field, StringComparison.Ordinal) ? $"{options["file"]} {problem[field.Length..]}" : problem, 1);
         }
 
         Func<ISender, Task<object>> run = subcommand switch

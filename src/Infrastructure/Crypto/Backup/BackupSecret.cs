@@ -20,9 +20,20 @@ public sealed record BackupSecret(string? Passphrase, string? RecipientPem)
 
     public static BackupSecret FromPassphrase(string passphrase) => new(passphrase, null);
 
-    /// <summary>A recipient key read from <paramref name="source"/>; refused when it is not an RSA key in PEM or is below <paramref name="minimumBits"/>.</summary>
-    public static BackupSecret FromRecipient(string pem, string source, int minimumBits)
+    /// <summary>
+    /// A recipient key read from <paramref name="source"/>; refused when it is not an RSA key in
+    /// PEM, is below <paramref name="minimumBits"/>, or (<paramref name="privateKey"/>: to open a
+    /// backup) is a public key or an encrypted private key.
+    /// </summary>
+    public static BackupSecret FromRecipient(string pem, string source, int minimumBits, bool privateKey = false)
     {
+        if (pem.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) || pem.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+        {
+            throw new BackupException(privateKey
+                ? $"{source} is encrypted with a passphrase: decrypt it first (openssl pkey -in {source} -out key.pem)."
+                : $"{source} is an encrypted private key: a backup is made for the public key (openssl pkey -in {source} -pubout -out recipient.pub.pem).");
+        }
+
         using var key = RSA.Create();
         try
         {
@@ -33,11 +44,34 @@ public sealed record BackupSecret(string? Passphrase, string? RecipientPem)
             throw new BackupException($"{source} is not an RSA key in PEM (SubjectPublicKeyInfo, PKCS#1 or PKCS#8).", e);
         }
 
+        if (privateKey && !HasPrivateHalf(key))
+        {
+            throw new BackupException($"{source} is a public key: a backup made for a recipient key opens only with its private key.");
+        }
+
         if (key.KeySize < minimumBits)
         {
             throw new BackupException($"{source} is RSA-{key.KeySize}; a backup is made only for a recipient key of at least {minimumBits} bits.");
         }
 
         return new BackupSecret(null, pem);
+    }
+
+    private static bool HasPrivateHalf(RSA key)
+    {
+        try
+        {
+            var parameters = key.ExportParameters(includePrivateParameters: true);
+            foreach (var secret in new[] { parameters.D, parameters.P, parameters.Q, parameters.DP, parameters.DQ, parameters.InverseQ })
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
+
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
     }
 }
