@@ -478,6 +478,35 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Master_key_rotate_that_the_database_stops_half_way_says_to_resume_it()
+    {
+        (await RunAsync("credentials", "create", "--id", "admin-stopped", "--role", "admin")).ExitCode.Should().Be(0);
+
+        // Another process holds the file's write lock (an open sqlite3 transaction): the new version
+        // is made active in the key file, and then no key can be re-wrapped.
+        await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "lkm.db")};Pooling=false");
+        await other.OpenAsync(TestContext.Current.CancellationToken);
+        await using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var (exit, stdout, stderr) = await RunAsync("master-key", "rotate");
+        await other.CloseAsync();
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        var lines = stderr.TrimEnd().Split('\n');
+        lines[0].Should().StartWith("lkm: master key version 2 is now active in ");
+        lines[^1].Should().StartWith("lkm: The database could not be used: ")
+            .And.EndWith("The rotation stopped before every key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish it without adding another version.");
+        var resumed = await RunAsync("master-key", "rotate", "--resume");
+        resumed.ExitCode.Should().Be(0, resumed.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(resumed.Stdout).GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v2");
+    }
+
+    [Fact]
     public async Task Audit_verify_passes_on_the_services_log_and_names_the_entry_someone_altered()
     {
         var admin = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "admin-audit", "--role", "admin")).Stdout);

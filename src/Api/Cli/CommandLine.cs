@@ -83,19 +83,27 @@ public static class CommandLine
         {
             // Npgsql's, SQL Server's and SQLite's failures alike, also when EF Core's retrying
             // strategy wraps them: one line, not an abort with a trace.
-            return Fail($"The database could not be used: {failure.Message}{MissingRightHint(failure)}", 1);
+            return Fail($"The database could not be used: {failure.Message}{MissingRightHint(failure)}{WhatNow(e)}", 1);
         }
         catch (Exception e) when (IsStartupRefusal(e))
         {
-            return Fail(e is OptionsValidationException invalid ? SettingsMessage(invalid) : e.Message, 1);
+            return Fail((e is OptionsValidationException invalid ? SettingsMessage(invalid) : e.Message) + WhatNow(e), 1);
         }
         catch (Exception e) when (args is [var command, ..] && !command.StartsWith('-') && command != "serve")
         {
             // A command the code did not foresee failing this way: still one line and exit code 1,
             // never an abort with a trace (no exception message here carries key material).
-            return Fail($"The command failed unexpectedly ({e.GetType().Name}): {e.Message}", 1);
+            return Fail($"The command failed unexpectedly ({e.GetType().Name}): {e.Message}{WhatNow(e)}", 1);
         }
     }
+
+    /// <summary>
+    /// Where a command that failed half-way says what to do next (<see cref="Exception.Data"/>
+    /// under this key), the failure's line ends with it.
+    /// </summary>
+    public const string WhatNowKey = "lkm-what-now";
+
+    private static string WhatNow(Exception e) => e.Data[WhatNowKey] is string next ? $" {next}" : string.Empty;
 
     /// <summary>
     /// Writes one line to stderr and returns the exit code. Warnings logged on the way

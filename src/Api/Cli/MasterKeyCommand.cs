@@ -37,7 +37,7 @@ public static class MasterKeyCommand
             // under KeyLabel (the earlier key listed in PreviousKeyLabels); status shows the usage.
             answer = subcommand switch
             {
-                "rotate" => Summary(rotated = await RewrapAsync(rotation, batch), activeKey, null),
+                "rotate" => Summary(rotated = await RewrapAsync(rotation, batch, "run 'master-key rotate' again once this is fixed to finish it."), activeKey, null),
                 "retire" => throw new MasterKeyException("With KeyProtection:Provider=Pkcs11 there is no key file to retire a version from: once 'master-key status' shows nothing under a label, remove it from KeyProtection:Pkcs11:PreviousKeyLabels on every instance and delete the key with the HSM's tools."),
                 _ => new { activeKey, usage = await rotation.UsageAsync(CancellationToken.None) },
             };
@@ -59,7 +59,7 @@ public static class MasterKeyCommand
                 }
 
                 // Read again: the line above may have made a new version active.
-                rotated = await RewrapAsync(rotation, batch);
+                rotated = await RewrapAsync(rotation, batch, "run 'master-key rotate --resume' once this is fixed to finish it without adding another version.");
                 answer = Summary(rotated, protector.ActiveKekId, holder.Ring.ActiveVersion);
                 break;
             case "retire":
@@ -77,8 +77,22 @@ public static class MasterKeyCommand
         return Incomplete(rotated);
     }
 
-    private static Task<RotationResult> RewrapAsync(MasterKeyRotation rotation, int batch) =>
-        rotation.RewrapAllAsync(batch, line => Console.Error.WriteLine($"lkm: {line}"), CancellationToken.None);
+    /// <summary>
+    /// Re-wraps everything; a failure half-way (the database gone, say) leaves the new key active
+    /// with keys still under the old one, and its line says how to finish (<paramref name="finish"/>).
+    /// </summary>
+    private static async Task<RotationResult> RewrapAsync(MasterKeyRotation rotation, int batch, string finish)
+    {
+        try
+        {
+            return await rotation.RewrapAllAsync(batch, line => Console.Error.WriteLine($"lkm: {line}"), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            e.Data[CommandLine.WhatNowKey] = $"The rotation stopped before every key was re-wrapped: {finish}";
+            throw;
+        }
+    }
 
     /// <summary>The summary on stdout: its usage is as read after the last pass, so it shows what is left too.</summary>
     private static object Summary(RotationResult result, string activeKey, int? activeVersion) =>
