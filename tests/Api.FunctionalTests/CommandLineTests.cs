@@ -257,6 +257,28 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Audit_verify_needs_the_database_only_not_the_master_key()
+    {
+        (await RunAsync("credentials", "create", "--id", "admin-auditor", "--role", "admin")).ExitCode.Should().Be(0);
+        File.Delete(Path.Combine(_directory, "lkm.masterkey.json"));
+
+        // No key file (a missing one is not made again for a database that has keys), and an HSM
+        // module that does not exist: neither is opened.
+        var withoutKeyFile = await RunAsync("audit", "verify");
+        var withoutHsm = await RunAsync(
+            "audit", "verify", "--KeyProtection:Provider=Pkcs11", $"--KeyProtection:Pkcs11:ModulePath={Path.Combine(_directory, "no-such-module.so")}",
+            "--KeyProtection:Pkcs11:TokenLabel=any", "--KeyProtection:Pkcs11:Pin=1234");
+
+        foreach (var (exit, stdout, stderr) in new[] { withoutKeyFile, withoutHsm })
+        {
+            exit.Should().Be(0, stderr);
+            JsonSerializer.Deserialize<JsonElement>(stdout).GetProperty("intact").GetBoolean().Should().BeTrue();
+        }
+
+        File.Exists(Path.Combine(_directory, "lkm.masterkey.json")).Should().BeFalse("verifying the log makes no master key");
+    }
+
+    [Fact]
     public async Task With_an_hsm_master_key_rotate_rewraps_under_the_new_key_label_and_status_shows_it()
     {
         var module = Environment.GetEnvironmentVariable("LKM_TEST_PKCS11_MODULE");

@@ -5,7 +5,7 @@ namespace LocalKeyManager.Api.Cli;
 
 /// <summary>
 /// <c>audit verify</c>: walks the request-log hash chain; exit 0 and a JSON summary when it holds,
-/// exit 1 naming the first broken link otherwise.
+/// exit 1 naming the first broken link otherwise. It needs the database only.
 /// </summary>
 public static class AuditCommand
 {
@@ -17,7 +17,14 @@ public static class AuditCommand
         }
 
         var (_, configuration) = CommandHost.Split(args[1..]);
-        using var host = await CommandHost.StartAsync(configuration);
+        // The log and its chain are all in the database: the master key (a key file, an HSM) is
+        // not opened, so the log can be checked where only the database can be reached.
+        using var host = await CommandHost.StartAsync(configuration, initialize: false);
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Infrastructure.Persistence.DatabaseInitializer>().InitializeAsync(CancellationToken.None);
+        }
+
         var report = await host.Services.GetRequiredService<ChainVerifier>().VerifyAsync(CancellationToken.None);
         Console.WriteLine(JsonSerializer.Serialize(report, CommandHost.Json));
         return report.Intact ? 0 : CommandLine.Fail($"the request-log chain is broken at entry {report.BrokenAtSeq}: {report.Problem}", 1);
