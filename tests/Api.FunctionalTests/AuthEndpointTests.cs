@@ -44,6 +44,10 @@ public abstract class AuthEndpointTests(ServiceFixture fixture) : ServiceTests(f
         using var client = service.Factory.CreateHawkClient(new HawkCredentials("admin-second", json.GetProperty("authKey").GetString()!));
 
         (await client.GetAsync("/key-management/v1/auth", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        var entries = (await service.AdminClient.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=10000", Ct))!;
+        var entry = entries.Single(e => e.GetProperty("detail").GetString()?.Contains("'admin-second'", StringComparison.Ordinal) == true);
+        entry.GetProperty("requestUri").GetString().Should().Be("/key-management/v1/auth");
+        entry.GetProperty("detail").GetString().Should().Be("Registered credential 'admin-second' with role admin (sha256).", "the log names what a registration created, never its key");
     }
 
     [Fact]

@@ -217,6 +217,7 @@ public sealed partial class AuthenticatedResponseMiddleware(RequestDelegate next
             KeypairId = KeypairIdOf(audit),
             ClientAddress = origin.ClientAddress,
             DurationMs = elapsed.TotalMilliseconds,
+            Detail = audit.Detail,
         };
     }
 

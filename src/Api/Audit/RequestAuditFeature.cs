@@ -12,6 +12,9 @@ public sealed class RequestAuditFeature
     /// </summary>
     public string? RouteKeypairId { get; init; }
 
+    /// <summary>What the request did that its path and status do not say (the credential a registration created); never a secret.</summary>
+    public string? Detail { get; set; }
+
     /// <summary>The handler has written the record itself, atomically with its work (the log purge).</summary>
     public bool RecordedByHandler { get; set; }
 }
