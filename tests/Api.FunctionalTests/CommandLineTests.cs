@@ -257,6 +257,41 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Commands_that_change_the_installation_are_in_the_request_log_under_the_operators_account()
+    {
+        var admin = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "admin-records", "--role", "admin")).Stdout);
+        var genesys = JsonSerializer.Deserialize<JsonElement>((await RunAsync("credentials", "create", "--id", "genesys-records")).Stdout);
+        (await RunAsync("credentials", "revoke", "--id", "genesys-records")).ExitCode.Should().Be(0);
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var file = Path.Combine(_directory, "imported.pem");
+        await File.WriteAllTextAsync(file, rsa.ExportRSAPrivateKeyPem(), TestContext.Current.CancellationToken);
+        var id = Guid.NewGuid().ToString();
+        (await RunAsync("keys", "import", "--file", file, "--id", id)).ExitCode.Should().Be(0);
+        (await RunAsync("keys", "list")).ExitCode.Should().Be(0);
+
+        JsonElement[] entries;
+        await using (var service = new LkmFactory(_directory))
+        {
+            using var client = service.CreateHawkClient(new HawkCredentials("admin-records", admin.GetProperty("authKey").GetString()!));
+            entries = (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement[]>(client, "/key-management/v1/request-log", TestContext.Current.CancellationToken))!;
+        }
+
+        var commands = entries.Where(e => e.GetProperty("credentialId").GetString() == "(command line)").Reverse().ToList();
+        commands.Select(e => (e.GetProperty("requestMethod").GetString(), e.GetProperty("requestUri").GetString(), e.GetProperty("status").GetInt32()))
+            .Should().Equal(("CLI", "lkm credentials create", 200), ("CLI", "lkm credentials create", 200), ("CLI", "lkm credentials revoke", 200), ("CLI", "lkm keys import", 200));
+        commands.Should().OnlyContain(e => e.GetProperty("userId").GetString() == Environment.UserName, "the account that ran the command");
+        commands.Select(e => e.GetProperty("detail").GetString()).Should().Equal(
+            "Registered credential 'admin-records' with role admin (sha256).",
+            "Registered credential 'genesys-records' with role genesys (sha256).",
+            "Revoked credential 'genesys-records' (role genesys).",
+            $"Imported keypair {id} from a key file.");
+        commands[^1].GetProperty("keypairId").GetString().Should().Be(id);
+        var text = string.Join("\n", entries.Select(e => e.GetRawText()));
+        text.Should().NotContain(admin.GetProperty("authKey").GetString()).And.NotContain(genesys.GetProperty("authKey").GetString());
+        (await RunAsync("audit", "verify")).ExitCode.Should().Be(0, "the command line's entries are links of the one chain");
+    }
+
+    [Fact]
     public async Task Audit_verify_needs_the_database_only_not_the_master_key()
     {
         (await RunAsync("credentials", "create", "--id", "admin-auditor", "--role", "admin")).ExitCode.Should().Be(0);
@@ -553,7 +588,7 @@ public sealed class CommandLineTests : IDisposable
         var (brokenExit, broken, stderr) = await RunAsync("audit", "verify");
 
         intactExit.Should().Be(0);
-        JsonSerializer.Deserialize<JsonElement>(intact).GetProperty("entries").GetInt64().Should().Be(5);
+        JsonSerializer.Deserialize<JsonElement>(intact).GetProperty("entries").GetInt64().Should().Be(6, "the credential's creation and the 5 requests");
         brokenExit.Should().Be(1);
         JsonSerializer.Deserialize<JsonElement>(broken).GetProperty("brokenAtSeq").GetInt64().Should().Be(3);
         stderr.Should().Contain("broken at entry 3").And.Contain("altered");

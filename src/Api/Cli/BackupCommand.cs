@@ -47,8 +47,8 @@ public static class BackupCommand
             var backup = host.Services.GetRequiredService<KeyBackup>();
             object answer = subcommand switch
             {
-                "export-backup" => new { exported = await backup.ExportAsync(path, secret, CancellationToken.None), file = path },
-                _ => await RestoreAsync(backup, path, secret),
+                "export-backup" => new { exported = await ExportAsync(host.Services, backup, path, secret), file = path },
+                _ => await RestoreAsync(host.Services, backup, path, secret),
             };
             Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
             var destroyed = answer is RestoreSummary { Destroyed.Count: > 0 } withDestroyed
@@ -79,9 +79,35 @@ public static class BackupCommand
         }
     }
 
-    private static async Task<RestoreSummary> RestoreAsync(KeyBackup backup, string path, BackupSecret secret)
+    /// <summary>
+    /// Writes the backup and records it in the request log; a backup the log cannot record is
+    /// deleted again: every private key leaving the installation is on record, or does not leave.
+    /// </summary>
+    private static async Task<int> ExportAsync(IServiceProvider services, KeyBackup backup, string path, BackupSecret secret)
+    {
+        var exported = await backup.ExportAsync(path, secret, CancellationToken.None);
+        try
+        {
+            await CommandAudit.RecordAsync(
+                services, "keys export-backup",
+                $"Exported {exported} private key(s) to the backup file {Path.GetFullPath(path)}, under {(secret.RecipientPem is null ? "a passphrase" : "a recipient public key")}.");
+        }
+        catch (Exception e)
+        {
+            File.Delete(path);
+            e.Data[CommandLine.WhatNowKey] = $"The request log could not record the export, so {path} was deleted again: no backup was made.";
+            throw;
+        }
+
+        return exported;
+    }
+
+    private static async Task<RestoreSummary> RestoreAsync(IServiceProvider services, KeyBackup backup, string path, BackupSecret secret)
     {
         var (restored, skipped, conflicts, destroyed) = await backup.RestoreAsync(path, secret, CancellationToken.None);
+        await CommandAudit.RecordAsync(
+            services, "keys restore-backup",
+            $"Restored {restored} keypair(s) from the backup file {Path.GetFullPath(path)}: {skipped} already present, {conflicts.Count} under an id holding another key (not restored), {destroyed.Count} destroyed here (left destroyed).");
         return new RestoreSummary(restored, skipped, conflicts, destroyed);
     }
 

@@ -81,7 +81,13 @@ public static class CommandHost
     /// what <paramref name="run"/> made when the answer cannot be printed (stdout closed or its
     /// disk full), so nothing usable is left that nobody has seen.
     /// </param>
-    public static async Task<int> PrintAsync<TMessage, TResponse>(string[] configurationArgs, Func<ISender, Task<object>> run, TMessage? setsUp, Unprinted? unprinted = null)
+    /// <param name="recorded">
+    /// For a command that changes the installation: from its answer, what its request-log entry
+    /// says (<see cref="CommandAudit"/>), written before the answer is printed. Null: nothing
+    /// recorded (a listing).
+    /// </param>
+    public static async Task<int> PrintAsync<TMessage, TResponse>(
+        string[] configurationArgs, Func<ISender, Task<object>> run, TMessage? setsUp, Unprinted? unprinted = null, Func<object, Recorded?>? recorded = null)
         where TMessage : class, IMessage
     {
         try
@@ -95,7 +101,21 @@ public static class CommandHost
 
             using var host = await StartAsync(configurationArgs, mayCreate: setsUp is not null);
             await using var scope = host.Services.CreateAsyncScope();
-            var answer = JsonSerializer.Serialize(await run(scope.ServiceProvider.GetRequiredService<ISender>()), Json);
+            var result = await run(scope.ServiceProvider.GetRequiredService<ISender>());
+            if (recorded?.Invoke(result) is { } entry)
+            {
+                try
+                {
+                    await CommandAudit.RecordAsync(scope.ServiceProvider, entry.Command, entry.Detail, entry.KeypairId);
+                }
+                catch (Exception e) when (unprinted is not null)
+                {
+                    // Not recorded: taken back, as when it cannot be printed (nothing is left that the log does not name).
+                    return CommandLine.Fail($"could not record {unprinted.What} in the request log ({e.Message.TrimEnd('.')}); {await UndoAsync(unprinted, scope.ServiceProvider)}", 1);
+                }
+            }
+
+            var answer = JsonSerializer.Serialize(result, Json);
             try
             {
                 Console.Out.WriteLine(answer);
@@ -103,19 +123,9 @@ public static class CommandHost
             }
             catch (Exception e) when (unprinted is not null && e is IOException or UnauthorizedAccessException)
             {
-                string undone;
-                try
-                {
-                    undone = await unprinted.Undo(scope.ServiceProvider);
-                }
-                catch (Exception undoFailed)
-                {
-                    undone = $"taking it back failed too ({undoFailed.Message}): {unprinted.ByHand}";
-                }
-
                 // A closed stdout (>&-) reads "Access to the path is denied".
                 var why = e is UnauthorizedAccessException ? "stdout is closed or cannot be written" : e.Message.TrimEnd('.');
-                return CommandLine.Fail($"could not print {unprinted.What} ({why}); {undone}", 1);
+                return CommandLine.Fail($"could not print {unprinted.What} ({why}); {await UndoAsync(unprinted, scope.ServiceProvider)}", 1);
             }
 
             return 0;
@@ -132,6 +142,21 @@ public static class CommandHost
     /// what it did; <paramref name="ByHand"/> says what to do should that fail too.
     /// </summary>
     public sealed record Unprinted(string What, Func<IServiceProvider, Task<string>> Undo, string ByHand);
+
+    /// <summary>What a command's request-log entry says (<see cref="CommandAudit"/>).</summary>
+    public sealed record Recorded(string Command, string Detail, string? KeypairId = null);
+
+    private static async Task<string> UndoAsync(Unprinted unprinted, IServiceProvider services)
+    {
+        try
+        {
+            return await unprinted.Undo(services);
+        }
+        catch (Exception undoFailed)
+        {
+            return $"taking it back failed too ({undoFailed.Message}): {unprinted.ByHand}";
+        }
+    }
 
     /// <summary>
     /// Reads <c>--name value</c> (or <c>--name=value</c>) options; the rest must be configuration

@@ -33,8 +33,17 @@ public static class CredentialsCommand
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync<RegisterHawkCredential, RegisteredCredential>(rest, run, register, register is null ? null : Unprinted(register.Id!));
+        return await CommandHost.PrintAsync<RegisterHawkCredential, RegisteredCredential>(rest, run, register, register is null ? null : Unprinted(register.Id!), answer => Recorded(answer, register));
     }
+
+    /// <summary>What a create or a revoke leaves in the request log (a listing, nothing); never a key.</summary>
+    private static CommandHost.Recorded? Recorded(object answer, RegisterHawkCredential? register) => answer switch
+    {
+        Contracts.RegisteredCredentialResponse created => new(
+            "credentials create", $"Registered credential '{created.Id}' with role {(register?.Role ?? "genesys").ToLowerInvariant()} ({created.Algorithm})."),
+        Contracts.CredentialResponse revoked => new("credentials revoke", $"Revoked credential '{revoked.Id}' (role {revoked.Role})."),
+        _ => null,
+    };
 
     /// <summary>
     /// A new credential whose key could not be printed is removed again: nobody has seen its key,

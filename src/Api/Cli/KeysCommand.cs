@@ -45,7 +45,10 @@ public static class KeysCommand
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync<ImportKeypair, ImportedKeypair>(rest, run, import);
+        return await CommandHost.PrintAsync<ImportKeypair, ImportedKeypair>(
+            rest, run, import, recorded: answer => answer is Contracts.KeypairResponse imported
+                ? new("keys import", $"Imported keypair {imported.Id} from a key file.", imported.Id)
+                : null);
     }
 
     private static async Task<string> ReadKeyFileAsync(Dictionary<string, string> options)

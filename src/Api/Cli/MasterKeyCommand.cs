@@ -37,7 +37,7 @@ public static class MasterKeyCommand
             // under KeyLabel (the earlier key listed in PreviousKeyLabels); status shows the usage.
             answer = subcommand switch
             {
-                "rotate" => Summary(rotated = await RewrapAsync(rotation, batch, "run 'master-key rotate' again once this is fixed to finish it."), activeKey, null),
+                "rotate" => Summary(rotated = await RecordedAsync(host.Services, await RewrapAsync(rotation, batch, "run 'master-key rotate' again once this is fixed to finish it."), activeKey), activeKey, null),
                 "retire" => throw new MasterKeyException("With KeyProtection:Provider=Pkcs11 there is no key file to retire a version from: once 'master-key status' shows nothing under a label, remove it from KeyProtection:Pkcs11:PreviousKeyLabels on every instance and delete the key with the HSM's tools."),
                 _ => new { activeKey, usage = await rotation.UsageAsync(CancellationToken.None) },
             };
@@ -59,13 +59,15 @@ public static class MasterKeyCommand
                 }
 
                 // Read again: the line above may have made a new version active.
-                rotated = await RewrapAsync(rotation, batch, "run 'master-key rotate --resume' once this is fixed to finish it without adding another version.");
+                rotated = await RecordedAsync(
+                    host.Services, await RewrapAsync(rotation, batch, "run 'master-key rotate --resume' once this is fixed to finish it without adding another version."), protector.ActiveKekId);
                 answer = Summary(rotated, protector.ActiveKekId, holder.Ring.ActiveVersion);
                 break;
             case "retire":
                 const string VersionUsage = "--version N is required.";
                 var version = (int)(CommandHost.WholeNumber(options, "version", 0, int.MaxValue, VersionUsage) ?? throw new UsageException(VersionUsage));
                 await rotation.RetireAsync(version, CancellationToken.None);
+                await CommandAudit.RecordAsync(host.Services, "master-key retire", $"Retired master key version {version}.");
                 answer = new { retiredVersion = version, versions = holder.Ring.Versions.Order().ToList() };
                 break;
             default:
@@ -92,6 +94,15 @@ public static class MasterKeyCommand
             e.Data[CommandLine.WhatNowKey] = $"The rotation stopped before every key was re-wrapped: {finish}";
             throw;
         }
+    }
+
+    /// <summary>Records what a rotation re-wrapped, complete or not.</summary>
+    private static async Task<RotationResult> RecordedAsync(IServiceProvider services, RotationResult result, string activeKey)
+    {
+        await CommandAudit.RecordAsync(
+            services, "master-key rotate",
+            $"Re-wrapped {result.Keypairs} keypair(s) and {result.Credentials} credential(s) under master key {activeKey}{(result.Remaining.Count > 0 ? $"; {MasterKeyRotation.Describe(result.Remaining)} remain under another" : string.Empty)}.");
+        return result;
     }
 
     /// <summary>The summary on stdout: its usage is as read after the last pass, so it shows what is left too.</summary>

@@ -27,6 +27,13 @@ public sealed record RequestLogEntry
     /// </summary>
     public const string SystemCredentialId = "(system)";
 
+    /// <summary>
+    /// The credential id of what an operator did with the command line (a credential created or
+    /// revoked, keys imported, exported or restored, the master key rotated); the entry's user is
+    /// the operating-system account that ran it.
+    /// </summary>
+    public const string CommandLineCredentialId = "(command line)";
+
     public const int MaxCredentialIdLength = Credentials.CredentialId.MaxLength;
     public const int MaxUserIdLength = 256;
     public const int MaxRequestMethodLength = 16;

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using LocalKeyManager.Domain.Audit;
+
+namespace LocalKeyManager.Api.Cli;
+
+/// <summary>
+/// The request-log entry of a command that changed the installation or took keys out of it, as
+/// the service writes one for each request: credential <see cref="RequestLogEntry.CommandLineCredentialId"/>,
+/// the operating-system account as the user, method <c>CLI</c>, the command (never its options,
+/// which may carry configuration secrets) as the path, status 200, and what it did as the detail.
+/// Written once the command has done its work and before it prints its answer: a command whose
+/// entry cannot be written fails (and an export takes its file back), as a request whose entry
+/// cannot be written is answered 503.
+/// </summary>
+public static class CommandAudit
+{
+    private static readonly long Started = Stopwatch.GetTimestamp();
+
+    public static async Task RecordAsync(IServiceProvider services, string command, string detail, string? keypairId = null)
+    {
+        var now = RequestLogEntry.ToLogPrecision(services.GetRequiredService<NodaTime.IClock>().GetCurrentInstant());
+        var entry = new RequestLogEntry
+        {
+            Id = Guid.CreateVersion7(now.ToDateTimeOffset()),
+            Timestamp = now,
+            CredentialId = RequestLogEntry.CommandLineCredentialId,
+            UserId = string.IsNullOrWhiteSpace(Environment.UserName) ? RequestLogEntry.NoUserId : Environment.UserName,
+            RequestMethod = "CLI",
+            RequestUri = "lkm " + command,
+            Status = 200,
+            KeypairId = keypairId,
+            DurationMs = Stopwatch.GetElapsedTime(Started).TotalMilliseconds,
+            Detail = detail,
+        };
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(entry, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            e.Data[CommandLine.WhatNowKey] ??= $"'lkm {command}' did its work, but the request log does not record it.";
+            throw;
+        }
+    }
+}
