@@ -292,6 +292,43 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_command_whose_entry_the_request_log_refuses_takes_back_what_it_made()
+    {
+        (await RunAsync("credentials", "create", "--id", "admin-refused", "--role", "admin")).ExitCode.Should().Be(0);
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var file = Path.Combine(_directory, "key.pem");
+        await File.WriteAllTextAsync(file, rsa.ExportRSAPrivateKeyPem(), TestContext.Current.CancellationToken);
+        (await RunAsync("keys", "import", "--file", file)).ExitCode.Should().Be(0);
+        var database = $"Data Source={Path.Combine(_directory, "lkm.db")};Pooling=false";
+
+        // The request log takes no more rows.
+        await ExecuteSqliteAsync(database, "CREATE TRIGGER refuse_entries BEFORE INSERT ON request_log BEGIN SELECT RAISE(ABORT, 'no entries'); END;");
+        var backup = Path.Combine(_directory, "keys.lkmbackup");
+        var export = await RunWithEnvironmentAsync(new() { ["LKM_BACKUP_SECRET"] = "a passphrase long enough" }, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_BACKUP_SECRET");
+        var create = await RunAsync("credentials", "create", "--id", "genesys-unrecorded");
+        await ExecuteSqliteAsync(database, "DROP TRIGGER refuse_entries;");
+        var list = await RunAsync("credentials", "list");
+
+        export.ExitCode.Should().Be(1);
+        export.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().EndWith($"The request log could not record the export, so {backup} was deleted again: no backup was made.");
+        File.Exists(backup).Should().BeFalse("every private key leaving the installation is on record, or does not leave");
+        create.ExitCode.Should().Be(1);
+        create.Stdout.Should().BeEmpty("the key of a credential the log does not name is never shown");
+        create.Stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().StartWith("lkm: could not record the new credential in the request log")
+            .And.EndWith("credential 'genesys-unrecorded' was removed, nothing was created");
+        list.Stdout.Should().NotContain("genesys-unrecorded");
+    }
+
+    private static async Task ExecuteSqliteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Audit_verify_needs_the_database_only_not_the_master_key()
     {
         (await RunAsync("credentials", "create", "--id", "admin-auditor", "--role", "admin")).ExitCode.Should().Be(0);
