@@ -115,23 +115,13 @@ public sealed class DatabaseOutageTests
     {
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
         var ct = TestContext.Current.CancellationToken;
-        await using var database = await TestDatabase.CreateAsync("postgres");
-        await using var factory = new LkmFactory(database.Directory, database.Settings);
-        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-naming"));
-        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-naming", "admin"));
+        await using var service = await OnPostgres.StartAsync("naming");
+        var (client, admin) = (service.Client, service.Admin);
 
         // The keypair table hangs for 5 s: the insert waits, the request is answered 503, and the
         // insert, not stopped, may commit when the table is let go (seen in a probe: a keypair with
         // no entry naming it).
-        await using var owner = new NpgsqlConnection(database.ConnectionString);
-        await owner.OpenAsync(ct);
-        HttpResponseMessage answer;
-        await using (var holding = await owner.BeginTransactionAsync(ct))
-        {
-            await ExecuteAsync(owner, "LOCK TABLE keypairs IN ACCESS EXCLUSIVE MODE");
-            answer = await client.PostAsync("/key-management/v1/keypair", null, ct);
-            await holding.RollbackAsync(ct);
-        }
+        var answer = await service.WhileLockedAsync("keypairs", () => client.PostAsync("/key-management/v1/keypair", null, ct));
 
         await answer.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
         var entry = (await admin.GetFromJsonAsync<JsonElement[]>("/key-management/v1/request-log?maxEntries=100", ct))!
@@ -149,27 +139,17 @@ public sealed class DatabaseOutageTests
     {
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
         var ct = TestContext.Current.CancellationToken;
-        await using var database = await TestDatabase.CreateAsync("postgres");
-        await using var factory = new LkmFactory(database.Directory, database.Settings);
-        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-queued"));
+        await using var service = await OnPostgres.StartAsync("queued");
 
         // The keypair table stops answering (another session's lock), and eight creations come at
         // once: on 2 cores one generates at a time (a second or less each) and the others wait
         // their turn.
-        await using var owner = new NpgsqlConnection(database.ConnectionString);
-        await owner.OpenAsync(ct);
-        (HttpStatusCode Status, TimeSpan Took)[] answers;
-        await using (var holding = await owner.BeginTransactionAsync(ct))
+        var answers = await service.WhileLockedAsync("keypairs", () => Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
-            await ExecuteAsync(owner, "LOCK TABLE keypairs IN ACCESS EXCLUSIVE MODE");
-            answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
-            {
-                var watch = Stopwatch.StartNew();
-                using var answer = await client.PostAsync("/key-management/v1/keypair", null, ct);
-                return (answer.StatusCode, watch.Elapsed);
-            }));
-            await holding.RollbackAsync(ct);
-        }
+            var watch = Stopwatch.StartNew();
+            using var answer = await service.Client.PostAsync("/key-management/v1/keypair", null, ct);
+            return (Status: answer.StatusCode, Took: watch.Elapsed);
+        })));
 
         var took = string.Join(", ", answers.Select(a => $"{a.Took.TotalSeconds:F2} s"));
         answers.Should().OnlyContain(a => a.Status == HttpStatusCode.ServiceUnavailable, took);
@@ -184,23 +164,13 @@ public sealed class DatabaseOutageTests
     {
         Assert.SkipWhen(TestDatabase.PostgresServer is null, TestDatabase.PostgresSkipReason);
         var ct = TestContext.Current.CancellationToken;
-        await using var database = await TestDatabase.CreateAsync("postgres");
-        await using var factory = new LkmFactory(database.Directory, database.Settings);
-        using var client = factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-withheld"));
-        using var admin = factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-withheld", "admin"));
+        await using var service = await OnPostgres.StartAsync("withheld");
+        var (client, admin) = (service.Client, service.Admin);
         var keypair = await (await client.PostAsync("/key-management/v1/keypair", null, ct)).JsonAsync();
         var path = "/key-management/v1/keypair/" + keypair.GetProperty("id").GetString();
 
         // The request log takes no rows for a while (a database that hangs on them), then takes them again.
-        await using var owner = new NpgsqlConnection(database.ConnectionString);
-        await owner.OpenAsync(ct);
-        HttpResponseMessage answer;
-        await using (var holding = await owner.BeginTransactionAsync(ct))
-        {
-            await ExecuteAsync(owner, "LOCK TABLE request_log IN ACCESS EXCLUSIVE MODE");
-            answer = await client.GetAsync(path, ct);
-            await holding.RollbackAsync(ct);
-        }
+        var answer = await service.WhileLockedAsync("request_log", () => client.GetAsync(path, ct));
 
         (await answer.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString()
             .Should().Be("The request could not be recorded in the request log, so it was not answered. It changes nothing: retry it.", "a read changes nothing");
@@ -253,6 +223,40 @@ public sealed class DatabaseOutageTests
             ["ConnectionStrings:KeyManager"] = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString,
             ["Database:MigrateOnStartup"] = "false",
         });
+    }
+
+    /// <summary>The service on a fresh PostgreSQL database, with a genesys client and an admin client.</summary>
+    private sealed record OnPostgres(TestDatabase Database, LkmFactory Factory, HttpClient Client, HttpClient Admin) : IAsyncDisposable
+    {
+        public static async Task<OnPostgres> StartAsync(string name)
+        {
+            var database = await TestDatabase.CreateAsync("postgres");
+            var factory = new LkmFactory(database.Directory, database.Settings);
+            return new(
+                database, factory,
+                factory.CreateHawkClient(await factory.CreateCredentialAsync("genesys-" + name)),
+                factory.CreateHawkClient(await factory.CreateCredentialAsync("admin-" + name, "admin")));
+        }
+
+        /// <summary>Runs <paramref name="during"/> while another session holds <paramref name="table"/> locked (a database that hangs on it), then lets it go.</summary>
+        public async Task<T> WhileLockedAsync<T>(string table, Func<Task<T>> during)
+        {
+            await using var owner = new NpgsqlConnection(Database.ConnectionString);
+            await owner.OpenAsync(TestContext.Current.CancellationToken);
+            await using var holding = await owner.BeginTransactionAsync(TestContext.Current.CancellationToken);
+            await ExecuteAsync(owner, $"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE");
+            var result = await during();
+            await holding.RollbackAsync(TestContext.Current.CancellationToken);
+            return result;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            Admin.Dispose();
+            await Factory.DisposeAsync();
+            await Database.DisposeAsync();
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
