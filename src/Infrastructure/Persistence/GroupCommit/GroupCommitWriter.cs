@@ -489,7 +489,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up {Count} of the oldest request-log entries held while the database is unavailable: at most {Max} are held")]
     private static partial void LogHeldDropped(ILogger logger, int count, int max);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The database refused {Count} request-log entries held through an outage (see the failure above): they are lost")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} request-log entries held through an outage were not written after all (the database refused them, or their replay record is in doubt): they are lost")]
     private static partial void LogHeldRefused(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shutting down with {Count} request-log entries the database did not take: they are lost")]
