@@ -4,6 +4,7 @@ using LocalKeyManager.Application.Telemetry;
 using LocalKeyManager.Domain.Audit;
 using LocalKeyManager.Infrastructure.Persistence;
 using LocalKeyManager.Infrastructure.Persistence.GroupCommit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -62,6 +63,47 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         _time.WaitStarted.Task.IsCompleted.Should().BeFalse("nothing waited");
         BatchTags(commits).Should().Equal(["1"]);
         (await LoggedAsync()).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_decrypt_entry_held_through_a_postgres_outage_is_written_once_postgres_is_back()
+    {
+        await TestServices.SkipUnlessAvailableAsync("postgres");
+        await using var owner = await TestServices.StartOnAsync("postgres");
+        var role = "lkm_held_" + Guid.NewGuid().ToString("N")[..8];
+        string ownerConnection;
+        await using (var scope = owner.Scope())
+        {
+            ownerConnection = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>().Database.GetConnectionString()!;
+        }
+
+        await ExecuteAsync(ownerConnection, $"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};");
+        await using var instance = await owner.AnotherInstanceAsync(cs => new Npgsql.NpgsqlConnectionStringBuilder(cs) { Username = role }.ConnectionString, initialize: false);
+        var writer = instance.Get<GroupCommitWriter>();
+        var entry = PersistenceTests.Entry(T0) with { Detail = "held through the outage" };
+        var nonce = new NonceRow { CredentialId = "genesys-held", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
+
+        // PostgreSQL refuses the instance's connections: the decrypt's replay record and entry are
+        // not taken (the request is answered 503), and nothing reached the server.
+        await writer.Invoking(w => w.AppendIfFirstUseAsync(nonce, entry, Ct)).Should().ThrowAsync<Exception>();
+        await ExecuteAsync(ownerConnection, $"ALTER ROLE {role} CONNECTION LIMIT -1;");
+
+        IReadOnlyList<RequestLogEntry> logged = [];
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && logged.Count == 0; await Task.Delay(100, Ct))
+        {
+            await using var scope = owner.Scope();
+            logged = [.. (await scope.ServiceProvider.GetRequiredService<IRequestLog>().QueryAsync(10, T0, T0, Ct)).Where(e => e.Id == entry.Id)];
+        }
+
+        logged.Should().ContainSingle("the held entry is written once the database takes connections again, not taken for a replay record in doubt");
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Ct);
     }
 
     private GroupCommitWriter Writer() => new(

@@ -94,8 +94,16 @@ public static class BackupCommand
         }
         catch (Exception e)
         {
-            File.Delete(path);
-            e.Data[CommandLine.WhatNowKey] = $"The request log could not record the export, so {path} was deleted again: no backup was made.";
+            try
+            {
+                File.Delete(path);
+                e.Data[CommandLine.WhatNowKey] = $"The request log could not record the export, so {path} was deleted again: no backup was made.";
+            }
+            catch (Exception deleting) when (deleting is IOException or UnauthorizedAccessException)
+            {
+                e.Data[CommandLine.WhatNowKey] = $"The request log could not record the export, and {path} could not be deleted again ({deleting.Message}): delete it, it holds every private key.";
+            }
+
             throw;
         }
 

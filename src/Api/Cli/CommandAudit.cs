@@ -8,13 +8,13 @@ namespace LocalKeyManager.Api.Cli;
 /// the service writes one for each request: credential <see cref="RequestLogEntry.CommandLineCredentialId"/>,
 /// the operating-system account as the user, method <c>CLI</c>, the command (never its options,
 /// which may carry configuration secrets) as the path, status 200, and what it did as the detail.
-/// Written once the command has done its work and before it prints its answer: a command whose
-/// entry cannot be written fails (and an export takes its file back), as a request whose entry
-/// cannot be written is answered 503.
+/// Written once the command has done its work and before it prints its answer, in a transaction of
+/// its own that the command waits for (<see cref="IRequestLog.AppendAloneAsync"/>): a command whose
+/// entry was not written fails (and takes back a credential or backup file it made), as a request
+/// whose entry cannot be written is answered 503; a command never takes back what its entry records.
 /// </summary>
 public static class CommandAudit
 {
-    private static readonly long Started = Stopwatch.GetTimestamp();
 
     public static async Task RecordAsync(IServiceProvider services, string command, string detail, string? keypairId = null)
     {
@@ -29,13 +29,14 @@ public static class CommandAudit
             RequestUri = "lkm " + command,
             Status = 200,
             KeypairId = keypairId,
-            DurationMs = Stopwatch.GetElapsedTime(Started).TotalMilliseconds,
+            // From the process's start to the entry: the command's own time.
+            DurationMs = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds,
             Detail = detail,
         };
         try
         {
             await using var scope = services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAsync(entry, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<IRequestLog>().AppendAloneAsync(entry, CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -8,6 +8,14 @@ public interface IRequestLog
     Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Appends the entry in a transaction of its own, waiting as long as the database takes: when
+    /// the task completes the entry is committed, and when it fails the entry is not (the command
+    /// line, which must know which before it goes on; a request instead waits at most a few seconds
+    /// for the group commit, whose write may still commit after the wait).
+    /// </summary>
+    Task AppendAloneAsync(RequestLogEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records the request's Hawk nonce use (as <see cref="Credentials.IReplayGuard"/> does) and appends
     /// its entry, committed together. True once both are committed; false when the use was recorded
     /// before (a replay), and then nothing is appended.

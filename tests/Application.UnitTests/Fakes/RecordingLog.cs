@@ -16,6 +16,9 @@ internal sealed class RecordingLog : IRequestLog
 
     public Task AppendAsync(RequestLogEntry entry, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task AppendAloneAsync(RequestLogEntry entry, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Not used by the queries under test.");
+
     public Task<bool> AppendIfFirstUseAsync(RequestLogEntry entry, Domain.Credentials.NonceUse use, CancellationToken cancellationToken) =>
         throw new NotSupportedException("Not used by the queries under test.");
 

@@ -25,6 +25,12 @@ public sealed class ChainVerifier(IServiceScopeFactory scopes)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+        // One snapshot for every page and the head, so that a running service's appends and
+        // purges meanwhile are not taken for entries missing or removed (PostgreSQL: repeatable
+        // read; SQLite: a read transaction, which never blocks its writer). SQL Server reads each
+        // statement as committed (a snapshot there needs the database's snapshot isolation on):
+        // run it against a quiet database, or again when it reports a break at the head or start.
+        await using var snapshot = await SnapshotAsync(db, scope.ServiceProvider.GetRequiredService<IDatabaseDialect>().Name, cancellationToken);
         long count = 0;
         long? first = null;
         long last = 0;
@@ -101,6 +107,40 @@ public sealed class ChainVerifier(IServiceScopeFactory scopes)
         { HeadBefore: var head } when anchor <= head + 1 => null,
         { HeadBefore: var head } => $"entries {head + 1}..{anchor - 1} are missing: the newest purge (entry {newestPurge.Value.Seq}) came when the chain went up to entry {head}",
     };
+
+    private static async Task<Snapshot> SnapshotAsync(KeyManagerDbContext db, string dialect, CancellationToken cancellationToken)
+    {
+        switch (dialect)
+        {
+            case "Postgres":
+                return new(await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken), null);
+            case "Sqlite":
+                // Deferred: its snapshot begins at the first read and it takes no write lock
+                // (Microsoft.Data.Sqlite's default, BEGIN IMMEDIATE, would hold the service's writes back).
+                await db.Database.OpenConnectionAsync(cancellationToken);
+                var own = ((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+                return new(await db.Database.UseTransactionAsync(own, cancellationToken), own);
+            default:
+                return new(null, null);
+        }
+    }
+
+    /// <summary>The read transaction of a verification, and the connection's own one where EF Core was only lent it.</summary>
+    private sealed class Snapshot(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction, System.Data.Common.DbTransaction? own) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+
+            if (own is not null)
+            {
+                await own.DisposeAsync();
+            }
+        }
+    }
 
     private static ChainReport Broken(long count, long? first, long last, long at, string problem) =>
         new(count, first, count == 0 ? null : last, at, problem);

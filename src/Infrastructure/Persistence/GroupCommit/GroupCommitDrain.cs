@@ -20,6 +20,10 @@ internal sealed class GroupCommitDrain(GroupCommitWriter writer) : IHostedLifecy
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>After every hosted service's <c>StopAsync</c>, the web server's among them.</summary>
-    public Task StoppedAsync(CancellationToken cancellationToken) => writer.StopAsync().WaitAsync(cancellationToken);
+    /// <summary>
+    /// After every hosted service's <c>StopAsync</c>, the web server's among them. Not cut short by
+    /// the host's shutdown timeout: the last try is bounded by the database's own timeouts (a few
+    /// seconds), and a try cut short would lose the held entries without counting them.
+    /// </summary>
+    public Task StoppedAsync(CancellationToken cancellationToken) => writer.StopAsync();
 }

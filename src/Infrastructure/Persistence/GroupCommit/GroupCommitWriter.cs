@@ -66,6 +66,12 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// </summary>
     private readonly List<PendingWrite> _held = [];
 
+    /// <summary>Why the database last did not take a batch (only the writer loop touches it).</summary>
+    private Exception? _notTaken;
+
+    /// <summary>Held entries were given up since holding began (only the writer loop touches it).</summary>
+    private bool _heldLost;
+
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly IDatabaseDialect _dialect;
@@ -188,19 +194,35 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             }
 
             await CommitAsync(batch);
+            if (batch.Any(w => w.Held && !w.Settled))
+            {
+                // The database did not take the batch: what is queued behind it would meet the
+                // same. It joins the held entries at once (their count is what MaxHeld bounds, and
+                // the queue is not), and its requests are answered now rather than at their waits' end.
+                HoldQueued();
+            }
+
             heldWereTaken = false;
             if (held > 0)
             {
                 var refused = _held.RemoveAll(w => w.Settled && !w.Committed);
                 if (refused > 0)
                 {
+                    _heldLost = true;
                     LogHeldRefused(_logger, refused);
                 }
 
                 heldWereTaken = _held.RemoveAll(w => w.Committed) > 0;
-                if (heldWereTaken && _held.Count == 0 && refused == 0)
+                if (heldWereTaken && _held.Count == 0)
                 {
-                    LogHeldWritten(_logger);
+                    if (_heldLost)
+                    {
+                        LogHeldWrittenSomeLost(_logger);
+                    }
+                    else
+                    {
+                        LogHeldWritten(_logger);
+                    }
                 }
             }
 
@@ -259,6 +281,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             if (NotTaken(e))
             {
+                _notTaken = e;
                 Hold(batch);
             }
             else
@@ -286,6 +309,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     {
         // Writes held already keep their place; the new ones go behind every one of them.
         var first = _held.Count == 0;
+        if (first)
+        {
+            _heldLost = false;
+        }
+
         foreach (var write in batch.Where(w => !w.Held && w is LogWrite or NonceWrite { Entry: not null }))
         {
             write.Held = true;
@@ -294,6 +322,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
         if (_held.Count > MaxHeld)
         {
+            _heldLost = true;
             var dropped = _held.Count - MaxHeld;
             _held.RemoveRange(0, dropped);
             LogHeldDropped(_logger, dropped, MaxHeld);
@@ -303,6 +332,19 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             LogHolding(_logger, _held.Count, RetryEvery.TotalSeconds);
         }
+    }
+
+    /// <summary>Fails every queued write as the last batch failed, and holds those with an entry.</summary>
+    private void HoldQueued()
+    {
+        var queued = new List<PendingWrite>();
+        while (_queue.Reader.TryRead(out var write))
+        {
+            write.Completion.TrySetException(_notTaken!);
+            queued.Add(write);
+        }
+
+        Hold(queued);
     }
 
     /// <summary>Commits the batch in one transaction; returns the nonce writes that were first.</summary>
@@ -335,6 +377,22 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     private async Task<HashSet<NonceWrite>> CommitBatchAsync(KeyManagerDbContext db, List<PendingWrite> batch, List<NonceWrite> nonces)
     {
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            // The connection first: a database that refuses it has been sent nothing, so no replay
+            // record below is in doubt (else a decrypt held through an outage would be taken for
+            // one whose insert may have committed, and its entry never written).
+            await db.Database.OpenConnectionAsync();
+            try
+            {
+                return await AttemptAsync();
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        });
+
+        async Task<HashSet<NonceWrite>> AttemptAsync()
         {
             // One commit for the batch: an explicit transaction where the database needs one,
             // else each statement commits by itself (one round trip each on a server database).
@@ -389,7 +447,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
             return first;
-        });
+        }
     }
 
     /// <summary>
@@ -485,6 +543,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The request-log entries held while the database was unavailable are written")]
     private static partial void LogHeldWritten(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The request-log entries still held are written (others were given up: see the Error lines before)")]
+    private static partial void LogHeldWrittenSomeLost(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up {Count} of the oldest request-log entries held while the database is unavailable: at most {Max} are held")]
     private static partial void LogHeldDropped(ILogger logger, int count, int max);

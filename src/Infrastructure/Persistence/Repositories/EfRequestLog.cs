@@ -24,6 +24,17 @@ internal sealed class EfRequestLog(DatabaseWork database, IDatabaseDialect diale
                 .ToList(),
             cancellationToken);
 
+    public Task AppendAloneAsync(RequestLogEntry entry, CancellationToken cancellationToken) =>
+        database.RunAsync(db => db.Database.CreateExecutionStrategy().Execute(() => AppendAlone(db, entry)), cancellationToken);
+
+    private bool AppendAlone(KeyManagerDbContext db, RequestLogEntry entry)
+    {
+        using var transaction = db.Database.BeginTransaction();
+        AuditChain.ChainAppender.AppendAsync(db, dialect, [entry], CancellationToken.None).GetAwaiter().GetResult();
+        transaction.Commit();
+        return true;
+    }
+
     public Task<int> PurgeAsync(Instant upTo, Func<int, RequestLogEntry> record, CancellationToken cancellationToken) =>
         database.RunAsync(db => db.Database.CreateExecutionStrategy().Execute(() => Purge(db, upTo, record)), cancellationToken);
 
