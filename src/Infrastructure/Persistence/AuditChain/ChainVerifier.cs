@@ -25,12 +25,23 @@ public sealed class ChainVerifier(IServiceScopeFactory scopes)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
-        // One snapshot for every page and the head, so that a running service's appends and
-        // purges meanwhile are not taken for entries missing or removed (PostgreSQL: repeatable
-        // read; SQLite: a read transaction, which never blocks its writer). SQL Server reads each
-        // statement as committed (a snapshot there needs the database's snapshot isolation on):
-        // run it against a quiet database, or again when it reports a break at the head or start.
-        await using var snapshot = await SnapshotAsync(db, scope.ServiceProvider.GetRequiredService<IDatabaseDialect>().Name, cancellationToken);
+        var dialect = scope.ServiceProvider.GetRequiredService<IDatabaseDialect>().Name;
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            async ct =>
+            {
+                // One snapshot for every page and the head, so that a running service's appends and
+                // purges meanwhile are not taken for entries missing or removed (PostgreSQL: repeatable
+                // read; SQLite: a read transaction, which never blocks its writer). SQL Server reads each
+                // statement as committed (a snapshot there needs the database's snapshot isolation on):
+                // run it against a quiet database, or again when it reports a break at the head or start.
+                await using var snapshot = await SnapshotAsync(db, dialect, ct);
+                return await WalkAsync(db, ct);
+            },
+            cancellationToken);
+    }
+
+    private static async Task<ChainReport> WalkAsync(KeyManagerDbContext db, CancellationToken cancellationToken)
+    {
         long count = 0;
         long? first = null;
         long last = 0;
