@@ -153,8 +153,9 @@ public sealed class DatabaseOutageTests
 
         var took = string.Join(", ", answers.Select(a => $"{a.Took.TotalSeconds:F2} s"));
         answers.Should().OnlyContain(a => a.Status == HttpStatusCode.ServiceUnavailable, took);
-        // The first store to give up (about 3.5 s in) stops every generation still waiting; only
-        // those generating then still try their store, for at least 2 s (measured: 3.5-5.9 s).
+        // The first store to give up (about 3.5 s in) stops every generation still waiting; those
+        // generating then finish, and their store, past the deadline with the database failing,
+        // is given up at once (measured: 3.5-5.3 s; 5.9 s while such a store still got 2 s).
         answers.Count(a => a.Took < TimeSpan.FromSeconds(4.5)).Should().BeGreaterThanOrEqualTo(4, took);
         answers.Should().OnlyContain(a => a.Took < TimeSpan.FromSeconds(9), took);
     }

@@ -6,7 +6,8 @@ namespace LocalKeyManager.Infrastructure.IntegrationTests;
 
 /// <summary>
 /// How long a request's statement is waited for: until the request's deadline, but never less
-/// than <see cref="DatabaseWork.MinWait"/>, so slow work before it does not fail a healthy database.
+/// than <see cref="DatabaseWork.MinWait"/>, so slow work before it does not fail a healthy database
+/// (unless the database has failed a request since: then only until the deadline).
 /// </summary>
 public sealed class DatabaseWorkTests : IAsyncLifetime
 {
@@ -20,7 +21,7 @@ public sealed class DatabaseWorkTests : IAsyncLifetime
 
     private DatabaseWork PastItsDeadline()
     {
-        var work = new DatabaseWork(_services.Get<IServiceScopeFactory>());
+        var work = new DatabaseWork(_services.Get<IServiceScopeFactory>(), _services.Get<DatabaseOutage>());
         work.WaitAtMostUntil(Stopwatch.GetTimestamp() - Stopwatch.Frequency);
         return work;
     }
@@ -36,6 +37,33 @@ public sealed class DatabaseWorkTests : IAsyncLifetime
         }, Ct);
 
         answer.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Past_the_deadline_a_statement_gets_no_grace_once_a_request_failed_on_the_database_since_the_request_began()
+    {
+        var outage = _services.Get<DatabaseOutage>();
+        var work = PastItsDeadline();
+        var reported = outage.Token;
+        outage.Report();
+        // The report cancels on the thread pool: wait until it has.
+        for (var waited = Stopwatch.StartNew(); !reported.IsCancellationRequested && waited.Elapsed < TimeSpan.FromSeconds(10);)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        reported.IsCancellationRequested.Should().BeTrue();
+        var watch = Stopwatch.StartNew();
+
+        // The statement that would have been waited for (as in the test above) is given up at once:
+        // the database is failing, and the request's answer is due.
+        await work.Invoking(w => w.RunAsync(db =>
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(1));
+            return db.Keypairs.Count();
+        }, Ct)).Should().ThrowAsync<DatabaseTimeoutException>();
+
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(900), "the statement takes a second; it was not waited for");
     }
 
     [Fact]

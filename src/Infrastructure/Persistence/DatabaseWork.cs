@@ -15,7 +15,7 @@ namespace LocalKeyManager.Infrastructure.Persistence;
 /// change may still commit (a keypair or credential created, a purge done); the problem says so.
 /// </para>
 /// </summary>
-public sealed class DatabaseWork(IServiceScopeFactory scopes)
+public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage outage)
 {
     /// <summary>
     /// The least a statement is waited for, however late the request already is: work before it
@@ -28,11 +28,24 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes)
 
     private long _dueAt;
 
+    /// <summary>Cancelled once a request fails on the database after this scope's deadline was set.</summary>
+    private CancellationToken _failedSince;
+
     /// <summary>
     /// Statements of this scope are waited for until <paramref name="stopwatchTimestamp"/> (at least
     /// <see cref="MinWait"/> each); after that the caller gets a <see cref="DatabaseTimeoutException"/>.
     /// </summary>
-    public void WaitAtMostUntil(long stopwatchTimestamp) => _dueAt = stopwatchTimestamp;
+    /// <remarks>
+    /// Once a request has failed on the database since then (<see cref="DatabaseOutage"/>), a
+    /// statement past the deadline gets no <see cref="MinWait"/>: the grace is for a healthy
+    /// database after slow work, and with the database failing it only pushed the 503 past 5 s
+    /// (a keypair generation under way when the keypair table hung answered after 5.9 s).
+    /// </remarks>
+    public void WaitAtMostUntil(long stopwatchTimestamp)
+    {
+        _dueAt = stopwatchTimestamp;
+        _failedSince = outage.Token;
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> (synchronous EF Core calls on the context it is given).
@@ -46,7 +59,9 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes)
         if (_dueAt != 0)
         {
             var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _dueAt);
-            wait = left > MinWait ? left : MinWait;
+            wait = left > MinWait ? left
+                : _failedSince.IsCancellationRequested ? (left > TimeSpan.Zero ? left : TimeSpan.Zero)
+                : MinWait;
         }
 
         try
