@@ -15,7 +15,6 @@ namespace LocalKeyManager.Api.Cli;
 /// </summary>
 public static class CommandAudit
 {
-
     public static async Task RecordAsync(IServiceProvider services, string command, string detail, string? keypairId = null)
     {
         var now = RequestLogEntry.ToLogPrecision(services.GetRequiredService<NodaTime.IClock>().GetCurrentInstant());

@@ -210,7 +210,11 @@ public static class CommandHost
     /// of memory and then a runtime error.
     /// </summary>
     public static async Task<string> ReadSmallTextFileAsync(string path, string what) =>
-        await ReadSmallFileAsync(path, what, static bytes => new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes).TrimStart('\uFEFF'));
+        await ReadSmallFileAsync(path, what, static bytes => Text(bytes));
+
+    /// <summary>A small file's bytes as text: UTF-8, a byte-order mark dropped, bad bytes replaced.</summary>
+    public static string Text(ReadOnlySpan<byte> bytes) =>
+        new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes).TrimStart('\uFEFF');
 
     /// <summary>
     /// <paramref name="read"/> of the file's bytes (at most 64 KiB, else an <see cref="IOException"/>

@@ -25,22 +25,22 @@ public static class CredentialsCommand
             _ => throw new UsageException($"Unknown credentials subcommand '{subcommand}'."),
         }));
         var register = subcommand == "create" ? new RegisterHawkCredential(Required(options, "id"), options.GetValueOrDefault("role"), options.GetValueOrDefault("algorithm")) : null;
+        RegisteredCredential? created = null;
         Func<ISender, Task<object>> run = subcommand switch
         {
-            "create" => async sender => (await sender.Send(register!)).ToResponse(),
+            "create" => async sender => (created = await sender.Send(register!)).ToResponse(),
             "list" => async sender => (await sender.Send(new ListHawkCredentials())).Select(c => c.ToResponse()).ToList(),
             "revoke" => Revoke(Required(options, "id")),
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        return await CommandHost.PrintAsync<RegisterHawkCredential, RegisteredCredential>(rest, run, register, register is null ? null : Unprinted(register.Id!), answer => Recorded(answer, register));
+        return await CommandHost.PrintAsync<RegisterHawkCredential, RegisteredCredential>(rest, run, register, register is null ? null : Unprinted(register.Id!), answer => Recorded(answer, created));
     }
 
     /// <summary>What a create or a revoke leaves in the request log (a listing, nothing); never a key.</summary>
-    private static CommandHost.Recorded? Recorded(object answer, RegisterHawkCredential? register) => answer switch
+    private static CommandHost.Recorded? Recorded(object answer, RegisteredCredential? created) => answer switch
     {
-        Contracts.RegisteredCredentialResponse created => new(
-            "credentials create", $"Registered credential '{created.Id}' with role {(register?.Role ?? "genesys").ToLowerInvariant()} ({created.Algorithm})."),
+        Contracts.RegisteredCredentialResponse when created is not null => new("credentials create", created.Describe()),
         Contracts.CredentialResponse revoked => new("credentials revoke", $"Revoked credential '{revoked.Id}' (role {revoked.Role})."),
         _ => null,
     };

@@ -63,9 +63,7 @@ public static class KeysCommand
         // A binary DER file (openssl ... -outform DER) is taken as the base64 of its bytes, the form
         // the API takes; anything else is read as text (base64 or PEM).
         return await CommandHost.ReadSmallFileAsync(path, "a key file", static bytes =>
-            bytes is [0x30, >= 0x80, ..]
-                ? Convert.ToBase64String(bytes)
-                : new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes).TrimStart('\uFEFF'));
+            bytes is [0x30, >= 0x80, ..] ? Convert.ToBase64String(bytes) : CommandHost.Text(bytes));
     }
 
     private static long? DateCreated(Dictionary<string, string> options) =>

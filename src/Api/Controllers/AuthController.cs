@@ -1,7 +1,6 @@
 using LocalKeyManager.Api.Authentication;
 using LocalKeyManager.Api.Contracts;
 using LocalKeyManager.Api.Contracts.Mapping;
-using LocalKeyManager.Application.Credentials;
 using LocalKeyManager.Application.Credentials.ListHawkCredentials;
 using LocalKeyManager.Application.Credentials.RegisterHawkCredential;
 using LocalKeyManager.Application.Credentials.RevokeHawkCredential;
@@ -27,11 +26,9 @@ public sealed class AuthController(ISender sender) : ControllerBase
         CancellationToken cancellationToken)
     {
         var created = await sender.Send(new RegisterHawkCredential(request?.Id, request?.Role, request?.Algorithm), cancellationToken);
-        var response = created.ToResponse();
         // The log names what was created (the path does not, and an id may be generated); never its key.
-        HttpContext.Features.Get<Audit.RequestAuditFeature>()?.Detail =
-            $"Registered credential '{created.Id}' with role {CredentialRoles.Names.ToWire(created.Role)} ({response.Algorithm}).";
-        return response;
+        HttpContext.Features.Get<Audit.RequestAuditFeature>()?.Detail = created.Describe();
+        return created.ToResponse();
     }
 
     [HttpGet]

@@ -15,7 +15,7 @@ internal static class PrivateKeyFormats
     public static string? Read(RSA rsa, string text)
     {
         var trimmed = text.Trim();
-        if (trimmed.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) || trimmed.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+        if (IsEncryptedPem(trimmed))
         {
             return "privateKey is encrypted with a passphrase: decrypt it first (openssl pkey -in encrypted.pem -out key.pem).";
         }
@@ -27,6 +27,10 @@ internal static class PrivateKeyFormats
 
         return TryRead(rsa, trimmed) ? null : NotAKey;
     }
+
+    /// <summary>A passphrase-encrypted private key in PEM: PKCS#8 (<c>ENCRYPTED PRIVATE KEY</c>) or OpenSSL's legacy <c>Proc-Type</c> header.</summary>
+    public static bool IsEncryptedPem(string text) =>
+        text.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) || text.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal);
 
     private static int CountOf(string text, string what)
     {

@@ -59,9 +59,8 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
         if (_dueAt != 0)
         {
             var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _dueAt);
-            wait = left > MinWait ? left
-                : _failedSince.IsCancellationRequested ? (left > TimeSpan.Zero ? left : TimeSpan.Zero)
-                : MinWait;
+            var least = _failedSince.IsCancellationRequested ? TimeSpan.Zero : MinWait;
+            wait = left > least ? left : least;
         }
 
         try

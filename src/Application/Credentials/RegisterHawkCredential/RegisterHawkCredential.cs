@@ -18,6 +18,9 @@ public sealed record RegisterHawkCredential(string? Id, string? Role, string? Al
 /// <summary>The one time the key is shown: it is stored only wrapped and never returned again.</summary>
 public sealed record RegisteredCredential(string Id, string AuthKey, HawkAlgorithm Algorithm, CredentialRole Role)
 {
+    /// <summary>What the request log says of the registration (the API's and the command line's alike); never the key.</summary>
+    public string Describe() => $"Registered credential '{Id}' with role {CredentialRoles.Names.ToWire(Role)} ({HawkAlgorithms.Names.ToWire(Algorithm)}).";
+
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"Id = {Id}, AuthKey = {Common.Redacted.Text(AuthKey)}, Algorithm = {Algorithm}, Role = {Role}");

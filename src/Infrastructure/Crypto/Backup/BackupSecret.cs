@@ -27,7 +27,7 @@ public sealed record BackupSecret(string? Passphrase, string? RecipientPem)
     /// </summary>
     public static BackupSecret FromRecipient(string pem, string source, int minimumBits, bool privateKey = false)
     {
-        if (pem.Contains("ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) || pem.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+        if (PrivateKeyFormats.IsEncryptedPem(pem))
         {
             throw new BackupException(privateKey
                 ? $"{source} is encrypted with a passphrase: decrypt it first (openssl pkey -in {source} -out key.pem)."
