@@ -161,10 +161,9 @@ public sealed partial class MasterKeyInitializer(
 
     private void WarnIfOthersMayRead(string path)
     {
-        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & others) != 0)
+        if (Platform.FileModes.OpenToOthers(path) is { } mode)
         {
-            LogKeyFileOpen(logger, path, Convert.ToString((int)File.GetUnixFileMode(path), 8));
+            LogKeyFileOpen(logger, path, mode);
         }
     }
 

@@ -26,21 +26,27 @@ internal sealed class SqliteDialect : IDatabaseDialect
         try
         {
             var connection = db.Database.GetDbConnection();
-            var usual = Scalar(connection, "PRAGMA busy_timeout;");
-            Scalar(connection, "PRAGMA busy_timeout=500;");
-            try
-            {
-                // Columns: busy (0 when it completed), log frames, frames checkpointed.
-                return Scalar(connection, "PRAGMA wal_checkpoint(TRUNCATE);") == 0;
-            }
-            finally
-            {
-                Scalar(connection, $"PRAGMA busy_timeout={usual};");
-            }
+            // Columns: busy (0 when it completed), log frames, frames checkpointed.
+            return WaitingAtMost(connection, TimeSpan.FromMilliseconds(500), () => Scalar(connection, "PRAGMA wal_checkpoint(TRUNCATE);") == 0);
         }
         finally
         {
             db.Database.CloseConnection();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> with the connection waiting at most <paramref name="wait"/> for a lock, then its usual wait again.</summary>
+    private static T WaitingAtMost<T>(System.Data.Common.DbConnection connection, TimeSpan wait, Func<T> work)
+    {
+        var usual = Scalar(connection, "PRAGMA busy_timeout;");
+        Scalar(connection, $"PRAGMA busy_timeout={(int)wait.TotalMilliseconds};");
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            Scalar(connection, $"PRAGMA busy_timeout={usual};");
         }
     }
 
@@ -85,26 +91,23 @@ internal sealed class SqliteDialect : IDatabaseDialect
             return "database read-only";
         }
 
-        var usual = Scalar(sqlite, "PRAGMA busy_timeout;");
-        Scalar(sqlite, $"PRAGMA busy_timeout={(int)WriteLockWait.TotalMilliseconds};");
-        try
+        return WaitingAtMost(sqlite, WriteLockWait, () =>
         {
-            using var begin = sqlite.CreateCommand();
-            begin.CommandText = "BEGIN IMMEDIATE;";
-            // Microsoft.Data.Sqlite retries a busy statement until the command's timeout (30 s by default).
-            begin.CommandTimeout = (int)Math.Ceiling(WriteLockWait.TotalSeconds);
-            begin.ExecuteNonQuery();
-            Scalar(sqlite, "ROLLBACK;");
-            return null;
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode is SqliteBusy or SqliteLocked)
-        {
-            return "database locked: another connection or process holds its write lock";
-        }
-        finally
-        {
-            Scalar(sqlite, $"PRAGMA busy_timeout={usual};");
-        }
+            try
+            {
+                using var begin = sqlite.CreateCommand();
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                // Microsoft.Data.Sqlite retries a busy statement until the command's timeout.
+                begin.CommandTimeout = (int)Math.Ceiling(WriteLockWait.TotalSeconds);
+                begin.ExecuteNonQuery();
+                Scalar(sqlite, "ROLLBACK;");
+                return null;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is SqliteBusy or SqliteLocked)
+            {
+                return "database locked: another connection or process holds its write lock";
+            }
+        });
     }
 
     private static readonly TimeSpan WriteLockWait = TimeSpan.FromSeconds(1);

@@ -34,20 +34,8 @@ internal sealed class SqliteLocation : IDatabaseLocation
 
     public string? MissingFile => File.Exists(_file) ? null : _file;
 
-    public (string File, string Mode)? OpenToOthers
-    {
-        get
-        {
-            const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-            if (OperatingSystem.IsWindows() || !File.Exists(_file))
-            {
-                return null;
-            }
-
-            var mode = File.GetUnixFileMode(_file);
-            return (mode & others) != 0 ? (_file, Convert.ToString((int)mode, 8)) : null;
-        }
-    }
+    public (string File, string Mode)? OpenToOthers =>
+        Platform.FileModes.OpenToOthers(_file) is { } mode ? (_file, mode) : null;
 
     public void CreateOwnerOnlyIfMissing()
     {
