@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace LocalKeyManager.Api.FunctionalTests;
+
+/// <summary>
+/// The real executable, as an operator or a container entrypoint runs it: each test has a
+/// working directory of its own, where the default database and master key file are made.
+/// </summary>
+public abstract class CommandLineHarness : IDisposable
+{
+    protected string WorkingDirectory { get; } = Directory.CreateTempSubdirectory("lkm-cli-").FullName;
+    /// <summary>Environment variables every run of the executable gets.</summary>
+    protected Dictionary<string, string> ProcessEnvironment { get; } = [];
+
+    public void Dispose()
+    {
+        Directory.Delete(WorkingDirectory, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        RunWithEnvironmentAsync(new Dictionary<string, string>(), args);
+
+    protected async Task<(int ExitCode, string Stdout, string Stderr)> RunWithEnvironmentAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "lkm.dll");
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = WorkingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        foreach (var (name, value) in ProcessEnvironment)
+        {
+            info.Environment[name] = value;
+        }
+
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    protected static async Task ExecuteSqliteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    protected static async Task ExecuteOnPostgresServerAsync(params string[] statements)
+    {
+        await using var server = new Npgsql.NpgsqlConnection(TestSupport.TestDatabase.PostgresServer);
+        await server.OpenAsync(TestContext.Current.CancellationToken);
+        foreach (var statement in statements)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(statement, server);
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}
