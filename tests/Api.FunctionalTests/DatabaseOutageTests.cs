@@ -153,11 +153,11 @@ public sealed class DatabaseOutageTests
 
         var took = string.Join(", ", answers.Select(a => $"{a.Took.TotalSeconds:F2} s"));
         answers.Should().OnlyContain(a => a.Status == HttpStatusCode.ServiceUnavailable, took);
-        // The first store to give up (about 3.5 s in) stops every generation still waiting; those
-        // generating then finish, and their store, past the deadline with the database failing,
-        // is given up at once (measured: 3.5-5.3 s; 5.9 s while such a store still got 2 s).
-        answers.Count(a => a.Took < TimeSpan.FromSeconds(4.5)).Should().BeGreaterThanOrEqualTo(4, took);
-        answers.Should().OnlyContain(a => a.Took < TimeSpan.FromSeconds(9), took);
+        // The first store to give up (about 3.5 s in) stops every generation, waiting or under way:
+        // all answer within API.md's 5 s. (Finished first and stored after, those under way
+        // answered at up to 5.3 s, and at 5.9 s while such a store still got 2 s.)
+        answers.Should().OnlyContain(a => a.Took < TimeSpan.FromSeconds(5), took);
+        (answers.Max(a => a.Took) - answers.Min(a => a.Took)).Should().BeLessThan(TimeSpan.FromSeconds(1), "all give up together: " + took);
     }
 
     [Fact]

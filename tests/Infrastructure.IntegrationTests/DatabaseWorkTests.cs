@@ -66,6 +66,30 @@ public sealed class DatabaseWorkTests : IAsyncLifetime
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(900), "the statement takes a second; it was not waited for");
     }
 
+    [Theory]
+    [InlineData(-1000)]
+    [InlineData(400)]
+    public async Task A_statement_waited_for_past_the_deadline_is_given_up_when_a_request_fails_on_the_database_meanwhile(int deadlineInMs)
+    {
+        var outage = _services.Get<DatabaseOutage>();
+        var work = new DatabaseWork(_services.Get<IServiceScopeFactory>(), outage);
+        var watch = Stopwatch.StartNew();
+        work.WaitAtMostUntil(Stopwatch.GetTimestamp() + deadlineInMs * Stopwatch.Frequency / 1000);
+
+        // A healthy database would get MinWait (2 s) past the deadline; this statement takes 1.5 s.
+        var statement = work.RunAsync(db =>
+        {
+            Thread.Sleep(TimeSpan.FromMilliseconds(1500));
+            return db.Keypairs.Count();
+        }, Ct);
+        await Task.Delay(100, Ct);
+        outage.Report();
+
+        await statement.Invoking(s => s).Should().ThrowAsync<DatabaseTimeoutException>();
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(1300), "given up when the report came, or at the deadline after it, not when the statement answered");
+        watch.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(Math.Max(100, deadlineInMs) - 20), "never before the deadline");
+    }
+
     [Fact]
     public async Task A_statement_that_does_not_answer_within_MinWait_is_given_up_on_and_runs_on()
     {

@@ -323,7 +323,7 @@ public sealed class RsaEngineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Generations_waiting_their_turn_give_up_when_a_request_fails_on_the_database_and_the_one_under_way_finishes()
+    public async Task Generations_give_up_when_a_request_fails_on_the_database_and_one_under_way_keeps_its_turn_until_it_ends()
     {
         using var protector = new HeldProtector(_services.Get<IKeyProtector>());
         var outage = _services.Get<LocalKeyManager.Infrastructure.Persistence.DatabaseOutage>();
@@ -335,16 +335,23 @@ public sealed class RsaEngineTests : IAsyncLifetime
 
         outage.Report();
 
-        foreach (var waiting in queued)
+        // Queued and under way alike answer at once, while the ones under way are still inside
+        // (bounded, so that a generation that keeps waiting fails the test instead of hanging it).
+        foreach (var given in queued.Concat(underWay))
         {
-            // Bounded, so that a generation that keeps waiting fails the test instead of hanging it.
-            await waiting.Invoking(t => t.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Should().ThrowAsync<LocalKeyManager.Application.Errors.UnavailableException>().WithMessage("*Nothing was created*");
+            await given.Invoking(t => t.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Should().ThrowAsync<LocalKeyManager.Application.Errors.UnavailableException>().WithMessage("*Nothing was created*");
         }
 
+        // A generation given up still holds its turn until it ends: no more run at once than the limit.
+        var next = engine.GenerateAsync(KeypairId.New(), Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        protector.Entered.Should().Be(turns, "the queued generations never ran, and the next one waits for a turn");
+        next.IsCompleted.Should().BeFalse();
+
         protector.Release();
-        (await Task.WhenAll(underWay)).Should().HaveCount(turns);
-        protector.Entered.Should().Be(turns, "the queued generations never ran");
-        (await engine.GenerateAsync(KeypairId.New(), Ct)).PublicKey.Should().NotBeEmpty("a generation after the outage report waits as usual");
+        (await next.WaitAsync(TimeSpan.FromSeconds(30), Ct)).PublicKey.Should().NotBeEmpty("a generation after the outage report waits as usual");
+        protector.Entered.Should().Be(turns + 1);
+        protector.MostAtOnce.Should().Be(turns);
     }
 
     private LocalKeyManager.Infrastructure.Crypto.RsaEngine Engine(IKeyProtector protector, LocalKeyManager.Infrastructure.Persistence.DatabaseOutage outage) =>
