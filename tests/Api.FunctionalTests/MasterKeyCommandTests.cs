@@ -108,6 +108,14 @@ public sealed class MasterKeyCommandTests : CommandLineHarness
         var body = new { keypairId = id, body = Convert.ToBase64String(original.Encrypt(secret, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA1)) };
         var decrypted = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(client, "/key-management/v1/decrypt", body, TestContext.Current.CancellationToken);
         Convert.FromBase64String((await decrypted.JsonAsync()).GetProperty("body").GetString()!).Should().Equal(secret);
+
+        // The activation, the re-wrap and the retirement are each on record, oldest first.
+        var entries = (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement[]>(client, "/key-management/v1/request-log", TestContext.Current.CancellationToken))!;
+        entries.Where(e => e.GetProperty("requestUri").GetString()!.StartsWith("lkm master-key", StringComparison.Ordinal)).Reverse()
+            .Select(e => (e.GetProperty("requestUri").GetString(), e.GetProperty("detail").GetString())).Should().Equal(
+                ("lkm master-key rotate", $"Made master key version 2 active in the key file {Path.Combine(WorkingDirectory, "lkm.masterkey.json")}; the stored keys are re-wrapped under it next."),
+                ("lkm master-key rotate", "Re-wrapped 1 keypair(s) and 1 credential(s) under master key local:v2."),
+                ("lkm master-key retire", "Retired master key version 1."));
     }
 
     [Fact]
@@ -148,10 +156,47 @@ public sealed class MasterKeyCommandTests : CommandLineHarness
         var lines = stderr.TrimEnd().Split('\n');
         lines[0].Should().StartWith("lkm: master key version 2 is now active in ");
         lines[^1].Should().StartWith("lkm: The database could not be used: ")
-            .And.EndWith("The rotation stopped before every key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish it without adding another version.");
+            .And.EndWith("Master key version 2 is active, but the request log does not record it, and no key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish the rotation without adding another version.");
         var resumed = await RunAsync("master-key", "rotate", "--resume");
         resumed.ExitCode.Should().Be(0, resumed.Stderr);
         JsonSerializer.Deserialize<JsonElement>(resumed.Stdout).GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v2");
+    }
+
+    [Fact]
+    public async Task A_rotate_whose_rewrap_fails_keeps_its_activation_on_record_and_says_to_resume()
+    {
+        (await RunAsync("credentials", "create", "--id", "admin-rewrap", "--role", "admin")).ExitCode.Should().Be(0);
+        var database = $"Data Source={Path.Combine(WorkingDirectory, "lkm.db")};Pooling=false";
+
+        // The credential cannot be re-wrapped: its row refuses every update.
+        await ExecuteSqliteAsync(database, "CREATE TRIGGER refuse_rewrap BEFORE UPDATE ON credentials BEGIN SELECT RAISE(ABORT, 'no re-wrap'); END;");
+        var (exit, stdout, stderr) = await RunAsync("master-key", "rotate");
+        await ExecuteSqliteAsync(database, "DROP TRIGGER refuse_rewrap;");
+        var resumed = await RunAsync("master-key", "rotate", "--resume");
+
+        exit.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.TrimEnd().Split('\n')[^1].Should().StartWith("lkm: ")
+            .And.EndWith("The rotation stopped before every key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish it without adding another version.");
+        resumed.ExitCode.Should().Be(0, resumed.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(resumed.Stdout).GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v2");
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(database + ";Mode=ReadOnly");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT detail FROM request_log WHERE request_uri = 'lkm master-key rotate' ORDER BY seq";
+        var details = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken))
+        {
+            while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+            {
+                details.Add(reader.GetString(0));
+            }
+        }
+
+        details.Should().Equal(
+            $"Made master key version 2 active in the key file {Path.Combine(WorkingDirectory, "lkm.masterkey.json")}; the stored keys are re-wrapped under it next.",
+            "Re-wrapped 0 keypair(s) and 1 credential(s) under master key local:v2.");
     }
 
     [Theory]

@@ -53,9 +53,16 @@ public static class MasterKeyCommand
                 if (!options.ContainsKey("resume"))
                 {
                     // A key file gets a new version; with keys from configuration, adding one is the operator's to do there.
-                    Console.Error.WriteLine(holder.KeyFile is not null
-                        ? $"lkm: master key version {rotation.AddActiveVersion()} is now active in {holder.KeyFile}"
-                        : $"lkm: the master keys come from configuration, so no version was added: re-wrapping under the configured active version {holder.Ring.ActiveVersion} (add a new version and KeyProtection:Local:ActiveVersion there first to rotate)");
+                    if (holder.KeyFile is { } keyFile)
+                    {
+                        var added = rotation.AddActiveVersion();
+                        Console.Error.WriteLine($"lkm: master key version {added} is now active in {keyFile}");
+                        await ActivationRecordedAsync(host.Services, added, keyFile);
+                    }
+                    else
+                    {
+                        Console.Error.WriteLine($"lkm: the master keys come from configuration, so no version was added: re-wrapping under the configured active version {holder.Ring.ActiveVersion} (add a new version and KeyProtection:Local:ActiveVersion there first to rotate)");
+                    }
                 }
 
                 // Read again: the line above may have made a new version active.
@@ -92,6 +99,25 @@ public static class MasterKeyCommand
         catch (Exception e)
         {
             e.Data[CommandLine.WhatNowKey] = $"The rotation stopped before every key was re-wrapped: {finish}";
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Records a new version made active, before any key is re-wrapped under it: a re-wrap that
+    /// fails half-way still leaves the activation on record. A version in use cannot be taken back
+    /// (an instance may already wrap under it), so an entry that cannot be written stops the command
+    /// before the re-wrap, saying so.
+    /// </summary>
+    private static async Task ActivationRecordedAsync(IServiceProvider services, int version, string keyFile)
+    {
+        try
+        {
+            await CommandAudit.RecordAsync(services, "master-key rotate", $"Made master key version {version} active in the key file {keyFile}; the stored keys are re-wrapped under it next.");
+        }
+        catch (Exception e)
+        {
+            e.Data[CommandLine.WhatNowKey] = $"Master key version {version} is active, but the request log does not record it, and no key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish the rotation without adding another version.";
             throw;
         }
     }
