@@ -156,7 +156,7 @@ public sealed class MasterKeyCommandTests : CommandLineHarness
         var lines = stderr.TrimEnd().Split('\n');
         lines[0].Should().StartWith("lkm: master key version 2 is now active in ");
         lines[^1].Should().StartWith("lkm: The database could not be used: ")
-            .And.EndWith("Master key version 2 is active, but the request log does not record it, and no key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish the rotation without adding another version.");
+            .And.EndWith("Master key version 2 is active, but the request log does not record it, and no key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish the rotation without adding another version (its entry records the re-wrap, not this activation).");
         var resumed = await RunAsync("master-key", "rotate", "--resume");
         resumed.ExitCode.Should().Be(0, resumed.Stderr);
         JsonSerializer.Deserialize<JsonElement>(resumed.Stdout).GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v2");

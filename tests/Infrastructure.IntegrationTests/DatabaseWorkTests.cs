@@ -85,9 +85,17 @@ public sealed class DatabaseWorkTests : IAsyncLifetime
         await Task.Delay(100, Ct);
         outage.Report();
 
-        await statement.Invoking(s => s).Should().ThrowAsync<DatabaseTimeoutException>();
+        var givenUp = (await statement.Invoking(s => s).Should().ThrowAsync<DatabaseTimeoutException>()).Which;
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(1300), "given up when the report came, or at the deadline after it, not when the statement answered");
         watch.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(Math.Max(100, deadlineInMs) - 20), "never before the deadline");
+
+        // Not waited for long enough to tell whether the database fails: it reports nothing itself,
+        // or every slow request begun before it would have its grace cut in turn.
+        givenUp.FollowsAnotherFailure.Should().BeTrue();
+        var current = outage.Token;
+        outage.Observe(givenUp).Should().BeTrue("it is answered 503 as the database failing");
+        await Task.Delay(200, Ct);
+        current.IsCancellationRequested.Should().BeFalse("it did not report the database failing again");
     }
 
     [Fact]
@@ -102,7 +110,7 @@ public sealed class DatabaseWorkTests : IAsyncLifetime
             release.Wait(TimeSpan.FromSeconds(30));
             finished.SetResult();
             return 0;
-        }, Ct)).Should().ThrowAsync<DatabaseTimeoutException>();
+        }, Ct)).Should().ThrowAsync<DatabaseTimeoutException>().Where(e => !e.FollowsAnotherFailure, "a statement that had its whole wait is evidence of a database failing");
 
         watch.Elapsed.Should().BeGreaterThanOrEqualTo(DatabaseWork.MinWait - TimeSpan.FromMilliseconds(50)).And.BeLessThan(DatabaseWork.MinWait * 2);
         release.Set();

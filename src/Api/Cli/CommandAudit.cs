@@ -8,7 +8,8 @@ namespace LocalKeyManager.Api.Cli;
 /// the service writes one for each request: credential <see cref="RequestLogEntry.CommandLineCredentialId"/>,
 /// the operating-system account as the user, method <c>CLI</c>, the command (never its options,
 /// which may carry configuration secrets) as the path, status 200, and what it did as the detail.
-/// Written once the command has done its work and before it prints its answer, in a transaction of
+/// Written once the command has done its work (<c>master-key rotate</c> also writes one as soon as it
+/// has made a new version active) and before it prints its answer, in a transaction of
 /// its own that the command waits for (<see cref="IRequestLog.AppendAloneAsync"/>): a command whose
 /// entry was not written fails (and takes back a credential or backup file it made), as a request
 /// whose entry cannot be written is answered 503; a command never takes back what its entry records.

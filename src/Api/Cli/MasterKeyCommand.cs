@@ -117,7 +117,7 @@ public static class MasterKeyCommand
         }
         catch (Exception e)
         {
-            e.Data[CommandLine.WhatNowKey] = $"Master key version {version} is active, but the request log does not record it, and no key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish the rotation without adding another version.";
+            e.Data[CommandLine.WhatNowKey] = $"Master key version {version} is active, but the request log does not record it, and no key was re-wrapped: run 'master-key rotate --resume' once this is fixed to finish the rotation without adding another version (its entry records the re-wrap, not this activation).";
             throw;
         }
     }

@@ -39,6 +39,13 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
             }
         }
 
+        if (outageToken.IsCancellationRequested)
+        {
+            // Reported while this one got its turn: nothing generated for nobody.
+            _generating.Release();
+            throw new UnavailableException("The key store failed while this keypair generation waited its turn. Nothing was created: retry shortly.");
+        }
+
         var generation = Task.Run(() =>
         {
             try

@@ -25,7 +25,12 @@ public sealed class DatabaseOutage(IDatabaseDialect dialect)
             return false;
         }
 
-        Report();
+        // A statement given up on early because of an earlier report is that report's consequence.
+        if (exception is not DatabaseTimeoutException { FollowsAnotherFailure: true })
+        {
+            Report();
+        }
+
         return true;
     }
 

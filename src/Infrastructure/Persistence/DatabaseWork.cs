@@ -38,10 +38,14 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
     /// <remarks>
     /// Once a request has failed on the database since then (<see cref="DatabaseOutage"/>), a
     /// statement past the deadline gets no <see cref="MinWait"/>, and a statement already in its
-    /// grace is given up at once: the grace is for a healthy database after slow work, and with the
-    /// database failing it only pushed the 503 past 5 s (a keypair generation under way when the
-    /// keypair table hung answered after 5.9 s; one whose insert began just before the first
-    /// request gave up, 1.4 s after the others).
+    /// grace is given up then (at the deadline, if that is still ahead): the grace is for a healthy
+    /// database after slow work, and with the database failing it only pushed the 503 past 5 s (a
+    /// keypair generation under way when the keypair table hung answered after 5.9 s; one whose
+    /// insert began just before the first request gave up, 1.4 s after the others). A statement
+    /// given up on sooner than <see cref="MinWait"/> this way is not itself reported as the
+    /// database failing (<see cref="DatabaseTimeoutException.FollowsAnotherFailure"/>): it was
+    /// not waited for long enough to tell, and reporting it would cut the graces of the requests
+    /// begun before it, one after the other, on a database that failed only once.
     /// </remarks>
     public void WaitAtMostUntil(long stopwatchTimestamp)
     {
@@ -56,6 +60,7 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
     /// <exception cref="DatabaseTimeoutException">The deadline passed before the database answered.</exception>
     public async Task<T> RunAsync<T>(Func<KeyManagerDbContext, T> work, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var running = AbandonableDatabaseWork.Start(scopes, work);
         var wait = Timeout.InfiniteTimeSpan;
         CancellationTokenSource? graceEnds = null;
@@ -67,7 +72,8 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
             wait = left > least ? left : least;
             if (wait > left)
             {
-                // Waited for past the deadline: that grace ends when a request fails on the database.
+                // Waited for past the deadline: that grace ends when a request fails on the database
+                // (at the deadline, if that is still ahead then).
                 graceEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 onFailure = _failedSince.UnsafeRegister(static (state, _) =>
                 {
@@ -96,7 +102,7 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
             _ = running.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             if (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                throw new DatabaseTimeoutException();
+                throw new DatabaseTimeoutException { FollowsAnotherFailure = Stopwatch.GetElapsedTime(started) < MinWait };
             }
 
             throw;
@@ -112,4 +118,11 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
 
 /// <summary>The database did not answer a statement in the time the request had for it.</summary>
 public sealed class DatabaseTimeoutException()
-    : TimeoutException("The database did not answer in time. A change the request asked for may still be made.");
+    : TimeoutException("The database did not answer in time. A change the request asked for may still be made.")
+{
+    /// <summary>
+    /// Given up on sooner than <see cref="DatabaseWork.MinWait"/> because another request had
+    /// failed on the database: answered 503 like any other, but no new evidence that it is failing.
+    /// </summary>
+    public bool FollowsAnotherFailure { get; init; }
+}
