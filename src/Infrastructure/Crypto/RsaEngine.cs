@@ -32,18 +32,17 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
             try
             {
                 await _generating.WaitAsync(waiting.Token);
+                if (outageToken.IsCancellationRequested)
+                {
+                    // Reported while this one got its turn: nothing is generated for nobody.
+                    _generating.Release();
+                    outageToken.ThrowIfCancellationRequested();
+                }
             }
             catch (OperationCanceledException) when (outageToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new UnavailableException("The key store failed while this keypair generation waited its turn. Nothing was created: retry shortly.");
             }
-        }
-
-        if (outageToken.IsCancellationRequested)
-        {
-            // Reported while this one got its turn: nothing generated for nobody.
-            _generating.Release();
-            throw new UnavailableException("The key store failed while this keypair generation waited its turn. Nothing was created: retry shortly.");
         }
 
         var generation = Task.Run(() =>
@@ -64,8 +63,7 @@ public sealed class RsaEngine(IKeyProtector protector, PrivateKeyCache cache, Rs
         }
         catch (OperationCanceledException) when (outageToken.IsCancellationRequested)
         {
-            // Nobody waits for it now: its failure, if any, is observed here and goes nowhere.
-            _ = generation.ContinueWith(static done => done.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            Platform.Abandoned.Observe(generation);
             throw new UnavailableException("The key store failed while this keypair was being generated. Nothing was created: retry shortly.");
         }
     }

@@ -62,56 +62,45 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
     {
         var started = Stopwatch.GetTimestamp();
         var running = AbandonableDatabaseWork.Start(scopes, work);
-        var wait = Timeout.InfiniteTimeSpan;
-        CancellationTokenSource? graceEnds = null;
-        CancellationTokenRegistration onFailure = default;
-        if (_dueAt != 0)
-        {
-            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _dueAt);
-            var least = _failedSince.IsCancellationRequested ? TimeSpan.Zero : MinWait;
-            wait = left > least ? left : least;
-            if (wait > left)
-            {
-                // Waited for past the deadline: that grace ends when a request fails on the database
-                // (at the deadline, if that is still ahead then).
-                graceEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                onFailure = _failedSince.UnsafeRegister(static (state, _) =>
-                {
-                    var (ends, dueAt) = ((CancellationTokenSource, long))state!;
-                    var untilDue = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueAt);
-                    if (untilDue > TimeSpan.Zero)
-                    {
-                        ends.CancelAfter(untilDue);
-                    }
-                    else
-                    {
-                        ends.Cancel();
-                    }
-                }, (graceEnds, _dueAt));
-            }
-        }
-
         try
         {
-            return await running.WaitAsync(wait, graceEnds?.Token ?? cancellationToken);
+            if (_dueAt == 0)
+            {
+                return await running.WaitAsync(cancellationToken);
+            }
+
+            var left = Stopwatch.GetElapsedTime(started, _dueAt);
+            if (left >= MinWait || _failedSince.IsCancellationRequested)
+            {
+                return await running.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
+            }
+
+            // Until the deadline, then the grace past it, which ends when a request fails on the database.
+            if (left > TimeSpan.Zero)
+            {
+                try
+                {
+                    return await running.WaitAsync(left, cancellationToken);
+                }
+                catch (TimeoutException) when (!running.IsCompleted)
+                {
+                    // Into the grace.
+                }
+            }
+
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _failedSince);
+            return await running.WaitAsync(MinWait - (left > TimeSpan.Zero ? left : TimeSpan.Zero), grace.Token);
         }
         catch (Exception e) when (!ReferenceEquals(e, running.Exception?.InnerException))
         {
-            // The wait ended (deadline, its grace, or the caller's token), not the work: the work
-            // may still run. Nobody waits for it any more: its failure, when it comes, is observed here.
-            _ = running.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // The wait ended (deadline, its grace, or the caller's token), not the work: the work may still run.
+            Platform.Abandoned.Observe(running);
             if (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 throw new DatabaseTimeoutException { FollowsAnotherFailure = Stopwatch.GetElapsedTime(started) < MinWait };
             }
 
             throw;
-        }
-        finally
-        {
-            // The registration first: its disposal waits for a callback under way, which uses the source.
-            onFailure.Dispose();
-            graceEnds?.Dispose();
         }
     }
 }
