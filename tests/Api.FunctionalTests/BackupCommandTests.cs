@@ -64,29 +64,12 @@ public sealed class BackupCommandTests : IDisposable
 
         // Every private key that left the first installation, and every one that came into the
         // second, is on record in its request log.
-        (await CommandEntriesAsync(_first)).Should().Equal(
+        (await CommandLineHarness.CommandEntriesAsync(_first)).Should().Equal(
             ("lkm keys import", $"Imported keypair {id} from a key file."),
             ("lkm keys export-backup", $"Exported 1 private key(s) to the backup file {backup}, under a passphrase."));
-        (await CommandEntriesAsync(_second)).Should().Equal(
+        (await CommandLineHarness.CommandEntriesAsync(_second)).Should().Equal(
             ("lkm keys restore-backup", $"Restored 1 keypair(s) from the backup file {backup}: 0 already present, 0 under an id holding another key (not restored), 0 destroyed here (left destroyed)."),
             ("lkm keys restore-backup", $"Restored 0 keypair(s) from the backup file {backup}: 1 already present, 0 under an id holding another key (not restored), 0 destroyed here (left destroyed)."));
-    }
-
-    /// <summary>The command line's entries in an installation's request log, oldest first.</summary>
-    private static async Task<List<(string Command, string Detail)>> CommandEntriesAsync(string directory)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "lkm.db")};Mode=ReadOnly;Pooling=false");
-        await connection.OpenAsync(Ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT request_uri, detail FROM request_log WHERE credential_id = '(command line)' ORDER BY seq";
-        await using var reader = await command.ExecuteReaderAsync(Ct);
-        var entries = new List<(string, string)>();
-        while (await reader.ReadAsync(Ct))
-        {
-            entries.Add((reader.GetString(0), reader.GetString(1)));
-        }
-
-        return entries;
     }
 
     [Fact]

@@ -67,4 +67,21 @@ public abstract class CommandLineHarness : IDisposable
             await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>The command line's entries in an installation's request log, oldest first.</summary>
+    internal static async Task<List<(string Command, string Detail)>> CommandEntriesAsync(string directory)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "lkm.db")};Mode=ReadOnly;Pooling=false");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT request_uri, detail FROM request_log WHERE credential_id = '(command line)' ORDER BY seq";
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        var entries = new List<(string, string)>();
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            entries.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return entries;
+    }
 }

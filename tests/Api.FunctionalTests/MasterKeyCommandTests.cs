@@ -181,19 +181,7 @@ public sealed class MasterKeyCommandTests : CommandLineHarness
         resumed.ExitCode.Should().Be(0, resumed.Stderr);
         JsonSerializer.Deserialize<JsonElement>(resumed.Stdout).GetProperty("usage").EnumerateObject().Select(p => p.Name).Should().Equal("local:v2");
 
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(database + ";Mode=ReadOnly");
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT detail FROM request_log WHERE request_uri = 'lkm master-key rotate' ORDER BY seq";
-        var details = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken))
-        {
-            while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-            {
-                details.Add(reader.GetString(0));
-            }
-        }
-
+        var details = (await CommandEntriesAsync(WorkingDirectory)).Where(e => e.Command == "lkm master-key rotate").Select(e => e.Detail);
         details.Should().Equal(
             $"Made master key version 2 active in the key file {Path.Combine(WorkingDirectory, "lkm.masterkey.json")}; the stored keys are re-wrapped under it next.",
             "Re-wrapped 0 keypair(s) and 1 credential(s) under master key local:v2.");
