@@ -7,7 +7,9 @@ using LocalKeyManager.Infrastructure.Persistence.GroupCommit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using NodaTime;
 
@@ -98,6 +100,58 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         logged.Should().ContainSingle("the held entry is written once the database takes connections again, not taken for a replay record in doubt");
     }
 
+    /// <summary>
+    /// A write whose statement the database ran, or did not, with its answer lost on the way back
+    /// (a connection cut, a timeout): the writer cannot tell which, holds the entry and tries it
+    /// again. It must end up in the log exactly once, and not be reported lost.
+    /// </summary>
+    /// <param name="statement"><c>append</c>: a plain entry's append; <c>combined</c>: a decrypt's replay record and entry in one statement.</param>
+    [Theory]
+    [InlineData("append", true)]
+    [InlineData("combined", true)]
+    [InlineData("combined", false)]
+    public async Task A_held_write_whose_answer_was_lost_is_in_the_log_once_and_not_reported_lost(string statement, bool committed)
+    {
+        await TestServices.SkipUnlessAvailableAsync("postgres");
+        await using var postgres = await TestServices.StartOnAsync("postgres");
+        var dialect = new AnswerLost(postgres.Get<IDatabaseDialect>());
+        var logger = new FakeLogger<GroupCommitWriter>();
+        await using var writer = new GroupCommitWriter(
+            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+
+        // A first entry, so that the writer knows the chain head and sends a decrypt's writes in one statement.
+        await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
+        var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "answer lost" };
+        var nonce = new NonceRow { CredentialId = "genesys-doubt", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
+        dialect.LoseNext = (statement, committed);
+        var write = statement == "append" ? writer.AppendAsync(entry, Ct) : writer.AppendIfFirstUseAsync(nonce, entry, Ct);
+        await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>("the request is answered 503");
+        dialect.LoseNext.Should().BeNull("the lost answer was simulated");
+
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Information, "are written"); await Task.Delay(50, Ct))
+        {
+            _time.Advance(GroupCommitWriter.RetryEvery);
+        }
+
+        await using var scope = postgres.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+        (await db.RequestLog.CountAsync(e => e.Id == entry.Id, Ct)).Should().Be(1, "the entry is written, and once");
+        logger.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Warning && !r.Message.StartsWith("The database did not take", StringComparison.Ordinal))
+            .Select(r => r.Message).Should().BeEmpty("nothing was lost");
+        Logged(logger, LogLevel.Information, "The request-log entries held while the database was unavailable are written").Should().BeTrue();
+        if (statement == "combined")
+        {
+            (await db.Nonces.CountAsync(n => n.Nonce == nonce.Nonce, Ct)).Should().Be(1);
+        }
+
+        var report = await postgres.Get<LocalKeyManager.Infrastructure.Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+        (report.FirstSeq, report.LastSeq).Should().Be((1L, 2L));
+    }
+
+    private static bool Logged(FakeLogger logger, LogLevel level, string text) =>
+        logger.Collector.GetSnapshot().Any(r => r.Level == level && r.Message.Contains(text, StringComparison.Ordinal));
+
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
@@ -130,6 +184,59 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
             var timer = base.CreateTimer(callback, state, dueTime, period);
             WaitStarted.TrySetResult();
             return timer;
+        }
+    }
+
+    /// <summary>The real dialect, but the next statement named loses its answer: run (or not), then a timeout.</summary>
+    private sealed class AnswerLost(IDatabaseDialect inner) : IDatabaseDialect
+    {
+        public (string Statement, bool Run)? LoseNext { get; set; }
+
+        public string Name => inner.Name;
+
+        public bool GroupCommitInTransaction => inner.GroupCommitInTransaction;
+
+        public string LockChainHeadSql => inner.LockChainHeadSql;
+
+        public bool IsUniqueViolation(DbUpdateException exception) => inner.IsUniqueViolation(exception);
+
+        public bool IsUnavailable(Exception exception) => inner.IsUnavailable(exception);
+
+        public bool IsRefusedStatement(Exception exception) => inner.IsRefusedStatement(exception);
+
+        public void ForgetPreparedStatements(KeyManagerDbContext db) => inner.ForgetPreparedStatements(db);
+
+        public bool FlushErasedContent(KeyManagerDbContext db) => inner.FlushErasedContent(db);
+
+        public string? WriteProblem(System.Data.Common.DbConnection connection) => inner.WriteProblem(connection);
+
+        public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => inner.PrepareAsync(db, cancellationToken);
+
+        public Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken) =>
+            inner.InsertNoncesIfAbsentAsync(db, nonces, cancellationToken);
+
+        public Task<bool> TryAppendChainedAsync(
+            KeyManagerDbContext db, Persistence.AuditChain.ChainHeadRow expected, IReadOnlyList<Persistence.AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
+            LoseAsync("append", () => inner.TryAppendChainedAsync(db, expected, entries, cancellationToken));
+
+        public Task<NoncesAndAppend?> TryRecordNoncesAndAppendAsync(
+            KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, Persistence.AuditChain.ChainHeadRow expected, IReadOnlyList<Persistence.AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
+            LoseAsync("combined", () => inner.TryRecordNoncesAndAppendAsync(db, nonces, expected, entries, cancellationToken));
+
+        private async Task<T> LoseAsync<T>(string statement, Func<Task<T>> run)
+        {
+            if (LoseNext is not { } lose || lose.Statement != statement)
+            {
+                return await run();
+            }
+
+            LoseNext = null;
+            if (lose.Run)
+            {
+                await run();
+            }
+
+            throw new TimeoutException("The answer was lost on the way back.");
         }
     }
 

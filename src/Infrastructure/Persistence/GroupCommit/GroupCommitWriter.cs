@@ -398,6 +398,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             // else each statement commits by itself (one round trip each on a server database).
             await using var transaction = _dialect.GroupCommitInTransaction ? await db.Database.BeginTransactionAsync() : null;
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+            await ResolveHeldInDoubtAsync(db, batch);
             var first = new HashSet<NonceWrite>();
             var appended = false;
             // A nonce sent without a transaction in an earlier attempt is not sent again (see NonceWrite.Sent).
@@ -447,6 +448,44 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
             return first;
+        }
+    }
+
+    /// <summary>
+    /// A held write's failed attempt may have committed all the same: the database took the
+    /// commit and the answer was lost (a connection cut or a timeout after it). Appending such an
+    /// entry again would fail on its id and count it lost although it is in the log; a replay
+    /// record in that doubt would never be sent again, and its entry was counted lost even when the
+    /// attempt had written nothing. So before a held write is tried again: an entry found in the
+    /// log is done (its replay record went in first, or in the same statement); a replay record in
+    /// doubt that is not in the table was not written, and is sent again. Only after an outage: a
+    /// batch with no held write costs nothing more.
+    /// </summary>
+    private static async Task ResolveHeldInDoubtAsync(KeyManagerDbContext db, List<PendingWrite> batch)
+    {
+        var held = batch.Where(w => w is { Held: true, FoundWritten: false, LogEntry: not null }).ToList();
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        var ids = held.Select(w => w.LogEntry!.Id).ToList();
+        var written = (await db.RequestLog.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync()).ToHashSet();
+        foreach (var write in held)
+        {
+            if (written.Contains(write.LogEntry!.Id))
+            {
+                write.FoundWritten = true;
+                if (write is NonceWrite found)
+                {
+                    (found.Recorded, found.Sent) = (true, false);
+                }
+            }
+            else if (write is NonceWrite { Sent: true, Recorded: false } doubtful)
+            {
+                var row = doubtful.Row;
+                doubtful.Sent = await db.Nonces.AsNoTracking().AnyAsync(n => n.CredentialId == row.CredentialId && n.Nonce == row.Nonce && n.Ts == row.Ts);
+            }
         }
     }
 
@@ -504,10 +543,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
     /// <summary>
     /// The batch's log entries in its order: every plain entry, and an entry that came with a
-    /// nonce only if <paramref name="firstUse"/> holds for that nonce.
+    /// nonce only if <paramref name="firstUse"/> holds for that nonce; none found written already.
     /// </summary>
     private static List<RequestLogEntry> EntriesOf(List<PendingWrite> batch, Func<NonceWrite, bool> firstUse) =>
         batch
+            .Where(w => !w.FoundWritten)
             .Select(w => w switch
             {
                 LogWrite log => log.Entry,

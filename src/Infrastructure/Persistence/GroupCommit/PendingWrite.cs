@@ -15,6 +15,15 @@ internal abstract class PendingWrite
 
     /// <summary>Committed (not merely settled).</summary>
     public bool Committed { get; set; }
+
+    /// <summary>
+    /// Its entry was found in the log before a retry: an earlier attempt committed it although
+    /// the database's answer was lost (a connection cut after the commit). Not appended again.
+    /// </summary>
+    public bool FoundWritten { get; set; }
+
+    /// <summary>The request-log entry this write appends, if any.</summary>
+    public abstract RequestLogEntry? LogEntry { get; }
 }
 
 /// <summary>A replay record; the result says whether this request was the first to use the nonce.</summary>
@@ -27,6 +36,8 @@ internal sealed class NonceWrite(NonceRow row) : PendingWrite
     /// appended only if this write is the first use, so a replay leaves no entry.
     /// </summary>
     public RequestLogEntry? Entry { get; init; }
+
+    public override RequestLogEntry? LogEntry => Entry;
 
     /// <summary>
     /// Set once this request's insert committed. A retry of its batch (after a transient error,
@@ -46,4 +57,6 @@ internal sealed class NonceWrite(NonceRow row) : PendingWrite
 internal sealed class LogWrite(RequestLogEntry entry) : PendingWrite
 {
     public RequestLogEntry Entry { get; } = entry;
+
+    public override RequestLogEntry? LogEntry => Entry;
 }
