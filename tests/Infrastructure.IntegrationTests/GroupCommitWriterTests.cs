@@ -114,7 +114,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     {
         await TestServices.SkipUnlessAvailableAsync("postgres");
         await using var postgres = await TestServices.StartOnAsync("postgres");
-        var dialect = new AnswerLost(postgres.Get<IDatabaseDialect>());
+        var dialect = new Scripted(postgres.Get<IDatabaseDialect>());
         var logger = new FakeLogger<GroupCommitWriter>();
         await using var writer = new GroupCommitWriter(
             postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
@@ -123,10 +123,10 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
         var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "answer lost" };
         var nonce = new NonceRow { CredentialId = "genesys-doubt", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
-        dialect.LoseNext = (statement, committed);
+        dialect.Then(statement, committed ? Outcome.RunsAnswerLost : Outcome.AnswerLost);
         var write = statement == "append" ? writer.AppendAsync(entry, Ct) : writer.AppendIfFirstUseAsync(nonce, entry, Ct);
         await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>("the request is answered 503");
-        dialect.LoseNext.Should().BeNull("the lost answer was simulated");
+        dialect.Left.Should().Be(0, "the lost answer was simulated");
 
         for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Information, "are written"); await Task.Delay(50, Ct))
         {
@@ -147,6 +147,47 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         var report = await postgres.Get<LocalKeyManager.Infrastructure.Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
         report.Intact.Should().BeTrue(report.Problem);
         (report.FirstSeq, report.LastSeq).Should().Be((1L, 2L));
+    }
+
+    [Fact]
+    public async Task After_a_refused_batch_the_writes_behind_one_the_database_did_not_take_are_held_behind_it_in_their_order()
+    {
+        await TestServices.SkipUnlessAvailableAsync("postgres");
+        await using var postgres = await TestServices.StartOnAsync("postgres");
+        var dialect = new Scripted(postgres.Get<IDatabaseDialect>());
+        var logger = new FakeLogger<GroupCommitWriter>();
+        await using var writer = new GroupCommitWriter(
+            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+
+        // The batch of three is refused (a bad row, so each is tried on its own); the first on its
+        // own is not taken (the database went away); the database is back for the next.
+        dialect.Then("append", Outcome.Refused);
+        dialect.Then("append", Outcome.AnswerLost);
+        var entries = Enumerable.Range(0, 3).Select(i => PersistenceTests.Entry(T0 + Duration.FromSeconds(i)) with { Detail = $"write {i}" }).ToList();
+        _backlog.IsBacklogged = true;
+        var first = writer.AppendAsync(entries[0], Ct);
+        await _time.WaitStarted.Task.WaitAsync(Patience, Ct);
+        List<Task> writes = [first, .. entries.Skip(1).Select(e => writer.AppendAsync(e, Ct))];
+        _backlog.IsBacklogged = false;
+        _time.Advance(GroupCommitWriter.CoalescingWait);
+
+        foreach (var write in writes)
+        {
+            await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>(
+                "the writes behind the one the database did not take are not tried: their requests are answered 503 with it");
+        }
+
+        dialect.Left.Should().Be(0);
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Information, "are written"); await Task.Delay(50, Ct))
+        {
+            _time.Advance(GroupCommitWriter.RetryEvery);
+        }
+
+        await using var scope = postgres.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
+        var details = await db.Database.SqlQueryRaw<string>("SELECT detail AS \"Value\" FROM request_log ORDER BY seq").ToListAsync(Ct);
+        details.Should().Equal(["write 0", "write 1", "write 2"], "held writes are written in their order, once the database is back");
+        logger.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Error).Select(r => r.Message).Should().BeEmpty("nothing was lost");
     }
 
     private static bool Logged(FakeLogger logger, LogLevel level, string text) =>
@@ -187,16 +228,48 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The real dialect, but the next statement named loses its answer: run (or not), then a timeout.</summary>
-    private sealed class AnswerLost(IDatabaseDialect inner) : IDatabaseDialect
+    /// <summary>What becomes of the next statement of a kind (see <see cref="Scripted"/>).</summary>
+    private enum Outcome
     {
-        public (string Statement, bool Run)? LoseNext { get; set; }
+        /// <summary>It runs, and its answer is lost: a timeout.</summary>
+        RunsAnswerLost,
+
+        /// <summary>It does not run, and a timeout says nothing more.</summary>
+        AnswerLost,
+
+        /// <summary>PostgreSQL refuses it (a bad row): nothing of it is written.</summary>
+        Refused,
+    }
+
+    /// <summary>The real dialect, but the next statements of a kind go as scripted, in turn; the rest run.</summary>
+    private sealed class Scripted(IDatabaseDialect inner) : IDatabaseDialect
+    {
+        private readonly Queue<(string Statement, Outcome Outcome)> _script = new();
+
+        public int Left
+        {
+            get
+            {
+                lock (_script)
+                {
+                    return _script.Count;
+                }
+            }
+        }
 
         public string Name => inner.Name;
 
         public bool GroupCommitInTransaction => inner.GroupCommitInTransaction;
 
         public string LockChainHeadSql => inner.LockChainHeadSql;
+
+        public void Then(string statement, Outcome outcome)
+        {
+            lock (_script)
+            {
+                _script.Enqueue((statement, outcome));
+            }
+        }
 
         public bool IsUniqueViolation(DbUpdateException exception) => inner.IsUniqueViolation(exception);
 
@@ -217,26 +290,35 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
 
         public Task<bool> TryAppendChainedAsync(
             KeyManagerDbContext db, Persistence.AuditChain.ChainHeadRow expected, IReadOnlyList<Persistence.AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
-            LoseAsync("append", () => inner.TryAppendChainedAsync(db, expected, entries, cancellationToken));
+            RunAsync("append", () => inner.TryAppendChainedAsync(db, expected, entries, cancellationToken));
 
         public Task<NoncesAndAppend?> TryRecordNoncesAndAppendAsync(
             KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, Persistence.AuditChain.ChainHeadRow expected, IReadOnlyList<Persistence.AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
-            LoseAsync("combined", () => inner.TryRecordNoncesAndAppendAsync(db, nonces, expected, entries, cancellationToken));
+            RunAsync("combined", () => inner.TryRecordNoncesAndAppendAsync(db, nonces, expected, entries, cancellationToken));
 
-        private async Task<T> LoseAsync<T>(string statement, Func<Task<T>> run)
+        private async Task<T> RunAsync<T>(string statement, Func<Task<T>> run)
         {
-            if (LoseNext is not { } lose || lose.Statement != statement)
+            Outcome? outcome = null;
+            lock (_script)
             {
-                return await run();
+                if (_script.TryPeek(out var next) && next.Statement == statement)
+                {
+                    outcome = _script.Dequeue().Outcome;
+                }
             }
 
-            LoseNext = null;
-            if (lose.Run)
+            switch (outcome)
             {
-                await run();
+                case Outcome.RunsAnswerLost:
+                    await run();
+                    throw new TimeoutException("The answer was lost on the way back.");
+                case Outcome.AnswerLost:
+                    throw new TimeoutException("The answer was lost on the way back.");
+                case Outcome.Refused:
+                    throw new Npgsql.PostgresException("a bad row", "ERROR", "ERROR", Npgsql.PostgresErrorCodes.CheckViolation);
+                default:
+                    return await run();
             }
-
-            throw new TimeoutException("The answer was lost on the way back.");
         }
     }
 

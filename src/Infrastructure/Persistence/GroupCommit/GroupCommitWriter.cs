@@ -265,11 +265,23 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception e) when (batch.Count > 1 && !NotTaken(e))
         {
-            // One bad row must not fail its neighbours: commit each on its own.
+            // One bad row must not fail its neighbours: commit each on its own. Once the database
+            // does not take one, the rest are not tried: each would wait for the same failure, and
+            // one that got in after the database came back would be written ahead of the held one
+            // before it. They are held behind it as a failed batch's queue is (HoldQueued).
             LogBatchFailed(_logger, batch.Count, e);
+            var notTaken = false;
             foreach (var write in batch)
             {
+                if (notTaken)
+                {
+                    write.Completion.TrySetException(_notTaken!);
+                    Hold([write]);
+                    continue;
+                }
+
                 await CommitAsync([write]);
+                notTaken = !write.Settled;
             }
         }
         catch (Exception e)
