@@ -8,8 +8,8 @@
 #
 # What it answers: how close HTTP plus RSA alone gets to OpenSSL's private-key rate on this
 # machine, and how much of the gap between that and LKM is the service's own work (Hawk, the
-# durable request log, replay records, MVC, validation, telemetry). For LKM it also splits the
-# service's CPU between its RSA threads (lkm-rsa-*) and everything else, per decrypt.
+# durable request log, replay records, MVC, validation, telemetry). Each row also gives the CPU per
+# decrypt of the server's RSA threads (lkm-rsa-*; LKM only), the rest of the server and LoadGen.
 #
 # Settings (environment variables):
 #   ROUNDS=3          rounds; each runs Baseline, then LKM (or the other way round on even rounds)
@@ -53,20 +53,6 @@ bench_start "$RUN/lkm.log" dotnet "$APP/lkm.dll"; LKM_PID=$STARTED_PID; LKM_URL=
 bench_start "$RUN/baseline.log" dotnet "$BASELINE"; BASE_PID=$STARTED_PID; BASE_URL=$STARTED_URL
 log "LKM pid $LKM_PID at $LKM_URL; Baseline pid $BASE_PID at $BASE_URL"
 
-# CPU ticks of the service's RSA threads (they live as long as the service) and of everything
-# else: the process's total, which keeps the time of thread-pool threads that have ended, less those.
-thread_ticks() {
-  local rsa=0 total f
-  for task in /proc/"$1"/task/*; do
-    [[ $(cat "$task/comm" 2>/dev/null) == lkm-rsa-* ]] || continue
-    read -r -a f <<<"$(sed 's/^.*) //' "$task/stat")"
-    rsa=$((rsa + f[11] + f[12]))
-  done
-  read -r -a f <<<"$(sed 's/^.*) //' "/proc/$1/stat")"
-  total=$((f[11] + f[12]))
-  echo "$rsa $((total - rsa))"
-}
-
 ROWS=()
 declare -A WARMED=()
 for round in $(seq 1 "$ROUNDS"); do
@@ -76,20 +62,15 @@ for round in $(seq 1 "$ROUNDS"); do
     if [[ $target == lkm ]]; then url=$LKM_URL; pid=$LKM_PID; else url=$BASE_URL; pid=$BASE_PID; fi
     warm=0; [[ -z ${WARMED[$target]:-} ]] && warm=$START_WARMUP; WARMED[$target]=1
     summary=$WORK/$round-$target.txt
-    before=$(thread_ticks "$pid")
     log "round $round: $target"
     LKM_BENCH_ADMIN_KEY=$ADMIN_KEY dotnet "$LOADGEN" --url "$url" --admin-id bench-admin --genesys-id "bench-$target-$round" \
       --keypairs 4 --duration "$DURATION" --warmup "$WARMUP" --start-warmup "$warm" --concurrency 16 --rate 0 --soak 0 \
       --keygen-seconds 0 --list-keys 0 --list-seconds 0 --server-pid "$pid" --side-by-side 1 --openssl-seconds "$OPENSSL_SECONDS" \
       --out "$WORK/$round-$target.md" --summary "$summary" >/dev/null 2>"$WORK/$round-$target.err" \
       || { cat "$WORK/$round-$target.err" >&2; die "LoadGen failed against $target"; }
-    after=$(thread_ticks "$pid")
     value() { sed -n "s/^$1=//p" "$summary" | head -n1; }
-    split=
-    if [[ $target == lkm ]]; then
-      split=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); r = y[1] - x[1]; o = y[2] - x[2]; if (r + o > 0) printf "%.0f%%", 100 * r / (r + o) }')
-    fi
-    ROWS+=("| $round | $target | $(value pair_1_openssl_per_s) | $(value pair_1_c16_per_s) | $(value pair_1_errors) | $(awk -v a="$(value pair_1_c16_per_s)" -v b="$(value pair_1_openssl_per_s)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }') | ${split:-—} |")
+    ms() { local v; v=$(value "$1"); [[ -n $v ]] && printf '%.2f' "$v" || printf '—'; }
+    ROWS+=("| $round | $target | $(value pair_1_openssl_per_s) | $(value pair_1_c16_per_s) | $(value pair_1_errors) | $(awk -v a="$(value pair_1_c16_per_s)" -v b="$(value pair_1_openssl_per_s)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }') | $(ms pair_1_openssl_ms) | $(ms pair_1_rsa_ms) / $(ms pair_1_rest_ms) / $(ms pair_1_loadgen_ms) |")
     log "${ROWS[-1]}"
   done
 done
@@ -108,8 +89,10 @@ ratio_of() { printf '%s\n' "${ROWS[@]}" | awk -F'|' -v t=" $1 " '$3 == t { gsub(
   echo "- Baseline (\`bench/Baseline\`): the same JSON over Kestrel, RSA inline with one parsed key per thread, nothing else"
   echo "- each row: \`openssl speed -seconds $OPENSSL_SECONDS -multi $(nproc) rsa3072\` with both servers idle, then ${WARMUP} s warm-up and ${DURATION} s at concurrency 16 (OAEP, 4 keypairs); the first run against each server starts with ${START_WARMUP} s at concurrency 16"
   echo
-  echo "| round | server | OpenSSL private ops/s | decrypts/s | errors | ratio | LKM CPU on its RSA threads |"
-  echo "|---:|---|---:|---:|---:|---:|---:|"
+  echo "- CPU per decrypt: CPU time during the measured seconds over the decrypts answered in them, in ms of a core: the service's RSA threads (\`lkm-rsa-*\`; Baseline has none, so all of its CPU is under \"rest\"), the rest of the server, and LoadGen; OpenSSL's CPU per private op is its cores over its rate"
+  echo
+  echo "| round | server | OpenSSL private ops/s | decrypts/s | errors | ratio | OpenSSL CPU per op, ms | CPU per decrypt, ms: RSA threads / rest of the server / LoadGen |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Median ratio: Baseline **$(ratio_of baseline)**, LKM **$(ratio_of lkm)**."

@@ -112,9 +112,11 @@ internal sealed class Bench(Options options)
                     await ClosedLoopAsync(client, soakCases, 16, options.Warmup);
                 }
 
+                var before = _cpu.Take();
                 var stats = await ClosedLoopAsync(client, soakCases, 16, options.Duration);
+                var (rsa, rest, loadGen) = CpuMeter.PerDecrypt(before, _cpu.Take(), stats.Ok);
                 Log.Write(string.Create(CultureInfo.InvariantCulture, $"pair {i}: openssl {openssl:F1} ops/s, c=16 {stats.OkPerSecond:F1} decrypts/s, ratio {stats.OkPerSecond / openssl:F2}, {stats.Failed} errors"));
-                report.SideBySide.Add(new PairResult(i, openssl, stats));
+                report.SideBySide.Add(new PairResult(i, openssl, stats, rsa, rest, loadGen));
             }
         }
 

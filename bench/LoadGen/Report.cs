@@ -11,9 +11,15 @@ internal sealed record KeygenResult(string Mode, int Workers, Stats Stats);
 
 internal sealed record SoakResult(long DecryptsSoFar, Stats Stats, double? ServerRssMiB);
 
-internal sealed record PairResult(int Pair, double OpenSslPerSecond, Stats Stats)
+/// <param name="RsaMs">CPU per decrypt of the service's RSA threads, ms of a core (null without them).</param>
+/// <param name="RestMs">CPU per decrypt of the rest of the service (all of it without RSA threads).</param>
+/// <param name="LoadGenMs">CPU per decrypt of LoadGen itself.</param>
+internal sealed record PairResult(int Pair, double OpenSslPerSecond, Stats Stats, double? RsaMs, double? RestMs, double LoadGenMs)
 {
     public double Ratio => Stats.OkPerSecond / OpenSslPerSecond;
+
+    /// <summary>OpenSSL's CPU per private-key operation, ms of a core (every core busy).</summary>
+    public double OpenSslMs => 1000.0 * Environment.ProcessorCount / OpenSslPerSecond;
 }
 
 internal sealed record GetResult(string Request, int Keys, long ResponseBytes, Stats Stats);
@@ -99,15 +105,15 @@ internal sealed class Report(Options options)
             Line($"");
             Line($"### Side by side with OpenSSL (each pair: `openssl speed -seconds {options.OpenSslSeconds} -multi {Environment.ProcessorCount} rsa3072` with the service idle, then {options.Warmup} s warm-up and {options.Duration} s at concurrency 16, {Name(options.Paddings[0])})");
             Line($"");
-            Line($"| pair | OpenSSL private ops/s | decrypts/s | errors | p99 ms | ratio |");
-            Line($"|---:|---:|---:|---:|---:|---:|");
+            Line($"| pair | OpenSSL private ops/s | decrypts/s | errors | p99 ms | ratio | OpenSSL CPU per op, ms | CPU per decrypt, ms: service RSA threads / rest of the service / LoadGen |");
+            Line($"|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in SideBySide)
             {
-                Line($"| {r.Pair} | {r.OpenSslPerSecond:F1} | {r.Stats.OkPerSecond:F1} | {r.Stats.Failed} | {r.Stats.P99:F2} | {r.Ratio:F2} |");
+                Line($"| {r.Pair} | {r.OpenSslPerSecond:F1} | {r.Stats.OkPerSecond:F1} | {r.Stats.Failed} | {r.Stats.P99:F2} | {r.Ratio:F2} | {r.OpenSslMs:F2} | {Ms(r.RsaMs)} / {Ms(r.RestMs)} / {r.LoadGenMs:F2} |");
             }
 
             Line($"");
-            Line($"Median ratio of the {SideBySide.Count} pair(s): **{MedianRatio:F2}**.");
+            Line($"Median ratio of the {SideBySide.Count} pair(s): **{MedianRatio:F2}**. CPU per decrypt is the CPU time each part used during the measured seconds over the decrypts answered in them; with every core busy, the ratio is about OpenSSL's CPU per op over their sum.");
         }
 
         if (Keygen.Count > 0)
@@ -205,6 +211,18 @@ internal sealed class Report(Options options)
             yield return L($"pair_{r.Pair}_openssl_per_s={r.OpenSslPerSecond:F1}");
             yield return L($"pair_{r.Pair}_c16_per_s={r.Stats.OkPerSecond:F1}");
             yield return L($"pair_{r.Pair}_errors={r.Stats.Failed}");
+            yield return L($"pair_{r.Pair}_openssl_ms={r.OpenSslMs:F3}");
+            if (r.RsaMs is { } rsa)
+            {
+                yield return L($"pair_{r.Pair}_rsa_ms={rsa:F3}");
+            }
+
+            if (r.RestMs is { } rest)
+            {
+                yield return L($"pair_{r.Pair}_rest_ms={rest:F3}");
+            }
+
+            yield return L($"pair_{r.Pair}_loadgen_ms={r.LoadGenMs:F3}");
         }
 
         if (MedianRatio is { } median)
@@ -227,4 +245,6 @@ internal sealed class Report(Options options)
     private static string Name(Padding padding) => padding == Padding.Oaep ? "oaep" : "pkcs1";
 
     private static string Cores(double? cores) => cores is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Ms(double? ms) => ms is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 }
