@@ -62,6 +62,9 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
     {
         var started = Stopwatch.GetTimestamp();
         var running = AbandonableDatabaseWork.Start(scopes, work);
+        // Told by how the wait was set or ended, not by the time it took: a timer may fire a
+        // moment early, and a statement that had its whole wait must still count as evidence.
+        var cutShort = false;
         try
         {
             if (_dueAt == 0)
@@ -72,6 +75,7 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
             var left = Stopwatch.GetElapsedTime(started, _dueAt);
             if (left >= MinWait || _failedSince.IsCancellationRequested)
             {
+                cutShort = left < MinWait;
                 return await running.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
             }
 
@@ -97,7 +101,7 @@ public sealed class DatabaseWork(IServiceScopeFactory scopes, DatabaseOutage out
             Platform.Abandoned.Observe(running);
             if (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                throw new DatabaseTimeoutException { FollowsAnotherFailure = Stopwatch.GetElapsedTime(started) < MinWait };
+                throw new DatabaseTimeoutException { FollowsAnotherFailure = cutShort || e is OperationCanceledException };
             }
 
             throw;
