@@ -106,15 +106,21 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     /// again. It must end up in the log exactly once, and not be reported lost.
     /// </summary>
     /// <param name="statement"><c>append</c>: a plain entry's append; <c>combined</c>: a decrypt's replay record and entry in one statement.</param>
+    /// <param name="outcome">
+    /// <see cref="Outcome.RunsLate"/>: the statement commits only after the writer has looked for
+    /// what it wrote, on its retry (PostgreSQL cannot cancel a commit under way).
+    /// </param>
     [Theory]
-    [InlineData("append", true)]
-    [InlineData("combined", true)]
-    [InlineData("combined", false)]
-    public async Task A_held_write_whose_answer_was_lost_is_in_the_log_once_and_not_reported_lost(string statement, bool committed)
+    [InlineData("append", Outcome.RunsAnswerLost)]
+    [InlineData("append", Outcome.RunsLate)]
+    [InlineData("combined", Outcome.RunsAnswerLost)]
+    [InlineData("combined", Outcome.AnswerLost)]
+    [InlineData("combined", Outcome.RunsLate)]
+    public async Task A_held_write_whose_answer_was_lost_is_in_the_log_once_and_not_reported_lost(string statement, Outcome outcome)
     {
         await TestServices.SkipUnlessAvailableAsync("postgres");
         await using var postgres = await TestServices.StartOnAsync("postgres");
-        var dialect = new Scripted(postgres.Get<IDatabaseDialect>());
+        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
         var logger = new FakeLogger<GroupCommitWriter>();
         await using var writer = new GroupCommitWriter(
             postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
@@ -123,9 +129,9 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
         var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "answer lost" };
         var nonce = new NonceRow { CredentialId = "genesys-doubt", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
-        dialect.Then(statement, committed ? Outcome.RunsAnswerLost : Outcome.AnswerLost);
+        dialect.Then(statement, outcome);
         var write = statement == "append" ? writer.AppendAsync(entry, Ct) : writer.AppendIfFirstUseAsync(nonce, entry, Ct);
-        await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>("the request is answered 503");
+        await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>("the request is answered 503").WithMessage(AnswerLostMessage);
         dialect.Left.Should().Be(0, "the lost answer was simulated");
 
         for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Information, "are written"); await Task.Delay(50, Ct))
@@ -149,12 +155,97 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         (report.FirstSeq, report.LastSeq).Should().Be((1L, 2L));
     }
 
+    /// <param name="how">
+    /// <c>another request</c> used the nonce meanwhile; or the <c>late commit</c> of the lost
+    /// insert, after the writer looked and found no record, makes the record it sends again not first.
+    /// </param>
+    [Theory]
+    [InlineData("another request")]
+    [InlineData("late commit")]
+    public async Task A_held_decrypt_whose_replay_record_is_in_doubt_and_found_is_given_up_and_reported_lost(string how)
+    {
+        await TestServices.SkipUnlessAvailableAsync("postgres");
+        await using var postgres = await TestServices.StartOnAsync("postgres");
+        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
+        var logger = new FakeLogger<GroupCommitWriter>();
+        await using var writer = new GroupCommitWriter(
+            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+        var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "in doubt" };
+        var nonce = new NonceRow { CredentialId = "genesys-doubt", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
+        if (how == "another request")
+        {
+            // The decrypt's statement (one for the record and the entry, the chain head being known)
+            // loses its answer without running; then another request uses the same nonce.
+            await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
+            dialect.Then("combined", Outcome.AnswerLost);
+            await writer.Invoking(w => w.AppendIfFirstUseAsync(nonce, entry, Ct).WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>().WithMessage(AnswerLostMessage);
+            await using var scope = postgres.Scope();
+            var inserted = await scope.ServiceProvider.GetRequiredService<IDatabaseDialect>().InsertNoncesIfAbsentAsync(
+                scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>(), [nonce], Ct);
+            inserted.Should().ContainSingle();
+        }
+        else
+        {
+            // The record's own statement (the chain head not known yet) commits only after the
+            // writer looked for the record on its retry, and sent it again.
+            dialect.Then("nonces", Outcome.RunsLate);
+            await writer.Invoking(w => w.AppendIfFirstUseAsync(nonce, entry, Ct).WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>().WithMessage(AnswerLostMessage);
+        }
+
+        // The writer cannot tell the record found from its own: it does not write the entry, and says so.
+
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Error, "they are lost"); await Task.Delay(50, Ct))
+        {
+            _time.Advance(GroupCommitWriter.RetryEvery);
+        }
+
+        Logged(logger, LogLevel.Error, "1 request-log entries held through an outage were not written after all").Should().BeTrue("the loss is reported");
+        Logged(logger, LogLevel.Information, "are written").Should().BeFalse("no line claims the held entries were written");
+        await using var check = postgres.Scope();
+        (await check.ServiceProvider.GetRequiredService<KeyManagerDbContext>().RequestLog.CountAsync(e => e.Id == entry.Id, Ct)).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("append")]
+    [InlineData("combined")]
+    public async Task A_batch_tried_again_after_its_connection_broke_past_the_commit_is_not_written_twice_and_its_requests_succeed(string statement)
+    {
+        await TestServices.SkipUnlessAvailableAsync("postgres");
+        await using var postgres = await TestServices.StartOnAsync("postgres");
+        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
+        var logger = new FakeLogger<GroupCommitWriter>();
+        await using var writer = new GroupCommitWriter(
+            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+        await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
+        var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "connection lost" };
+        var nonce = new NonceRow { CredentialId = "genesys-retry", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
+
+        // The statement commits, the connection breaks before its answer, and the execution
+        // strategy runs the batch again at once: that attempt finds the entry written.
+        dialect.Then(statement, Outcome.RunsConnectionLost);
+        if (statement == "append")
+        {
+            await writer.AppendAsync(entry, Ct).WaitAsync(Patience, Ct);
+        }
+        else
+        {
+            (await writer.AppendIfFirstUseAsync(nonce, entry, Ct).WaitAsync(Patience, Ct)).Should().BeTrue("the nonce's first use is this request's");
+        }
+
+        dialect.Left.Should().Be(0);
+        await using var scope = postgres.Scope();
+        (await scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>().RequestLog.CountAsync(e => e.Id == entry.Id, Ct)).Should().Be(1);
+        logger.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Warning).Select(r => r.Message).Should().BeEmpty();
+        var report = await postgres.Get<LocalKeyManager.Infrastructure.Persistence.AuditChain.ChainVerifier>().VerifyAsync(Ct);
+        report.Intact.Should().BeTrue(report.Problem);
+    }
+
     [Fact]
     public async Task After_a_refused_batch_the_writes_behind_one_the_database_did_not_take_are_held_behind_it_in_their_order()
     {
         await TestServices.SkipUnlessAvailableAsync("postgres");
         await using var postgres = await TestServices.StartOnAsync("postgres");
-        var dialect = new Scripted(postgres.Get<IDatabaseDialect>());
+        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
         var logger = new FakeLogger<GroupCommitWriter>();
         await using var writer = new GroupCommitWriter(
             postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
@@ -174,7 +265,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         foreach (var write in writes)
         {
             await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>(
-                "the writes behind the one the database did not take are not tried: their requests are answered 503 with it");
+                "the writes behind the one the database did not take are not tried: their requests are answered 503 with it").WithMessage(AnswerLostMessage);
         }
 
         dialect.Left.Should().Be(0);
@@ -229,7 +320,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     }
 
     /// <summary>What becomes of the next statement of a kind (see <see cref="Scripted"/>).</summary>
-    private enum Outcome
+    public enum Outcome
     {
         /// <summary>It runs, and its answer is lost: a timeout.</summary>
         RunsAnswerLost,
@@ -239,12 +330,21 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
 
         /// <summary>PostgreSQL refuses it (a bad row): nothing of it is written.</summary>
         Refused,
+
+        /// <summary>A timeout at once, and it runs (commits) just before the next statement the writer sends.</summary>
+        RunsLate,
+
+        /// <summary>It runs, and the connection breaks before the answer: the execution strategy tries the batch again.</summary>
+        RunsConnectionLost,
     }
 
+    private const string AnswerLostMessage = "The answer was lost on the way back.";
+
     /// <summary>The real dialect, but the next statements of a kind go as scripted, in turn; the rest run.</summary>
-    private sealed class Scripted(IDatabaseDialect inner) : IDatabaseDialect
+    private sealed class Scripted(IDatabaseDialect inner, IServiceProvider services) : IDatabaseDialect
     {
         private readonly Queue<(string Statement, Outcome Outcome)> _script = new();
+        private Func<Task>? _late;
 
         public int Left
         {
@@ -286,18 +386,23 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         public Task PrepareAsync(KeyManagerDbContext db, CancellationToken cancellationToken) => inner.PrepareAsync(db, cancellationToken);
 
         public Task<HashSet<(string, string, long)>> InsertNoncesIfAbsentAsync(KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, CancellationToken cancellationToken) =>
-            inner.InsertNoncesIfAbsentAsync(db, nonces, cancellationToken);
+            RunAsync("nonces", db, c => inner.InsertNoncesIfAbsentAsync(c, nonces, cancellationToken));
 
         public Task<bool> TryAppendChainedAsync(
             KeyManagerDbContext db, Persistence.AuditChain.ChainHeadRow expected, IReadOnlyList<Persistence.AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
-            RunAsync("append", () => inner.TryAppendChainedAsync(db, expected, entries, cancellationToken));
+            RunAsync("append", db, c => inner.TryAppendChainedAsync(c, expected, entries, cancellationToken));
 
         public Task<NoncesAndAppend?> TryRecordNoncesAndAppendAsync(
             KeyManagerDbContext db, IReadOnlyList<NonceRow> nonces, Persistence.AuditChain.ChainHeadRow expected, IReadOnlyList<Persistence.AuditChain.LinkedEntry> entries, CancellationToken cancellationToken) =>
-            RunAsync("combined", () => inner.TryRecordNoncesAndAppendAsync(db, nonces, expected, entries, cancellationToken));
+            RunAsync("combined", db, c => inner.TryRecordNoncesAndAppendAsync(c, nonces, expected, entries, cancellationToken));
 
-        private async Task<T> RunAsync<T>(string statement, Func<Task<T>> run)
+        private async Task<T> RunAsync<T>(string statement, KeyManagerDbContext db, Func<KeyManagerDbContext, Task<T>> run)
         {
+            if (Interlocked.Exchange(ref _late, null) is { } late)
+            {
+                await late();
+            }
+
             Outcome? outcome = null;
             lock (_script)
             {
@@ -310,14 +415,25 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
             switch (outcome)
             {
                 case Outcome.RunsAnswerLost:
-                    await run();
-                    throw new TimeoutException("The answer was lost on the way back.");
+                    await run(db);
+                    throw new TimeoutException(AnswerLostMessage);
                 case Outcome.AnswerLost:
-                    throw new TimeoutException("The answer was lost on the way back.");
+                    throw new TimeoutException(AnswerLostMessage);
+                case Outcome.RunsConnectionLost:
+                    await run(db);
+                    throw new Npgsql.NpgsqlException("The connection broke before the answer.", new IOException("connection reset"));
+                case Outcome.RunsLate:
+                    // On a context of its own: the writer's is disposed after the failure.
+                    _late = async () =>
+                    {
+                        await using var scope = services.CreateAsyncScope();
+                        await run(scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>());
+                    };
+                    throw new TimeoutException(AnswerLostMessage);
                 case Outcome.Refused:
                     throw new Npgsql.PostgresException("a bad row", "ERROR", "ERROR", Npgsql.PostgresErrorCodes.CheckViolation);
                 default:
-                    return await run();
+                    return await run(db);
             }
         }
     }

@@ -270,22 +270,43 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             // one that got in after the database came back would be written ahead of the held one
             // before it. They are held behind it as a failed batch's queue is (HoldQueued).
             LogBatchFailed(_logger, batch.Count, e);
-            var notTaken = false;
+            List<PendingWrite>? untried = null;
             foreach (var write in batch)
             {
-                if (notTaken)
+                if (untried is not null)
+                {
+                    untried.Add(write);
+                }
+                else
+                {
+                    await CommitAsync([write]);
+                    untried = write.Settled ? null : [];
+                }
+            }
+
+            foreach (var write in untried ?? [])
+            {
+                if (write is NonceWrite { Recorded: true, Entry: null })
+                {
+                    // Its replay record committed in an earlier attempt: nothing of it is left to write.
+                    (write.Settled, write.Committed) = (true, true);
+                    write.Completion.TrySetResult(true);
+                }
+                else
                 {
                     write.Completion.TrySetException(_notTaken!);
-                    Hold([write]);
-                    continue;
                 }
-
-                await CommitAsync([write]);
-                notTaken = !write.Settled;
             }
+
+            Hold(untried ?? []);
         }
         catch (Exception e)
         {
+            if (!NotTaken(e) && batch is [{ Held: true, LogEntry: not null } alone] && await FoundWrittenAsync(alone))
+            {
+                return;
+            }
+
             foreach (var write in batch)
             {
                 write.Completion.TrySetException(e);
@@ -304,6 +325,30 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A held write refused on its own (its entry's id is taken) whose entry is in the log after
+    /// all: a lost attempt's statement committed after <see cref="ResolveInDoubtAsync"/> looked.
+    /// Settles it as written; false when the entry is not there or the database cannot tell.
+    /// </summary>
+    private async Task<bool> FoundWrittenAsync(PendingWrite write)
+    {
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            if (!(await WrittenAsync(scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>(), [write])).Contains(write.LogEntry!.Id))
+            {
+                return false;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+
+        (write.FoundWritten, write.Settled, write.Committed) = (true, true, true);
+        return true;
     }
 
     /// <summary>
@@ -388,6 +433,9 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
     private async Task<HashSet<NonceWrite>> CommitBatchAsync(KeyManagerDbContext db, List<PendingWrite> batch, List<NonceWrite> nonces)
     {
+        // The execution strategy runs the attempt again after a connection lost mid-way, and the
+        // lost attempt may have committed: then every write of the batch is in doubt, not only held ones.
+        var attempts = 0;
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             // The connection first: a database that refuses it has been sent nothing, so no replay
@@ -410,10 +458,11 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             // else each statement commits by itself (one round trip each on a server database).
             await using var transaction = _dialect.GroupCommitInTransaction ? await db.Database.BeginTransactionAsync() : null;
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
-            await ResolveHeldInDoubtAsync(db, batch);
+            await ResolveInDoubtAsync(db, attempts++ > 0 ? batch : [.. batch.Where(w => w.Held)]);
             var first = new HashSet<NonceWrite>();
             var appended = false;
-            // A nonce sent without a transaction in an earlier attempt is not sent again (see NonceWrite.Sent).
+            // A nonce sent without a transaction in an earlier attempt whose answer was lost is not sent
+            // again while it is in doubt (see NonceWrite.Sent and ResolveInDoubtAsync).
             var pending = nonces.Where(n => !n.Recorded && !n.Sent).ToList();
             if (pending.Count > 0)
             {
@@ -438,6 +487,8 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                         nonce.Recorded = first.Contains(nonce);
                         nonce.Sent = false;
                     }
+
+                    await SettleResentAsync(db, [.. pending.Where(n => n.Resent && !n.Recorded)]);
                 }
             }
 
@@ -464,26 +515,26 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// A held write's failed attempt may have committed all the same: the database took the
-    /// commit and the answer was lost (a connection cut or a timeout after it). Appending such an
-    /// entry again would fail on its id and count it lost although it is in the log; a replay
-    /// record in that doubt would never be sent again, and its entry was counted lost even when the
-    /// attempt had written nothing. So before a held write is tried again: an entry found in the
-    /// log is done (its replay record went in first, or in the same statement); a replay record in
-    /// doubt that is not in the table was not written, and is sent again. Only after an outage: a
-    /// batch with no held write costs nothing more.
+    /// A failed attempt may have committed all the same: the database took the commit and the
+    /// answer was lost (a connection cut or a timeout after it). Appending such an entry again
+    /// would fail on its id and count it lost although it is in the log; a replay record in that
+    /// doubt would never be sent again, and its entry was counted lost even when the attempt had
+    /// written nothing. So before <paramref name="writes"/> are tried again (the held ones, or a
+    /// whole batch the execution strategy runs again): an entry found in the log is done (its
+    /// replay record went in first, or in the same statement); a replay record in doubt that is
+    /// not in the table is sent again (<see cref="NonceWrite.Resent"/>, settled by
+    /// <see cref="SettleResentAsync"/>). Nothing is asked of a batch with no such write.
     /// </summary>
-    private static async Task ResolveHeldInDoubtAsync(KeyManagerDbContext db, List<PendingWrite> batch)
+    private static async Task ResolveInDoubtAsync(KeyManagerDbContext db, List<PendingWrite> writes)
     {
-        var held = batch.Where(w => w is { Held: true, FoundWritten: false, LogEntry: not null }).ToList();
-        if (held.Count == 0)
+        var withEntry = writes.Where(w => w is { FoundWritten: false, LogEntry: not null }).ToList();
+        if (withEntry.Count == 0)
         {
             return;
         }
 
-        var ids = held.Select(w => w.LogEntry!.Id).ToList();
-        var written = (await db.RequestLog.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync()).ToHashSet();
-        foreach (var write in held)
+        var written = await WrittenAsync(db, withEntry);
+        foreach (var write in withEntry)
         {
             if (written.Contains(write.LogEntry!.Id))
             {
@@ -496,9 +547,38 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             else if (write is NonceWrite { Sent: true, Recorded: false } doubtful)
             {
                 var row = doubtful.Row;
-                doubtful.Sent = await db.Nonces.AsNoTracking().AnyAsync(n => n.CredentialId == row.CredentialId && n.Nonce == row.Nonce && n.Ts == row.Ts);
+                var recorded = await db.Nonces.AsNoTracking().AnyAsync(n => n.CredentialId == row.CredentialId && n.Nonce == row.Nonce && n.Ts == row.Ts);
+                (doubtful.Sent, doubtful.Resent) = (recorded, !recorded);
             }
         }
+    }
+
+    /// <summary>
+    /// Replay records sent again after <see cref="ResolveInDoubtAsync"/> did not find them, that
+    /// turned out not to be first: the lost attempt's statement may have committed only after it
+    /// looked (PostgreSQL cannot cancel a commit under way), or another request used the nonce.
+    /// An entry the late statement wrote is found now (the insert waited for its transaction), and
+    /// the write is done; otherwise it is in doubt again, and its entry is given up and counted lost.
+    /// </summary>
+    private static async Task SettleResentAsync(KeyManagerDbContext db, List<NonceWrite> notFirst)
+    {
+        if (notFirst.Count == 0)
+        {
+            return;
+        }
+
+        var written = await WrittenAsync(db, notFirst);
+        foreach (var nonce in notFirst)
+        {
+            (nonce.FoundWritten, nonce.Recorded, nonce.Sent) = written.Contains(nonce.Entry!.Id) ? (true, true, false) : (false, false, true);
+        }
+    }
+
+    /// <summary>Which of the writes' entries are in the log.</summary>
+    private static async Task<HashSet<Guid>> WrittenAsync(KeyManagerDbContext db, IEnumerable<PendingWrite> writes)
+    {
+        var ids = writes.Select(w => w.LogEntry!.Id).ToList();
+        return [.. await db.RequestLog.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync()];
     }
 
     /// <summary>
@@ -506,7 +586,7 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// (<see cref="IDatabaseDialect.IsRefusedStatement"/>) wrote nothing, so its nonces are no
     /// longer in doubt and may be sent again, one by one after the failed batch: else each would
     /// get a 503 for a neighbour's bad row. Only this attempt's nonces: one sent in an earlier
-    /// attempt whose answer was lost stays in doubt.
+    /// attempt whose answer was lost stays in doubt until <see cref="ResolveInDoubtAsync"/> settles it.
     /// </summary>
     private async Task<HashSet<(string, string, long)>> InsertNoncesAsync(KeyManagerDbContext db, List<NonceWrite> pending, bool sentAlone)
     {

@@ -47,10 +47,18 @@ internal sealed class NonceWrite(NonceRow row) : PendingWrite
 
     /// <summary>
     /// Set while its insert, sent outside a transaction, has no answer yet. If that attempt failed
-    /// (a timeout), the row may or may not have been committed: a retry that finds it cannot tell this request
-    /// from a replay, so such a nonce is not retried and its request gets a 503 instead.
+    /// (a timeout), the row may or may not have been committed: a retry that finds it cannot tell
+    /// this request from a replay, so such a nonce is not sent again and its request gets a 503.
+    /// Before a held write is tried again the writer looks: its entry in the log settles it as
+    /// written, its row absent means it was not written (<see cref="Resent"/>).
     /// </summary>
     public bool Sent { get; set; }
+
+    /// <summary>
+    /// Sent again after an attempt whose answer was lost, its row not found; if this insert is
+    /// not first, the lost attempt may have committed after all (see GroupCommitWriter.SettleResentAsync).
+    /// </summary>
+    public bool Resent { get; set; }
 }
 
 /// <summary>A request-log entry; the result is always true.</summary>
