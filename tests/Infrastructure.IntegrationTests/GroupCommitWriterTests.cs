@@ -118,12 +118,8 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     [InlineData("combined", Outcome.RunsLate)]
     public async Task A_held_write_whose_answer_was_lost_is_in_the_log_once_and_not_reported_lost(string statement, Outcome outcome)
     {
-        await TestServices.SkipUnlessAvailableAsync("postgres");
-        await using var postgres = await TestServices.StartOnAsync("postgres");
-        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
-        var logger = new FakeLogger<GroupCommitWriter>();
-        await using var writer = new GroupCommitWriter(
-            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+        await using var scene = await ScriptedWriterAsync();
+        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
 
         // A first entry, so that the writer knows the chain head and sends a decrypt's writes in one statement.
         await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
@@ -134,10 +130,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>("the request is answered 503").WithMessage(AnswerLostMessage);
         dialect.Left.Should().Be(0, "the lost answer was simulated");
 
-        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Information, "are written"); await Task.Delay(50, Ct))
-        {
-            _time.Advance(GroupCommitWriter.RetryEvery);
-        }
+        await RetryUntilLoggedAsync(logger, LogLevel.Information, "are written");
 
         await using var scope = postgres.Scope();
         var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
@@ -164,12 +157,8 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     [InlineData("late commit")]
     public async Task A_held_decrypt_whose_replay_record_is_in_doubt_and_found_is_given_up_and_reported_lost(string how)
     {
-        await TestServices.SkipUnlessAvailableAsync("postgres");
-        await using var postgres = await TestServices.StartOnAsync("postgres");
-        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
-        var logger = new FakeLogger<GroupCommitWriter>();
-        await using var writer = new GroupCommitWriter(
-            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+        await using var scene = await ScriptedWriterAsync();
+        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
         var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "in doubt" };
         var nonce = new NonceRow { CredentialId = "genesys-doubt", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
         if (how == "another request")
@@ -194,10 +183,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
 
         // The writer cannot tell the record found from its own: it does not write the entry, and says so.
 
-        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Error, "they are lost"); await Task.Delay(50, Ct))
-        {
-            _time.Advance(GroupCommitWriter.RetryEvery);
-        }
+        await RetryUntilLoggedAsync(logger, LogLevel.Error, "they are lost");
 
         Logged(logger, LogLevel.Error, "1 request-log entries held through an outage were not written after all").Should().BeTrue("the loss is reported");
         Logged(logger, LogLevel.Information, "are written").Should().BeFalse("no line claims the held entries were written");
@@ -210,12 +196,8 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     [InlineData("combined")]
     public async Task A_batch_tried_again_after_its_connection_broke_past_the_commit_is_not_written_twice_and_its_requests_succeed(string statement)
     {
-        await TestServices.SkipUnlessAvailableAsync("postgres");
-        await using var postgres = await TestServices.StartOnAsync("postgres");
-        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
-        var logger = new FakeLogger<GroupCommitWriter>();
-        await using var writer = new GroupCommitWriter(
-            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+        await using var scene = await ScriptedWriterAsync();
+        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
         await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
         var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "connection lost" };
         var nonce = new NonceRow { CredentialId = "genesys-retry", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
@@ -243,12 +225,8 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     [Fact]
     public async Task After_a_refused_batch_the_writes_behind_one_the_database_did_not_take_are_held_behind_it_in_their_order()
     {
-        await TestServices.SkipUnlessAvailableAsync("postgres");
-        await using var postgres = await TestServices.StartOnAsync("postgres");
-        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
-        var logger = new FakeLogger<GroupCommitWriter>();
-        await using var writer = new GroupCommitWriter(
-            postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+        await using var scene = await ScriptedWriterAsync();
+        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
 
         // The batch of three is refused (a bad row, so each is tried on its own); the first on its
         // own is not taken (the database went away); the database is back for the next.
@@ -269,16 +247,33 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         }
 
         dialect.Left.Should().Be(0);
-        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, LogLevel.Information, "are written"); await Task.Delay(50, Ct))
-        {
-            _time.Advance(GroupCommitWriter.RetryEvery);
-        }
+        await RetryUntilLoggedAsync(logger, LogLevel.Information, "are written");
 
         await using var scope = postgres.Scope();
         var db = scope.ServiceProvider.GetRequiredService<KeyManagerDbContext>();
         var details = await db.Database.SqlQueryRaw<string>("SELECT detail AS \"Value\" FROM request_log ORDER BY seq").ToListAsync(Ct);
         details.Should().Equal(["write 0", "write 1", "write 2"], "held writes are written in their order, once the database is back");
         logger.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Error).Select(r => r.Message).Should().BeEmpty("nothing was lost");
+    }
+
+    /// <summary>A writer on a fresh PostgreSQL database whose dialect goes as the test scripts it.</summary>
+    private async Task<ScriptedWriter> ScriptedWriterAsync()
+    {
+        await TestServices.SkipUnlessAvailableAsync("postgres");
+        var postgres = await TestServices.StartOnAsync("postgres");
+        var dialect = new Scripted(postgres.Get<IDatabaseDialect>(), postgres.Provider);
+        var logger = new FakeLogger<GroupCommitWriter>();
+        var writer = new GroupCommitWriter(postgres.Get<IServiceScopeFactory>(), dialect, postgres.Get<KeyManagerMetrics>(), _backlog, _time, logger);
+        return new ScriptedWriter(postgres, dialect, logger, writer);
+    }
+
+    /// <summary>Moves the clock on by the writer's retry period until it logs <paramref name="text"/> (or the patience runs out).</summary>
+    private async Task RetryUntilLoggedAsync(FakeLogger logger, LogLevel level, string text)
+    {
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < Patience && !Logged(logger, level, text); await Task.Delay(50, Ct))
+        {
+            _time.Advance(GroupCommitWriter.RetryEvery);
+        }
     }
 
     private static bool Logged(FakeLogger logger, LogLevel level, string text) =>
@@ -316,6 +311,15 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
             var timer = base.CreateTimer(callback, state, dueTime, period);
             WaitStarted.TrySetResult();
             return timer;
+        }
+    }
+
+    private sealed record ScriptedWriter(TestServices Postgres, Scripted Dialect, FakeLogger<GroupCommitWriter> Logger, GroupCommitWriter Writer) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Writer.DisposeAsync();
+            await Postgres.DisposeAsync();
         }
     }
 
