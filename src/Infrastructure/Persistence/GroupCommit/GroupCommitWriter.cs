@@ -286,9 +286,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
 
             foreach (var write in untried ?? [])
             {
-                if (write is NonceWrite { Recorded: true, Entry: null })
+                if (write is NonceWrite { Recorded: true, Entry: null } || write.FoundWritten)
                 {
-                    // Its replay record committed in an earlier attempt: nothing of it is left to write.
+                    // Committed in an earlier attempt (its replay record, or its entry found in the
+                    // log, which proves its nonce was this request's): nothing of it is left to write.
                     (write.Settled, write.Committed) = (true, true);
                     write.Completion.TrySetResult(true);
                 }
@@ -298,12 +299,13 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                 }
             }
 
-            Hold(untried ?? []);
+            Hold([.. (untried ?? []).Where(w => !w.Settled)]);
         }
         catch (Exception e)
         {
-            if (!NotTaken(e) && batch is [{ Held: true, LogEntry: not null } alone] && await FoundWrittenAsync(alone))
+            if (!NotTaken(e) && batch is [{ LogEntry: not null } alone] && await FoundWrittenAsync(alone) is { } found && (found || alone.Held))
             {
+                // Written after all, or held and the database could not tell: tried again with the held ones.
                 return;
             }
 
@@ -328,11 +330,13 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// A held write refused on its own (its entry's id is taken) whose entry is in the log after
-    /// all: a lost attempt's statement committed after <see cref="ResolveInDoubtAsync"/> looked.
-    /// Settles it as written; false when the entry is not there or the database cannot tell.
+    /// A write refused on its own (its entry's id taken, say) whose entry is in the log after all:
+    /// an earlier attempt's statement, its answer lost, committed after <see cref="ResolveInDoubtAsync"/>
+    /// looked (PostgreSQL cannot cancel a commit under way). Its entry's id is this request's own, so
+    /// its nonce was too: settled as written, and its request answered as such. False when the entry
+    /// is not there; null when the database cannot tell.
     /// </summary>
-    private async Task<bool> FoundWrittenAsync(PendingWrite write)
+    private async Task<bool?> FoundWrittenAsync(PendingWrite write)
     {
         try
         {
@@ -344,10 +348,16 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return false;
+            return null;
+        }
+
+        if (write is NonceWrite nonce)
+        {
+            (nonce.Recorded, nonce.Sent) = (true, false);
         }
 
         (write.FoundWritten, write.Settled, write.Committed) = (true, true, true);
+        write.Completion.TrySetResult(true);
         return true;
     }
 
@@ -533,6 +543,18 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             return;
         }
 
+        // Records in doubt before entries: a lost statement committing between the two reads then
+        // shows its entry, never a record without its entry (which would give the entry up).
+        var recorded = new HashSet<NonceWrite>();
+        foreach (var doubtful in withEntry.OfType<NonceWrite>().Where(n => n is { Sent: true, Recorded: false }))
+        {
+            var row = doubtful.Row;
+            if (await db.Nonces.AsNoTracking().AnyAsync(n => n.CredentialId == row.CredentialId && n.Nonce == row.Nonce && n.Ts == row.Ts))
+            {
+                recorded.Add(doubtful);
+            }
+        }
+
         var written = await WrittenAsync(db, withEntry);
         foreach (var write in withEntry)
         {
@@ -546,9 +568,8 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             }
             else if (write is NonceWrite { Sent: true, Recorded: false } doubtful)
             {
-                var row = doubtful.Row;
-                var recorded = await db.Nonces.AsNoTracking().AnyAsync(n => n.CredentialId == row.CredentialId && n.Nonce == row.Nonce && n.Ts == row.Ts);
-                (doubtful.Sent, doubtful.Resent) = (recorded, !recorded);
+                // Present: this request's or a replay's, which the writer cannot tell apart.
+                (doubtful.Sent, doubtful.Resent) = (recorded.Contains(doubtful), !recorded.Contains(doubtful));
             }
         }
     }
@@ -574,11 +595,19 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Which of the writes' entries are in the log.</summary>
+    /// <summary>
+    /// Which of the writes' entries are in the log: a row with the entry's id and the same content
+    /// as the chain hashes it. The id is made for the entry (a UUIDv7), but another entry under the
+    /// same id is a bad row, not this write's commit.
+    /// </summary>
     private static async Task<HashSet<Guid>> WrittenAsync(KeyManagerDbContext db, IEnumerable<PendingWrite> writes)
     {
-        var ids = writes.Select(w => w.LogEntry!.Id).ToList();
-        return [.. await db.RequestLog.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync()];
+        var ours = writes.Select(w => w.LogEntry!).ToDictionary(e => e.Id);
+        var ids = ours.Keys.ToList();
+        var stored = await db.RequestLog.AsNoTracking().Where(e => ids.Contains(e.Id)).ToListAsync();
+        return [.. stored
+            .Where(e => AuditChain.ChainHashing.Hash(AuditChain.ChainHashing.Genesis, 0, e).AsSpan().SequenceEqual(AuditChain.ChainHashing.Hash(AuditChain.ChainHashing.Genesis, 0, ours[e.Id])))
+            .Select(e => e.Id)];
     }
 
     /// <summary>

@@ -17,8 +17,9 @@ internal abstract class PendingWrite
     public bool Committed { get; set; }
 
     /// <summary>
-    /// Its entry was found in the log before a retry: an earlier attempt committed it although
-    /// the database's answer was lost (a connection cut after the commit). Not appended again.
+    /// Its entry was found in the log: an earlier attempt committed it although the database's
+    /// answer was lost (a connection cut or a timeout after the commit), perhaps only after the
+    /// writer first looked. Not appended again.
     /// </summary>
     public bool FoundWritten { get; set; }
 
@@ -49,8 +50,9 @@ internal sealed class NonceWrite(NonceRow row) : PendingWrite
     /// Set while its insert, sent outside a transaction, has no answer yet. If that attempt failed
     /// (a timeout), the row may or may not have been committed: a retry that finds it cannot tell
     /// this request from a replay, so such a nonce is not sent again and its request gets a 503.
-    /// Before a held write is tried again the writer looks: its entry in the log settles it as
-    /// written, its row absent means it was not written (<see cref="Resent"/>).
+    /// Before a held write is tried again, or a batch is run again by the execution strategy, the
+    /// writer looks: its entry in the log settles it as written, its row absent means it was not
+    /// written (<see cref="Resent"/>).
     /// </summary>
     public bool Sent { get; set; }
 
