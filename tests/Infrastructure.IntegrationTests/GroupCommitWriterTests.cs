@@ -120,11 +120,8 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     {
         await using var scene = await ScriptedWriterAsync();
         var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
-
-        // A first entry, so that the writer knows the chain head and sends a decrypt's writes in one statement.
-        await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
-        var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "answer lost" };
-        var nonce = new NonceRow { CredentialId = "genesys-doubt", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
+        await scene.StartChainAsync();
+        var (entry, nonce) = Decrypt("answer lost");
         dialect.Then(statement, outcome);
         var write = statement == "append" ? writer.AppendAsync(entry, Ct) : writer.AppendIfFirstUseAsync(nonce, entry, Ct);
         await write.Invoking(w => w.WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>("the request is answered 503").WithMessage(AnswerLostMessage);
@@ -159,13 +156,12 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     {
         await using var scene = await ScriptedWriterAsync();
         var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
-        var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "in doubt" };
-        var nonce = new NonceRow { CredentialId = "genesys-doubt", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
+        var (entry, nonce) = Decrypt("in doubt");
         if (how == "another request")
         {
             // The decrypt's statement (one for the record and the entry, the chain head being known)
             // loses its answer without running; then another request uses the same nonce.
-            await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
+            await scene.StartChainAsync();
             dialect.Then("combined", Outcome.AnswerLost);
             await writer.Invoking(w => w.AppendIfFirstUseAsync(nonce, entry, Ct).WaitAsync(Patience, Ct)).Should().ThrowAsync<TimeoutException>().WithMessage(AnswerLostMessage);
             await using var scope = postgres.Scope();
@@ -204,9 +200,8 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     {
         await using var scene = await ScriptedWriterAsync();
         var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
-        await writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
-        var entry = PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = "connection lost" };
-        var nonce = new NonceRow { CredentialId = "genesys-retry", Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 };
+        await scene.StartChainAsync();
+        var (entry, nonce) = Decrypt("connection lost");
 
         // The statement commits, the connection breaks before its answer, and the execution
         // strategy runs the batch again at once: that attempt finds the entry written.
@@ -273,6 +268,11 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
         return new ScriptedWriter(postgres, dialect, logger, writer);
     }
 
+    /// <summary>A decrypt's request-log entry, 1 s after the first, and its replay record.</summary>
+    private static (RequestLogEntry Entry, NonceRow Nonce) Decrypt(string detail) => (
+        PersistenceTests.Entry(T0 + Duration.FromSeconds(1)) with { Detail = detail },
+        new NonceRow { CredentialId = "genesys-" + detail.Replace(' ', '-'), Nonce = Guid.NewGuid().ToString("N"), Ts = T0.ToUnixTimeSeconds(), SeenAt = T0 });
+
     /// <summary>Moves the clock on by the writer's retry period until it logs <paramref name="text"/> (or the patience runs out).</summary>
     private async Task RetryUntilLoggedAsync(FakeLogger logger, LogLevel level, string text)
     {
@@ -322,6 +322,9 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
 
     private sealed record ScriptedWriter(TestServices Postgres, Scripted Dialect, FakeLogger<GroupCommitWriter> Logger, GroupCommitWriter Writer) : IAsyncDisposable
     {
+        /// <summary>A first entry, so that the writer knows the chain head and sends a decrypt's writes in one statement.</summary>
+        public Task StartChainAsync() => Writer.AppendAsync(PersistenceTests.Entry(T0), Ct).WaitAsync(Patience, Ct);
+
         public async ValueTask DisposeAsync()
         {
             await Writer.DisposeAsync();
