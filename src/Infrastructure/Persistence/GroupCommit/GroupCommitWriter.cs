@@ -468,7 +468,12 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
             // else each statement commits by itself (one round trip each on a server database).
             await using var transaction = _dialect.GroupCommitInTransaction ? await db.Database.BeginTransactionAsync() : null;
             db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
-            await ResolveInDoubtAsync(db, attempts++ > 0 ? batch : [.. batch.Where(w => w.Held)]);
+            // Held writes come first in a batch: one without any, tried for the first time, asks nothing.
+            if (++attempts > 1 || batch is [{ Held: true }, ..])
+            {
+                await ResolveInDoubtAsync(db, batch, everyWrite: attempts > 1);
+            }
+
             var first = new HashSet<NonceWrite>();
             var appended = false;
             // A nonce sent without a transaction in an earlier attempt whose answer was lost is not sent
@@ -498,7 +503,10 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
                         nonce.Sent = false;
                     }
 
-                    await SettleResentAsync(db, [.. pending.Where(n => n.Resent && !n.Recorded)]);
+                    if (pending.Exists(static n => n.Resent && !n.Recorded))
+                    {
+                        await SettleResentAsync(db, [.. pending.Where(static n => n.Resent && !n.Recorded)]);
+                    }
                 }
             }
 
@@ -529,15 +537,15 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// answer was lost (a connection cut or a timeout after it). Appending such an entry again
     /// would fail on its id and count it lost although it is in the log; a replay record in that
     /// doubt would never be sent again, and its entry was counted lost even when the attempt had
-    /// written nothing. So before <paramref name="writes"/> are tried again (the held ones, or a
-    /// whole batch the execution strategy runs again): an entry found in the log is done (its
+    /// written nothing. So before writes are tried again (the held ones, or with
+    /// <paramref name="everyWrite"/> a whole batch the execution strategy runs again): an entry found in the log is done (its
     /// replay record went in first, or in the same statement); a replay record in doubt that is
     /// not in the table is sent again (<see cref="NonceWrite.Resent"/>, settled by
     /// <see cref="SettleResentAsync"/>). Nothing is asked of a batch with no such write.
     /// </summary>
-    private static async Task ResolveInDoubtAsync(KeyManagerDbContext db, List<PendingWrite> writes)
+    private static async Task ResolveInDoubtAsync(KeyManagerDbContext db, List<PendingWrite> batch, bool everyWrite)
     {
-        var withEntry = writes.Where(w => w is { FoundWritten: false, LogEntry: not null }).ToList();
+        var withEntry = batch.Where(w => (everyWrite || w.Held) && w is { FoundWritten: false, LogEntry: not null }).ToList();
         if (withEntry.Count == 0)
         {
             return;
@@ -583,11 +591,6 @@ public sealed partial class GroupCommitWriter : IAsyncDisposable
     /// </summary>
     private static async Task SettleResentAsync(KeyManagerDbContext db, List<NonceWrite> notFirst)
     {
-        if (notFirst.Count == 0)
-        {
-            return;
-        }
-
         var written = await WrittenAsync(db, notFirst);
         foreach (var nonce in notFirst)
         {
