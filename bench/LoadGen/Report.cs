@@ -69,7 +69,7 @@ internal sealed class Report(Options options)
         foreach (var r in Closed)
         {
             var s = r.Stats;
-            Line($"| {Name(r.Padding)} | {r.Concurrency} | {s.Requests} | {s.Ok} | {s.Failed} | {s.OkPerSecond:F1} | {s.P50:F2} | {s.P95:F2} | {s.P99:F2} | {s.Max:F2} | {Cores(r.ServerCores)} | {r.ClientCores:F2} |");
+            Line($"| {Name(r.Padding)} | {r.Concurrency} | {s.Requests} | {s.Ok} | {s.Failed} | {s.OkPerSecond:F1} | {s.P50:F2} | {s.P95:F2} | {s.P99:F2} | {s.Max:F2} | {F2(r.ServerCores)} | {r.ClientCores:F2} |");
         }
 
         if (Open.Count > 0)
@@ -82,7 +82,7 @@ internal sealed class Report(Options options)
             foreach (var r in Open)
             {
                 var s = r.Stats;
-                Line($"| {Name(r.Padding)} | {r.Rate:F0} | {s.Requests} | {s.Ok} | {s.Failed} | {s.OkPerSecond:F1} | {s.P50:F2} | {s.P95:F2} | {s.P99:F2} | {s.Max:F2} | {r.MaxInFlight} | {Cores(r.ServerCores)} | {r.ClientCores:F2} |");
+                Line($"| {Name(r.Padding)} | {r.Rate:F0} | {s.Requests} | {s.Ok} | {s.Failed} | {s.OkPerSecond:F1} | {s.P50:F2} | {s.P95:F2} | {s.P99:F2} | {s.Max:F2} | {r.MaxInFlight} | {F2(r.ServerCores)} | {r.ClientCores:F2} |");
             }
         }
 
@@ -109,7 +109,7 @@ internal sealed class Report(Options options)
             Line($"|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in SideBySide)
             {
-                Line($"| {r.Pair} | {r.OpenSslPerSecond:F1} | {r.Stats.OkPerSecond:F1} | {r.Stats.Failed} | {r.Stats.P99:F2} | {r.Ratio:F2} | {r.OpenSslMs:F2} | {Ms(r.RsaMs)} / {Ms(r.RestMs)} / {r.LoadGenMs:F2} |");
+                Line($"| {r.Pair} | {r.OpenSslPerSecond:F1} | {r.Stats.OkPerSecond:F1} | {r.Stats.Failed} | {r.Stats.P99:F2} | {r.Ratio:F2} | {r.OpenSslMs:F2} | {F2(r.RsaMs)} / {F2(r.RestMs)} / {r.LoadGenMs:F2} |");
             }
 
             Line($"");
@@ -244,7 +244,6 @@ internal sealed class Report(Options options)
 
     private static string Name(Padding padding) => padding == Padding.Oaep ? "oaep" : "pkcs1";
 
-    private static string Cores(double? cores) => cores is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
-
-    private static string Ms(double? ms) => ms is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+    /// <summary>Two decimals (cores, ms), or n/a when not measured.</summary>
+    private static string F2(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 }

@@ -119,7 +119,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     public async Task A_held_write_whose_answer_was_lost_is_in_the_log_once_and_not_reported_lost(string statement, Outcome outcome)
     {
         await using var scene = await ScriptedWriterAsync();
-        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
+        var (postgres, dialect, logger, writer) = scene;
         await scene.StartChainAsync();
         var (entry, nonce) = Decrypt("answer lost");
         dialect.Then(statement, outcome);
@@ -155,7 +155,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     public async Task A_held_decrypt_whose_replay_record_is_in_doubt_and_found_is_given_up_and_reported_lost(string how)
     {
         await using var scene = await ScriptedWriterAsync();
-        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
+        var (postgres, dialect, logger, writer) = scene;
         var (entry, nonce) = Decrypt("in doubt");
         if (how == "another request")
         {
@@ -199,7 +199,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     public async Task A_batch_tried_again_after_its_connection_broke_past_the_commit_is_not_written_twice_and_its_requests_succeed(string statement, Outcome outcome)
     {
         await using var scene = await ScriptedWriterAsync();
-        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
+        var (postgres, dialect, logger, writer) = scene;
         await scene.StartChainAsync();
         var (entry, nonce) = Decrypt("connection lost");
 
@@ -227,7 +227,7 @@ public sealed class GroupCommitWriterTests : IAsyncLifetime
     public async Task After_a_refused_batch_the_writes_behind_one_the_database_did_not_take_are_held_behind_it_in_their_order()
     {
         await using var scene = await ScriptedWriterAsync();
-        var (postgres, dialect, logger, writer) = (scene.Postgres, scene.Dialect, scene.Logger, scene.Writer);
+        var (postgres, dialect, logger, writer) = scene;
 
         // The batch of three is refused (a bad row, so each is tried on its own); the first on its
         // own is not taken (the database went away); the database is back for the next.
