@@ -15,7 +15,8 @@
 #   ROUNDS=3          rounds; each runs Baseline, then LKM (or the other way round on even rounds)
 #   DURATION=10       measured seconds at concurrency 16, right after `openssl speed`
 #   WARMUP=2          unmeasured seconds before each measured part
-#   START_WARMUP=20   unmeasured seconds at concurrency 16 the first time each server is driven
+#   START_WARMUP=45   unmeasured seconds at concurrency 16 the first time each server is driven (the
+#                     service's tiered compilation settles in 30-45 s of load: bench/warmup.sh)
 #   OPENSSL_SECONDS=5 per `openssl speed -multi <cores> rsa3072`
 #   OUT=bench/results/<yyyy-mm-dd>-baseline.md
 #   NOTE=             a line put at the top of the results
@@ -26,7 +27,7 @@ BENCH=$ROOT/bench
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
-START_WARMUP=${START_WARMUP:-20}
+START_WARMUP=${START_WARMUP:-45}
 OPENSSL_SECONDS=${OPENSSL_SECONDS:-5}
 NOTE=${NOTE:-}
 DATE=$(date +%F)

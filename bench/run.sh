@@ -15,9 +15,10 @@
 #                          scripts/postgres-cluster.sh, started with fsync on for a fair comparison
 #   DURATION=10            measured seconds per load level
 #   WARMUP=2               unmeasured seconds before each level
-#   START_WARMUP=20        unmeasured seconds at concurrency 16 before the first level: .NET's tiered
-#                          compilation goes on for about 20 s after the first requests (the perf map
-#                          grows from 22,000 to 31,000 methods, then stays flat), and it is not the
+#   START_WARMUP=45        unmeasured seconds at concurrency 16 before the first level: .NET's tiered
+#                          compilation goes on for 30-45 s of load after the first requests (the
+#                          perf map grows from 22,000 to 30,000 methods, then stays flat; the cost
+#                          per decrypt falls until then: bench/warmup.sh), and that is not the
 #                          steady state a long-running service is in
 #   CONCURRENCY=1,4,16,64  closed-loop levels
 #   PADDING=oaep           oaep | pkcs1 | both (both runs every level twice)
@@ -55,7 +56,7 @@ BENCH=$ROOT/bench
 PROVIDER=${PROVIDER:-sqlite}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
-START_WARMUP=${START_WARMUP:-20}
+START_WARMUP=${START_WARMUP:-45}
 CONCURRENCY=${CONCURRENCY:-1,4,16,64}
 PADDING=${PADDING:-oaep}
 RATE=${RATE:-auto:0.5}

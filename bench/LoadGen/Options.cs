@@ -22,8 +22,8 @@ internal sealed class Options
           --duration S              measured seconds per level (default 10)
           --warmup S                unmeasured seconds before each level (default 2)
           --start-warmup S          unmeasured seconds at concurrency 16 before the first level, for
-                                    the runtime's tiered compilation to settle (default 20: it goes
-                                    on for about 20 s after the first requests)
+                                    the runtime's tiered compilation to settle (default 45: it goes
+                                    on for 30-45 s of load after the first requests)
           --concurrency LIST        closed-loop levels, comma separated (default 1,4,16,64)
           --rate R|auto|auto:F|0    open-loop run at R requests/s; auto = 0.7 (or F) x the concurrency-16
                                     closed-loop rate (else the best one); 0 = no open-loop run
@@ -74,7 +74,7 @@ internal sealed class Options
 
     public double Warmup { get; private set; } = 2;
 
-    public double StartWarmup { get; private set; } = 20;
+    public double StartWarmup { get; private set; } = 45;
 
     public IReadOnlyList<int> Concurrency { get; private set; } = [1, 4, 16, 64];
 
