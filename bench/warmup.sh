@@ -8,7 +8,8 @@
 # temporary directory), LoadGen's credential and keypairs, then PARTS back-to-back parts of PART
 # seconds at concurrency 16 (OAEP, 4 keypairs) with no warm-up at all. For each part: decrypts/s
 # and the service's CPU per decrypt in ms of a core, split into its RSA threads (`lkm-rsa-*`) and
-# the rest of the service (where the JIT's work and slow not-yet-optimised code show). Writes
+# the rest of the service (where the JIT's work and slow not-yet-optimised code show), as LoadGen
+# measures them over each part (`--server-pid`). Writes
 # bench/results/<date>-warmup.md.
 #
 # Settings (environment variables):
@@ -40,17 +41,6 @@ trap 'bench_stop_all; rm -rf "$WORK"' EXIT
 bench_build LoadGen
 LOADGEN=$BENCH/LoadGen/bin/Release/net10.0/lkm-loadgen.dll
 
-# CPU ticks (user + system) of a process or thread directory under /proc.
-ticks_of() { local f; read -r -a f <<<"$(sed 's/^.*) //' "$1/stat")"; echo $((f[11] + f[12])); }
-rsa_ticks() {
-  local t sum=0
-  for t in /proc/"$1"/task/*; do
-    [[ $(cat "$t/comm" 2>/dev/null) == lkm-rsa-* ]] && sum=$((sum + $(ticks_of "$t")))
-  done
-  echo "$sum"
-}
-ms() { awk -v t="$1" -v n="$2" -v d="$PART" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.2f", t * 1000 / hz / (n * d); else printf "n/a" }'; }
-
 IFS=';' read -r -a VARIANT_LIST <<<"$VARIANTS"
 (( ${#VARIANT_LIST[@]} )) || VARIANT_LIST=("")
 [[ $VARIANTS == *';' ]] && VARIANT_LIST+=("")
@@ -65,34 +55,15 @@ for round in $(seq 1 "$ROUNDS"); do
     pid=$STARTED_PID
     err=$RUN/loadgen.err
     log "round $round: ${variant:-as shipped} (pid $pid)"
+    # LoadGen logs each level as it ends, with the service's CPU per decrypt over its seconds.
     LKM_BENCH_ADMIN_KEY=$key dotnet "$LOADGEN" --url "$STARTED_URL" --admin-id bench-admin --genesys-id "bench-warmup-$round" \
-      --keypairs 4 --duration "$PART" --warmup 0 --start-warmup 0.01 --concurrency "$levels" --rate 0 --soak 0 \
+      --keypairs 4 --duration "$PART" --warmup 0 --start-warmup 0 --concurrency "$levels" --rate 0 --soak 0 \
       --keygen-seconds 0 --list-keys 0 --list-seconds 0 --server-pid "$pid" --side-by-side 0 \
-      --out "$RUN/loadgen.md" --summary "$RUN/loadgen.txt" >/dev/null 2>"$err" &
-    loadgen=$!
-    # LoadGen says when its (0.01 s) start-up warm-up begins, after its keypairs exist, and logs
-    # each part as it ends: the service's CPU is read at those moments.
-    cells=() started=0 done_parts=0
-    while (( done_parts < PARTS )); do
-      running=1; kill -0 "$loadgen" 2>/dev/null || running=0
-      if (( !started )) && grep -q "start-up warm-up" "$err"; then
-        t0=$(ticks_of /proc/$pid); r0=$(rsa_ticks "$pid"); started=1
-      fi
-      if (( started )) && (( $(grep -c "c=16:" "$err" || true) > done_parts )); then
-        t1=$(ticks_of /proc/$pid); r1=$(rsa_ticks "$pid"); done_parts=$((done_parts + 1))
-        rate=$(grep "c=16:" "$err" | sed -n "${done_parts}p" | sed 's/.*c=16: \([0-9.]*\) decrypts.*/\1/')
-        cells+=("$rate | $(ms $((r1 - r0)) "$rate") / $(ms $((t1 - t0 - r1 + r0)) "$rate")")
-        t0=$t1; r0=$r1
-        continue
-      fi
-      (( running )) || break
-      sleep 0.02
-    done
-    wait "$loadgen" || { cat "$err" >&2; die "LoadGen failed"; }
-    (( done_parts == PARTS )) || die "LoadGen reported $done_parts of $PARTS parts"
+      --out "$RUN/loadgen.md" --summary "$RUN/loadgen.txt" >/dev/null 2>"$err" || { cat "$err" >&2; die "LoadGen failed"; }
+    cells=$(sed -n 's#.* c=16: \([0-9.]*\) decrypts/s.*CPU per decrypt RSA threads \([0-9.]*\) / rest \([0-9.]*\) ms.*# | \1 | \2 / \3#p' "$err" | tr -d '\n')
+    (( $(grep -c " c=16: " "$err") == PARTS )) || die "LoadGen reported $(grep -c " c=16: " "$err") of $PARTS parts"
     rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' /proc/$pid/status)
-    joined=$(printf ' | %s' "${cells[@]}")
-    ROWS+=("| $round | ${variant:-as shipped}$joined | $rss |")
+    ROWS+=("| $round | ${variant:-as shipped}$cells | $rss |")
     log "${ROWS[-1]}"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done

@@ -62,8 +62,10 @@ internal sealed class Bench(Options options)
 
                 var before = _cpu.Take();
                 var stats = await ClosedLoopAsync(client, cases, concurrency, options.Duration);
-                var (clientCores, serverCores) = CpuMeter.Cores(before, _cpu.Take());
-                Log.Write(string.Create(CultureInfo.InvariantCulture, $"{Name(padding)} c={concurrency}: {stats.OkPerSecond:F1} decrypts/s, p50 {stats.P50:F2} ms, p99 {stats.P99:F2} ms, {stats.Failed} errors, server {serverCores:F2} cores, client {clientCores:F2} cores"));
+                var after = _cpu.Take();
+                var (clientCores, serverCores) = CpuMeter.Cores(before, after);
+                var (rsa, rest, _) = CpuMeter.PerDecrypt(before, after, stats.Ok);
+                Log.Write(string.Create(CultureInfo.InvariantCulture, $"{Name(padding)} c={concurrency}: {stats.OkPerSecond:F1} decrypts/s, p50 {stats.P50:F2} ms, p99 {stats.P99:F2} ms, {stats.Failed} errors, server {serverCores:F2} cores, client {clientCores:F2} cores, CPU per decrypt RSA threads {rsa:F2} / rest {rest:F2} ms"));
                 report.Closed.Add(new ClosedResult(padding, concurrency, stats, clientCores, serverCores));
                 best = Math.Max(best, stats.OkPerSecond);
                 if (concurrency == 16)
