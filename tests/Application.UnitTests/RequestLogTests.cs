@@ -128,6 +128,51 @@ public sealed class RequestLogTests
         instant.Should().Be(Instant.FromUtc(2026, 11, 29, 14, 51, 12) + Duration.FromMilliseconds(123));
     }
 
+    [Theory]
+    [InlineData("2026-337", 2026, 12, 3, 0)]
+    [InlineData("2026337", 2026, 12, 3, 0)]
+    [InlineData("2026-337T14:51Z", 2026, 12, 3, 14)]
+    [InlineData("2026337T1551+01", 2026, 12, 3, 14)]
+    [InlineData("2024-366", 2024, 12, 31, 0)]
+    [InlineData("2026-W49-4", 2026, 12, 3, 0)]
+    [InlineData("2026W494", 2026, 12, 3, 0)]
+    [InlineData("2026-W49", 2026, 11, 30, 0)]
+    [InlineData("2026W49", 2026, 11, 30, 0)]
+    [InlineData("2026-w49-4t14:51:12.5z", 2026, 12, 3, 14)]
+    [InlineData("2026W494T145112Z", 2026, 12, 3, 14)]
+    [InlineData("2020-W53-7", 2021, 1, 3, 0)]
+    [InlineData("2026-W53-1", 2026, 12, 28, 0)]
+    [InlineData("2026-W01-1", 2025, 12, 29, 0)]
+    [InlineData("20261203", 2026, 12, 3, 0)]
+    public void IsoInstant_reads_ordinal_and_week_dates_and_the_basic_calendar_date(string text, int year, int month, int day, int hour)
+    {
+        IsoInstant.TryParse(text, out var instant).Should().BeTrue();
+        var utc = instant.InUtc();
+        (utc.Year, utc.Month, utc.Day, utc.Hour).Should().Be((year, month, day, hour));
+    }
+
+    [Theory]
+    [InlineData("2026-366")]
+    [InlineData("2026-000")]
+    [InlineData("2025-W53-1")]
+    [InlineData("2026-W00-1")]
+    [InlineData("2026-W49-8")]
+    [InlineData("2026-W49-0")]
+    [InlineData("2026-W494")]
+    [InlineData("2026W49-4")]
+    [InlineData("2026-337T1451Z")]
+    [InlineData("2026337T14:51Z")]
+    [InlineData("2026-W49-4T1451Z")]
+    [InlineData("9999-W52-7")]
+    [InlineData("2026-33")]
+    [InlineData("2026-3370")]
+    [InlineData("2026-W4")]
+    [InlineData("2026-Wab-1")]
+    public void IsoInstant_refuses_ordinal_and_week_dates_that_name_no_day_or_mix_the_formats(string text)
+    {
+        IsoInstant.TryParse(text, out _).Should().BeFalse();
+    }
+
     [Fact]
     public async Task GetRequestLog_passes_defaults_and_bounds_to_the_log()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NodaTime;
+using NodaTime.Calendars;
 using NodaTime.Text;
 
 namespace LocalKeyManager.Application.Audit.GetRequestLog;
@@ -7,7 +8,8 @@ namespace LocalKeyManager.Application.Audit.GetRequestLog;
 /// <summary>
 /// Reads an ISO-8601 time: an instant with <c>Z</c> or an offset, or a zone-less date-time or
 /// date, taken as UTC (the original service wrote zone-less times, and our log's
-/// <c>timestampString</c> is zone-less UTC).
+/// <c>timestampString</c> is zone-less UTC). The date may be a calendar date (2026-12-03), an
+/// ordinal date (2026-337) or a week date (2026-W49-4, or 2026-W49 for its Monday), extended or basic.
 /// </summary>
 public static class IsoInstant
 {
@@ -71,6 +73,12 @@ public static class IsoInstant
             text = string.Concat(text.AsSpan(0, space), "+", text.AsSpan(space + 1));
         }
 
+        if (CalendarDate(text) is not { } calendar)
+        {
+            return false;
+        }
+
+        text = calendar;
         foreach (var pattern in WithOffset)
         {
             var result = pattern.Parse(text);
@@ -91,14 +99,99 @@ public static class IsoInstant
             }
         }
 
-        var date = LocalDatePattern.Iso.Parse(text);
-        if (date.Success)
+        foreach (var pattern in Dates)
         {
-            instant = date.Value.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
-            return true;
+            var date = pattern.Parse(text);
+            if (date.Success)
+            {
+                instant = date.Value.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
+                return true;
+            }
         }
 
         return false;
+    }
+
+    private static readonly IPattern<LocalDate>[] Dates = [LocalDatePattern.Iso, LocalDatePattern.CreateWithInvariantCulture("uuuuMMdd")];
+
+    /// <summary>
+    /// <paramref name="text"/> with an ordinal or week date written as the calendar date it names,
+    /// in the same format (extended or basic), so that the patterns above read the rest; the text
+    /// as it is when its date is of neither kind; null when it is one of them but names no day
+    /// (day 366 of a common year, week 53 of a year with 52).
+    /// </summary>
+    private static string? CalendarDate(string text)
+    {
+        var end = text.IndexOf('T', StringComparison.Ordinal);
+        var date = end < 0 ? text : text[..end];
+        if (date.Length < 7 || !Digits(date.AsSpan(0, 4)))
+        {
+            return text;
+        }
+
+        var year = int.Parse(date.AsSpan(0, 4), CultureInfo.InvariantCulture);
+        var extended = date[4] == '-';
+        var rest = date.AsSpan(extended ? 5 : 4);
+        LocalDate? day;
+        if (rest.Length == 3 && Digits(rest) && (extended || date.Length == 7))
+        {
+            // Ordinal: 2026-337, 2026337.
+            var ordinal = int.Parse(rest, CultureInfo.InvariantCulture);
+            day = ordinal >= 1 && ordinal <= CalendarSystem.Iso.GetDaysInYear(year) ? new LocalDate(year, 1, 1).PlusDays(ordinal - 1) : null;
+        }
+        else if (rest.Length >= 3 && rest[0] == 'W' && Digits(rest.Slice(1, 2)))
+        {
+            // Week: 2026-W49-4, 2026-W49, 2026W494, 2026W49.
+            var weekDay = rest[3..];
+            if (extended && weekDay.Length == 2 && weekDay[0] == '-')
+            {
+                weekDay = weekDay[1..];
+            }
+            else if (weekDay.Length > (extended ? 0 : 1))
+            {
+                return text;
+            }
+
+            if (weekDay.Length == 1 && !Digits(weekDay))
+            {
+                return text;
+            }
+
+            var week = int.Parse(rest.Slice(1, 2), CultureInfo.InvariantCulture);
+            var dayOfWeek = weekDay.Length == 1 ? weekDay[0] - '0' : 1;
+            try
+            {
+                day = week >= 1 && week <= WeekYearRules.Iso.GetWeeksInWeekYear(year) && dayOfWeek is >= 1 and <= 7
+                    ? WeekYearRules.Iso.GetLocalDate(year, week, (IsoDayOfWeek)dayOfWeek)
+                    : null;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // A week of 9999 that ends in the year 10000, past the calendar's last day.
+                day = null;
+            }
+        }
+        else
+        {
+            return text;
+        }
+
+        return day is { } found
+            ? found.ToString(extended ? "uuuu'-'MM'-'dd" : "uuuuMMdd", CultureInfo.InvariantCulture) + text[date.Length..]
+            : null;
+    }
+
+    private static bool Digits(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+
+        return !text.IsEmpty;
     }
 
     private static bool TryToInstant(OffsetDateTime time, out Instant instant)
