@@ -129,6 +129,16 @@ public sealed class RequestLogTests
     }
 
     [Theory]
+    [InlineData("2026-12-03T19:00:00.1234567891234Z", "2026-12-03T19:00:00.123456789Z")]
+    [InlineData("2026-12-03T20:00:00,99999999999+01:00", "2026-12-03T19:00:00.999999999Z")]
+    [InlineData("20261203T190000.0000000001Z", "2026-12-03T19:00:00Z")]
+    public void IsoInstant_reads_a_fraction_of_any_length_to_the_nanosecond(string text, string expected)
+    {
+        IsoInstant.TryParse(text, out var instant).Should().BeTrue();
+        instant.Should().Be(NodaTime.Text.InstantPattern.ExtendedIso.Parse(expected).Value);
+    }
+
+    [Theory]
     [InlineData("2026-337", 2026, 12, 3, 0)]
     [InlineData("2026337", 2026, 12, 3, 0)]
     [InlineData("2026-337T14:51Z", 2026, 12, 3, 14)]

@@ -78,7 +78,7 @@ public static class IsoInstant
             return false;
         }
 
-        text = calendar;
+        text = WithNanosecondsAtMost(calendar);
         foreach (var pattern in WithOffset)
         {
             var result = pattern.Parse(text);
@@ -179,6 +179,28 @@ public static class IsoInstant
         return day is { } found
             ? found.ToString(extended ? "uuuu'-'MM'-'dd" : "uuuuMMdd", CultureInfo.InvariantCulture) + text[date.Length..]
             : null;
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with a fraction of the second cut to 9 digits: ISO 8601 sets no limit,
+    /// and a time is kept to the nanosecond (the log's own times are to the millisecond).
+    /// </summary>
+    private static string WithNanosecondsAtMost(string text)
+    {
+        var time = text.IndexOf('T', StringComparison.Ordinal);
+        var separator = time < 0 ? -1 : text.IndexOfAny(['.', ','], time);
+        if (separator < 0)
+        {
+            return text;
+        }
+
+        var digits = 0;
+        while (separator + 1 + digits < text.Length && char.IsAsciiDigit(text[separator + 1 + digits]))
+        {
+            digits++;
+        }
+
+        return digits > 9 ? string.Concat(text.AsSpan(0, separator + 10), text.AsSpan(separator + 1 + digits)) : text;
     }
 
     private static bool Digits(ReadOnlySpan<char> text)
