@@ -194,27 +194,12 @@ public static class IsoInstant
             return text;
         }
 
-        var digits = 0;
-        while (separator + 1 + digits < text.Length && char.IsAsciiDigit(text[separator + 1 + digits]))
-        {
-            digits++;
-        }
-
+        var fraction = text.AsSpan(separator + 1);
+        var digits = fraction.IndexOfAnyExceptInRange('0', '9') is var end and >= 0 ? end : fraction.Length;
         return digits > 9 ? string.Concat(text.AsSpan(0, separator + 10), text.AsSpan(separator + 1 + digits)) : text;
     }
 
-    private static bool Digits(ReadOnlySpan<char> text)
-    {
-        foreach (var c in text)
-        {
-            if (c is < '0' or > '9')
-            {
-                return false;
-            }
-        }
-
-        return !text.IsEmpty;
-    }
+    private static bool Digits(ReadOnlySpan<char> text) => !text.IsEmpty && !text.ContainsAnyExceptInRange('0', '9');
 
     private static bool TryToInstant(OffsetDateTime time, out Instant instant)
     {
