@@ -68,7 +68,9 @@ public sealed class BackupCommandTests : IDisposable
             ("lkm keys import", $"Imported keypair {id} from a key file."),
             ("lkm keys export-backup", $"Exported 1 private key(s) to the backup file {backup}, under a passphrase."));
         (await CommandLineHarness.CommandEntriesAsync(_second)).Should().Equal(
+            ("lkm keys restore-backup", $"Restoring the 1 keypair(s) in the backup file {backup}; the entry after this one says what was restored (none: the restore stopped before its end)."),
             ("lkm keys restore-backup", $"Restored 1 keypair(s) from the backup file {backup}: 0 already present, 0 under an id holding another key (not restored), 0 destroyed here (left destroyed)."),
+            ("lkm keys restore-backup", $"Restoring the 1 keypair(s) in the backup file {backup}; the entry after this one says what was restored (none: the restore stopped before its end)."),
             ("lkm keys restore-backup", $"Restored 0 keypair(s) from the backup file {backup}: 1 already present, 0 under an id holding another key (not restored), 0 destroyed here (left destroyed)."));
     }
 
@@ -272,6 +274,33 @@ public sealed class BackupCommandTests : IDisposable
         Directory.Exists(Path.GetDirectoryName(nowhere)).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData(">/dev/full", "No space left on device")]
+    [InlineData(">&-", "stdout is closed or cannot be written")]
+    public async Task A_backup_whose_summary_cannot_be_printed_is_said_to_be_written_and_is(string redirect, string why)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("a Unix shell's redirections");
+            return;
+        }
+
+        var (_, first) = await OneKeyBackedUpAsync();
+        var backup = Path.Combine(_files, "unprinted.lkmbackup");
+
+        var (exit, stderr) = await CommandLineHarness.RunWithStdoutAsync(_first, Passphrases, redirect, "keys", "export-backup", "--out", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+        var verify = await RunAsync(_files, "keys", "verify-backup", "--in", backup, "--passphrase-env", "LKM_TEST_PASSPHRASE");
+
+        exit.Should().Be(1);
+        stderr.TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Be(
+            $"lkm: Could not print the answer ({why}). The backup {backup} was written all the same, with 1 private key(s), and the request log records the export.");
+        verify.ExitCode.Should().Be(0, verify.Stderr);
+        JsonSerializer.Deserialize<JsonElement>(verify.Stdout).GetProperty("verified").GetInt32().Should().Be(1);
+        (await CommandLineHarness.CommandEntriesAsync(_first)).Where(e => e.Command == "lkm keys export-backup").Select(e => e.Detail).Should().Equal(
+            $"Exported 1 private key(s) to the backup file {first}, under a passphrase.",
+            $"Exported 1 private key(s) to the backup file {backup}, under a passphrase.");
+    }
+
     /// <summary>A 2048-bit key imported into the first installation under a fresh id, and a passphrase backup of it.</summary>
     [Fact]
     public async Task A_backup_is_verified_away_from_any_installation_and_nothing_is_created_there()
@@ -307,6 +336,12 @@ public sealed class BackupCommandTests : IDisposable
         return path;
     }
 
+    private static readonly Dictionary<string, string> Passphrases = new()
+    {
+        ["LKM_TEST_PASSPHRASE"] = "correct horse battery staple",
+        ["LKM_WRONG_PASSPHRASE"] = "incorrect horse",
+    };
+
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string directory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -316,8 +351,11 @@ public sealed class BackupCommandTests : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["LKM_TEST_PASSPHRASE"] = "correct horse battery staple";
-        info.Environment["LKM_WRONG_PASSPHRASE"] = "incorrect horse";
+        foreach (var (name, value) in Passphrases)
+        {
+            info.Environment[name] = value;
+        }
+
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);
         var stderr = process.StandardError.ReadToEndAsync(Ct);

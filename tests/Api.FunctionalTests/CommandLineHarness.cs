@@ -48,6 +48,34 @@ public abstract class CommandLineHarness : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// Runs the executable with its stdout redirected by a Unix shell (<paramref name="redirect"/>:
+    /// "&gt;&amp;-" closes it, "&gt;/dev/full" makes every write fail with a full disk).
+    /// </summary>
+    protected Task<(int ExitCode, string Stderr)> RunWithStdoutAsync(string redirect, params string[] args) =>
+        RunWithStdoutAsync(WorkingDirectory, ProcessEnvironment, redirect, args);
+
+    /// <summary>As the instance method, in <paramref name="directory"/> with <paramref name="environment"/>.</summary>
+    internal static async Task<(int ExitCode, string Stderr)> RunWithStdoutAsync(
+        string directory, IReadOnlyDictionary<string, string> environment, string redirect, params string[] args)
+    {
+        var info = new ProcessStartInfo("sh") { WorkingDirectory = directory, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", $"exec \"$0\" \"$@\" {redirect}", "dotnet", Path.Combine(AppContext.BaseDirectory, "lkm.dll") }.Concat(args))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, stderr);
+    }
+
     protected static async Task ExecuteSqliteAsync(string connectionString, string sql)
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);

@@ -265,7 +265,7 @@ pass(`baseline: ${load.events.length} decrypts through ${instances.length} insta
         credentials.push(...await Promise.all(Array.from({ length: 10 }, () => newGenesysCredential('rotation'))));
     }
     const startedAt = Date.now();
-    const rotate = spawn('bash', ['scripts/cluster-ctl.sh', 'lkm', 'master-key', 'rotate', '--batch', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const rotate = spawn('bash', ['scripts/cluster-ctl.sh', 'lkm', 'master-key', 'rotate', '--batch', '1', '--progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
     // Keypairs are re-wrapped first, then credentials: kill it in the middle of the credentials.
     let progress = 0;
     const exited = new Promise(resolve => rotate.on('exit', (code, signal) => resolve(signal ?? code)));

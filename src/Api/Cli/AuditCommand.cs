@@ -26,7 +26,7 @@ public static class AuditCommand
         }
 
         var report = await host.Services.GetRequiredService<ChainVerifier>().VerifyAsync(CancellationToken.None);
-        Console.WriteLine(JsonSerializer.Serialize(report, CommandHost.Json));
+        CommandHost.PrintAnswer(JsonSerializer.Serialize(report, CommandHost.Json), done: null);
         return report.Intact ? 0 : CommandLine.Fail($"the request-log chain is broken at entry {report.BrokenAtSeq}: {report.Problem}", 1);
     }
 }

@@ -33,24 +33,36 @@ public static class BackupCommand
                 // The backup and its secret only: no database or master key is opened, or created
                 // in an empty folder, so a backup can be checked wherever it is kept.
                 var verified = await KeyBackup.VerifyAsync(path, secret, CancellationToken.None);
-                Console.WriteLine(JsonSerializer.Serialize(new { verified, file = path }, CommandHost.Json));
+                CommandHost.PrintAnswer(JsonSerializer.Serialize(new { verified, file = path }, CommandHost.Json), done: null);
                 return 0;
             }
 
+            var inBackup = 0;
             if (!export)
             {
                 // A wrong secret or a damaged file is refused before a new installation is set up for it.
-                await KeyBackup.VerifyAsync(path, secret, CancellationToken.None);
+                inBackup = await KeyBackup.VerifyAsync(path, secret, CancellationToken.None);
             }
 
             using var host = await CommandHost.StartAsync(rest, mayCreate: !export);
             var backup = host.Services.GetRequiredService<KeyBackup>();
-            object answer = subcommand switch
+            object answer;
+            string done;
+            if (export)
             {
-                "export-backup" => new { exported = await ExportAsync(host.Services, backup, path, secret), file = path },
-                _ => await RestoreAsync(host.Services, backup, path, secret),
-            };
-            Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
+                var exported = await ExportAsync(host.Services, backup, path, secret);
+                answer = new { exported, file = path };
+                done = $"The backup {path} was written all the same, with {exported} private key(s), and the request log records the export.";
+            }
+            else
+            {
+                var restored = await RestoreAsync(host.Services, backup, path, secret, inBackup);
+                answer = restored;
+                done = $"The restore was done all the same and is in the request log: {restored.Restored} keypair(s) restored, {restored.AlreadyPresent} already present, "
+                    + $"{restored.Conflicts.Count} not restored (another key under the same id), {restored.Destroyed.Count} left destroyed.";
+            }
+
+            CommandHost.PrintAnswer(JsonSerializer.Serialize(answer, CommandHost.Json), done);
             var destroyed = answer is RestoreSummary { Destroyed.Count: > 0 } withDestroyed
                 ? $"{withDestroyed.Destroyed.Count} keypair(s) in the backup were destroyed in this database and stay destroyed (listed in \"destroyed\")."
                 : null;
@@ -110,8 +122,16 @@ public static class BackupCommand
         return exported;
     }
 
-    private static async Task<RestoreSummary> RestoreAsync(IServiceProvider services, KeyBackup backup, string path, BackupSecret secret)
+    /// <summary>
+    /// Restores and records what was restored. Each keypair commits on its own, so the restore is
+    /// recorded before it begins too: a restore stopped half-way (the process killed) still leaves
+    /// an entry naming the backup its keys came from, and one that cannot be recorded restores nothing.
+    /// </summary>
+    private static async Task<RestoreSummary> RestoreAsync(IServiceProvider services, KeyBackup backup, string path, BackupSecret secret, int inBackup)
     {
+        await CommandAudit.RecordAsync(
+            services, "keys restore-backup",
+            $"Restoring the {inBackup} keypair(s) in the backup file {Path.GetFullPath(path)}; the entry after this one says what was restored (none: the restore stopped before its end).");
         var (restored, skipped, conflicts, destroyed) = await backup.RestoreAsync(path, secret, CancellationToken.None);
         await CommandAudit.RecordAsync(
             services, "keys restore-backup",

@@ -102,7 +102,8 @@ public static class CommandHost
             using var host = await StartAsync(configurationArgs, mayCreate: setsUp is not null);
             await using var scope = host.Services.CreateAsyncScope();
             var result = await run(scope.ServiceProvider.GetRequiredService<ISender>());
-            if (recorded?.Invoke(result) is { } entry)
+            var entry = recorded?.Invoke(result);
+            if (entry is not null)
             {
                 try
                 {
@@ -116,16 +117,20 @@ public static class CommandHost
             }
 
             var answer = JsonSerializer.Serialize(result, Json);
+            if (unprinted is null)
+            {
+                PrintAnswer(answer, entry is null ? null : $"It was done all the same and is in the request log: {entry.Detail}");
+                return 0;
+            }
+
             try
             {
                 Console.Out.WriteLine(answer);
                 Console.Out.Flush();
             }
-            catch (Exception e) when (unprinted is not null && e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // A closed stdout (>&-) reads "Access to the path is denied".
-                var why = e is UnauthorizedAccessException ? "stdout is closed or cannot be written" : e.Message.TrimEnd('.');
-                return CommandLine.Fail($"could not print {unprinted.What} ({why}); {await UndoAsync(unprinted, scope.ServiceProvider)}", 1);
+                return CommandLine.Fail($"could not print {unprinted.What} ({Unwritable(e)}); {await UndoAsync(unprinted, scope.ServiceProvider)}", 1);
             }
 
             return 0;
@@ -135,6 +140,29 @@ public static class CommandHost
             return CommandLine.Fail(e.Message, 1);
         }
     }
+
+    /// <summary>
+    /// Prints a command's answer on stdout (<paramref name="newLine"/>: followed by a line end). A
+    /// stdout that cannot be written fails the command (<see cref="AnswerNotPrintedException"/>),
+    /// but by then the command has done its work: <paramref name="done"/> says what, null for a
+    /// command that changed nothing.
+    /// </summary>
+    public static void PrintAnswer(string answer, string? done, bool newLine = true)
+    {
+        try
+        {
+            Console.Out.Write(newLine ? answer + Environment.NewLine : answer);
+            Console.Out.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AnswerNotPrintedException(Unwritable(e), done);
+        }
+    }
+
+    /// <summary>Why stdout could not be written; a closed stdout (<c>&gt;&amp;-</c>) reads "Access to the path is denied".</summary>
+    private static string Unwritable(Exception e) =>
+        e is UnauthorizedAccessException ? "stdout is closed or cannot be written" : e.Message.TrimEnd('.');
 
     /// <summary>
     /// An answer shown only once (<see cref="PrintAsync"/>): <paramref name="What"/> names it

@@ -24,7 +24,7 @@ public static class CommandLine
         "keys export-backup --out FILE (with --passphrase-env VAR, --passphrase-file F or --recipient PUB.pem)",
         "keys verify-backup --in FILE (with --passphrase-env VAR, --passphrase-file F or --private-key KEY.pem)",
         "keys restore-backup --in FILE (with --passphrase-env VAR, --passphrase-file F or --private-key KEY.pem)",
-        "master-key rotate [--batch N] [--resume]",
+        "master-key rotate [--batch N] [--resume] [--progress]",
         "master-key status",
         "master-key retire --version N",
         "audit verify",
@@ -78,6 +78,10 @@ public static class CommandLine
         catch (UsageException e)
         {
             return Fail($"{e.Message} {Usage}", 2);
+        }
+        catch (AnswerNotPrintedException e)
+        {
+            return Fail(e.Message, 1);
         }
         catch (Exception e) when (DatabaseFailure(e) is { } failure)
         {

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace LocalKeyManager.Api.Cli;
 
 /// <summary>
-/// The command line's log (warnings and errors only). Held until the command ends: on success
+/// The command line's log (warnings and errors only, and a command's notes). Held until the command ends: on success
 /// the lines go to stderr as they were logged; on failure they are folded into the one
 /// <c>lkm: ...</c> line (API.md 5: one clear line on stderr), so a warning given on the way, such
 /// as a master key file just created, is neither lost nor a second line.
@@ -11,6 +11,12 @@ namespace LocalKeyManager.Api.Cli;
 public sealed class CommandLog : ILoggerProvider
 {
     private static readonly ConcurrentQueue<string> Held = new();
+
+    /// <summary>
+    /// Holds a line a command says on the way (a master key version made active), as a warning is
+    /// held: on stderr after the answer on success, in the failure's one line otherwise.
+    /// </summary>
+    public static void Note(string text) => Held.Enqueue($"note: {text.ReplaceLineEndings(" ")}");
 
     /// <summary>Writes what is held to stderr, one line each.</summary>
     public static void Flush()

@@ -7,7 +7,8 @@ namespace LocalKeyManager.Api.Cli;
 /// <summary>
 /// <c>master-key rotate [--batch N]</c>: with a key file, adds a new version and makes it active
 /// (with configured keys, the operator does that), then re-wraps every stored key under the active
-/// version, printing progress on stderr and a summary on stdout; safe to run beside the service
+/// version, printing progress on stderr when it is a terminal and a summary on stdout (a failure is
+/// one line on stderr, API.md 5, saying how far it got); safe to run beside the service
 /// and to run again after a crash. <c>master-key status</c> shows what each version wraps;
 /// <c>master-key retire --version N</c> removes an unused old version from the key file.
 /// </summary>
@@ -18,7 +19,7 @@ public static class MasterKeyCommand
         var subcommand = args.Length > 0 ? args[0] : throw new UsageException("master-key needs a subcommand: rotate, status or retire.");
         var (options, rest) = subcommand switch
         {
-            "rotate" => CommandHost.Split(args[1..], ["resume"], "batch"),
+            "rotate" => CommandHost.Split(args[1..], ["resume", "progress"], "batch"),
             "retire" => CommandHost.Split(args[1..], "version"),
             "status" => CommandHost.Split(args[1..]),
             _ => throw new UsageException($"Unknown master-key subcommand '{subcommand}'."),
@@ -27,6 +28,7 @@ public static class MasterKeyCommand
 
         object answer;
         RotationResult? rotated = null;
+        var progress = new RotationProgress(options.ContainsKey("progress") || !Console.IsErrorRedirected);
         using var host = await CommandHost.StartAsync(rest);
         var rotation = host.Services.GetRequiredService<MasterKeyRotation>();
         var protector = host.Services.GetRequiredService<LocalKeyManager.Domain.Crypto.IKeyProtector>();
@@ -37,15 +39,16 @@ public static class MasterKeyCommand
             // under KeyLabel (the earlier key listed in PreviousKeyLabels); status shows the usage.
             answer = subcommand switch
             {
-                "rotate" => Summary(rotated = await RecordedAsync(host.Services, await RewrapAsync(rotation, batch, "run 'master-key rotate' again once this is fixed to finish it."), activeKey), activeKey, null),
+                "rotate" => Summary(rotated = await RecordedAsync(host.Services, await RewrapAsync(rotation, batch, progress, "run 'master-key rotate' again once this is fixed to finish it."), activeKey), activeKey, null),
                 "retire" => throw new MasterKeyException("With KeyProtection:Provider=Pkcs11 there is no key file to retire a version from: once 'master-key status' shows nothing under a label, remove it from KeyProtection:Pkcs11:PreviousKeyLabels on every instance and delete the key with the HSM's tools."),
                 _ => new { activeKey, usage = await rotation.UsageAsync(CancellationToken.None) },
             };
-            Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
+            CommandHost.PrintAnswer(JsonSerializer.Serialize(answer, CommandHost.Json), Done(subcommand, null));
             return Incomplete(rotated);
         }
 
         var holder = host.Services.GetRequiredService<MasterKeyHolder>();
+        int? retired = null;
         switch (subcommand)
         {
             case "rotate":
@@ -56,24 +59,25 @@ public static class MasterKeyCommand
                     if (holder.KeyFile is { } keyFile)
                     {
                         var added = rotation.AddActiveVersion();
-                        Console.Error.WriteLine($"lkm: master key version {added} is now active in {keyFile}");
+                        CommandLog.Note($"master key version {added} is now active in {keyFile}");
                         await ActivationRecordedAsync(host.Services, added, keyFile);
                     }
                     else
                     {
-                        Console.Error.WriteLine($"lkm: the master keys come from configuration, so no version was added: re-wrapping under the configured active version {holder.Ring.ActiveVersion} (add a new version and KeyProtection:Local:ActiveVersion there first to rotate)");
+                        CommandLog.Note($"the master keys come from configuration, so no version was added: re-wrapping under the configured active version {holder.Ring.ActiveVersion} (add a new version and KeyProtection:Local:ActiveVersion there first to rotate)");
                     }
                 }
 
                 // Read again: the line above may have made a new version active.
                 rotated = await RecordedAsync(
-                    host.Services, await RewrapAsync(rotation, batch, "run 'master-key rotate --resume' once this is fixed to finish it without adding another version."), protector.ActiveKekId);
+                    host.Services, await RewrapAsync(rotation, batch, progress, "run 'master-key rotate --resume' once this is fixed to finish it without adding another version."), protector.ActiveKekId);
                 answer = Summary(rotated, protector.ActiveKekId, holder.Ring.ActiveVersion);
                 break;
             case "retire":
                 const string VersionUsage = "--version N is required.";
                 var version = (int)(CommandHost.WholeNumber(options, "version", 0, int.MaxValue, VersionUsage) ?? throw new UsageException(VersionUsage));
                 await rotation.RetireAsync(version, CancellationToken.None);
+                retired = version;
                 await CommandAudit.RecordAsync(host.Services, "master-key retire", $"Retired master key version {version}.");
                 answer = new { retiredVersion = version, versions = holder.Ring.Versions.Order().ToList() };
                 break;
@@ -82,23 +86,52 @@ public static class MasterKeyCommand
                 break;
         }
 
-        Console.WriteLine(JsonSerializer.Serialize(answer, CommandHost.Json));
+        CommandHost.PrintAnswer(JsonSerializer.Serialize(answer, CommandHost.Json), Done(subcommand, retired));
         return Incomplete(rotated);
+    }
+
+    /// <summary>What is done when the answer cannot be printed (<see cref="CommandHost.PrintAnswer"/>); null for status.</summary>
+    private static string? Done(string subcommand, int? retired) => subcommand switch
+    {
+        "rotate" => "The rotation was done all the same and is in the request log: 'lkm master-key status' shows what each version wraps.",
+        "retire" => $"Master key version {retired} was retired all the same and is in the request log.",
+        _ => null,
+    };
+
+    /// <summary>
+    /// A rotation's progress, one line per batch: written as it comes when <paramref name="live"/>
+    /// (stderr is a terminal, an operator watching, or <c>--progress</c>), otherwise not at all, so
+    /// that a script sees one line on failure (API.md 5). The last line is kept for that failure's
+    /// line, which says how far the rotation got.
+    /// </summary>
+    private sealed class RotationProgress(bool live)
+    {
+        public string? Last { get; private set; }
+
+        public void Report(string line)
+        {
+            Last = line;
+            if (live)
+            {
+                Console.Error.WriteLine($"lkm: {line}");
+            }
+        }
     }
 
     /// <summary>
     /// Re-wraps everything; a failure half-way (the database gone, say) leaves the new key active
     /// with keys still under the old one, and its line says how to finish (<paramref name="finish"/>).
     /// </summary>
-    private static async Task<RotationResult> RewrapAsync(MasterKeyRotation rotation, int batch, string finish)
+    private static async Task<RotationResult> RewrapAsync(MasterKeyRotation rotation, int batch, RotationProgress progress, string finish)
     {
         try
         {
-            return await rotation.RewrapAllAsync(batch, line => Console.Error.WriteLine($"lkm: {line}"), CancellationToken.None);
+            return await rotation.RewrapAllAsync(batch, progress.Report, CancellationToken.None);
         }
         catch (Exception e)
         {
-            e.Data[CommandLine.WhatNowKey] = $"The rotation stopped before every key was re-wrapped: {finish}";
+            var sofar = progress.Last is { } last ? $" (its last progress: {last})" : string.Empty;
+            e.Data[CommandLine.WhatNowKey] = $"The rotation stopped before every key was re-wrapped{sofar}: {finish}";
             throw;
         }
     }

@@ -11,7 +11,7 @@ public static class MigrateCommand
         using var host = await CommandHost.StartAsync(configuration, initialize: false, mayCreate: true);
         await using var scope = host.Services.CreateAsyncScope();
         var applied = await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().MigrateAsync(CancellationToken.None);
-        Console.WriteLine(applied == 0 ? "The schema is up to date." : $"Applied {applied} migration(s).");
+        CommandHost.PrintAnswer(applied == 0 ? "The schema is up to date." : $"Applied {applied} migration(s).", applied == 0 ? null : $"{applied} migration(s) were applied all the same.");
         return 0;
     }
 }

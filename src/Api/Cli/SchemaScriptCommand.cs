@@ -24,7 +24,7 @@ public static class SchemaScriptCommand
         }
         else
         {
-            Console.Write(script);
+            CommandHost.PrintAnswer(script, done: null, newLine: false);
         }
 
         return 0;
