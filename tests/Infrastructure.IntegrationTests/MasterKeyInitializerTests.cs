@@ -66,6 +66,22 @@ public sealed class MasterKeyInitializerTests
     }
 
     [Fact]
+    public async Task A_configured_key_file_that_is_a_folder_is_called_one()
+    {
+        var folder = Directory.CreateTempSubdirectory("lkm-keyfile-folder-").FullName;
+        try
+        {
+            var act = () => TestServices.StartAsync(new() { ["KeyProtection:Local:KeyFile"] = folder });
+
+            await act.Should().ThrowAsync<MasterKeyException>().WithMessage($"Master key file {folder} (KeyProtection:Local:KeyFile) is a folder: name the key file itself.");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Keys_from_configuration_are_used_and_the_active_version_wraps()
     {
         var settings = new Dictionary<string, string?>

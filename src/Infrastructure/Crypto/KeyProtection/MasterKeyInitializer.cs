@@ -85,7 +85,9 @@ public sealed partial class MasterKeyInitializer(
     {
         if (explicitlyConfigured)
         {
-            throw new MasterKeyException($"Master key file {path} (KeyProtection:Local:KeyFile) does not exist.");
+            throw new MasterKeyException(Directory.Exists(path)
+                ? $"Master key file {path} (KeyProtection:Local:KeyFile) is a folder: name the key file itself."
+                : $"Master key file {path} (KeyProtection:Local:KeyFile) does not exist.");
         }
 
         if (creation is { Allowed: false })
