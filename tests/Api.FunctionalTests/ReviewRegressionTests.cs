@@ -193,19 +193,59 @@ public sealed class ReviewRegressionTests(SqliteService service) : IClassFixture
     }
 
     [Theory]
-    [InlineData("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\n\r\n", "OK")] // a refusal after an answer
+    [InlineData("GET /health HTTP/1.1\r\nHost: x\r\n\r\n{\"keypairId\":1}\r\n\r\n", "OK")] // after an answer, bytes that are no request line
+    [InlineData("GET /health HTTP/1.1\r\nHost: x\r\n\r\nHEAD /health HTTP/1.1\r\n\r\n", "OK")] // a refused HEAD after an answer
     [InlineData("HEAD /health HTTP/1.1\r\n\r\n", "")] // a refused HEAD
     public async Task A_refusal_the_client_may_not_be_reading_as_an_answer_keeps_its_empty_body(string requests, string before)
     {
-        // After an answer, a refused "request" is most often a body sent without a length (Node.js
-        // does so for DELETE), and the client takes what follows as the answer to its next request:
-        // a body it does not expect, after a HEAD above all, would put its reading out of step.
+        // After an answer, a refused "request" that is no request line is most often a body sent
+        // without a length (Node.js does so for DELETE), and the client takes what follows as the
+        // answer to its next request: a body it does not expect, or one after a HEAD, would put its
+        // reading out of step.
         await using var factory = new LkmFactory(kestrel: true);
         factory.StartServer();
 
         var answer = await RawExchangeAsync(factory, requests);
 
         answer.Should().MatchRegex("^(HTTP/1.1 200 OK\r\n[\\s\\S]*\r\n\r\n" + before + ")?HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n[^{]*\r\n\r\n$");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_request_line_kestrel_refuses_later_on_a_kept_alive_connection_gets_a_problem_body(bool pipelined)
+    {
+        // Node.js's agent keeps connections alive: a malformed request is often not the first on its
+        // connection (independent probe: "Host: 127.0.0.1:" after another request got an empty 400).
+        await using var factory = new LkmFactory(kestrel: true);
+        factory.StartServer();
+        const string First = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+        const string Refused = "GET /key-management/v1/keypair HTTP/1.1\r\nHost: 127.0.0.1:abc\r\n\r\n";
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(factory.KestrelAddress.Host, factory.KestrelAddress.Port, Ct);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(pipelined ? First + Refused : First), Ct);
+        if (!pipelined)
+        {
+            // The whole first answer ("OK" ends it), then the next request, as a keep-alive client sends it.
+            var first = new List<byte>();
+            var one = new byte[1];
+            while (!System.Text.Encoding.ASCII.GetString(first.ToArray()).EndsWith("\r\n\r\nOK", StringComparison.Ordinal))
+            {
+                (await stream.ReadAsync(one, Ct)).Should().Be(1, "the first answer arrives whole");
+                first.Add(one[0]);
+            }
+
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Refused), Ct);
+        }
+
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync(Ct);
+
+        var refused = answer[answer.LastIndexOf("HTTP/1.1 ", StringComparison.Ordinal)..];
+        var (head, body) = SplitAnswer(refused);
+        head.Should().StartWith("HTTP/1.1 400 Bad Request\r\n").And.Contain("\r\nContent-Type: application/problem+json\r\n").And.Contain("\r\nConnection: close\r\n");
+        System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body).GetProperty("message").GetString().Should().StartWith("The request is not valid HTTP");
     }
 
     [Theory]

@@ -18,11 +18,11 @@ namespace LocalKeyManager.Api.Http;
 /// without a body, so nothing it answers has that form. Every other write passes through
 /// untouched.
 /// <para>
-/// Only when the refused request is the first on its connection and not a <c>HEAD</c>. A refusal
-/// later on a connection is most often of bytes the client did not mean as a request (a body
-/// sent without <c>Content-Length</c>, as Node.js does for <c>DELETE</c>), while the client waits
-/// for the answer to its next request: an unexpected body there, after a <c>HEAD</c> above all,
-/// would put the client's reading out of step, where an empty answer does not.
+/// Not for a refused <c>HEAD</c>, whose client reads no body. Later on a kept-alive connection,
+/// only when the bytes read after the previous answer begin as a request line (a method token and a
+/// space): other bytes there are most often a body the client sent without <c>Content-Length</c>
+/// (as Node.js does for <c>DELETE</c>) while it waits for the answer to its next request, and an
+/// unexpected body would put the client's reading out of step, where an empty answer does not.
 /// </para>
 /// <para>
 /// It sees plain HTTP only: on an HTTPS endpoint Kestrel adds TLS inside it, so there those
@@ -114,7 +114,7 @@ public static class ServerRejectionProblems
         {
             var output = new RewritingWriter(inner.Output);
             Output = output;
-            Input = new FirstRequestReader(inner.Input, output);
+            Input = new RequestStartReader(inner.Input, output);
         }
 
         public PipeReader Input { get; }
@@ -122,13 +122,38 @@ public static class ServerRejectionProblems
         public PipeWriter Output { get; }
     }
 
-    /// <summary>Passes every call to the connection's reader; tells the writer whether the first request is a <c>HEAD</c>.</summary>
-    private sealed class FirstRequestReader(PipeReader inner, RewritingWriter writer) : PipeReader
+    /// <summary>How the bytes Kestrel reads next begin: what the request it may refuse is.</summary>
+    private enum RequestStart
     {
-        private bool _seen;
+        /// <summary>Not read yet, or too short to tell.</summary>
+        Unknown,
 
-        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
-            _seen ? inner.ReadAsync(cancellationToken) : FirstReadAsync(cancellationToken);
+        /// <summary>A <c>HEAD</c> request line: its client reads no body.</summary>
+        Head,
+
+        /// <summary>Another method and a space: a request line the client waits on an answer for.</summary>
+        Method,
+
+        /// <summary>Anything else (after an answer: most often a body sent without a length).</summary>
+        Other,
+    }
+
+    /// <summary>
+    /// Passes every call to the connection's reader; tells the writer how the bytes after its last
+    /// write begin. A reader returns what is not consumed yet, so the first read after an answer
+    /// starts where the next request starts, also when the client pipelines.
+    /// </summary>
+    private sealed class RequestStartReader(PipeReader inner, RewritingWriter writer) : PipeReader
+    {
+        /// <summary>The longest method token looked for (Kestrel's longest known one is 7).</summary>
+        private const int MaxMethodLength = 20;
+
+        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            var result = await inner.ReadAsync(cancellationToken);
+            Note(result.Buffer);
+            return result;
+        }
 
         public override bool TryRead(out ReadResult result)
         {
@@ -151,39 +176,62 @@ public static class ServerRejectionProblems
 
         public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
 
-        private async ValueTask<ReadResult> FirstReadAsync(CancellationToken cancellationToken)
-        {
-            var result = await inner.ReadAsync(cancellationToken);
-            Note(result.Buffer);
-            return result;
-        }
-
-        /// <summary>Decides once enough of the first request has arrived to tell.</summary>
+        /// <summary>Decides once enough of what follows the last write has arrived to tell.</summary>
         private void Note(ReadOnlySequence<byte> buffer)
         {
-            if (_seen || buffer.Length < HeadMethod.Length)
+            if (!writer.Watching)
             {
                 return;
             }
 
-            Span<byte> start = stackalloc byte[HeadMethod.Length];
-            buffer.Slice(0, HeadMethod.Length).CopyTo(start);
-            writer.FirstRequestIsHead = start.SequenceEqual(HeadMethod);
-            _seen = true;
+            Span<byte> start = stackalloc byte[MaxMethodLength + 1];
+            var length = (int)Math.Min(buffer.Length, start.Length);
+            buffer.Slice(0, length).CopyTo(start);
+            if (Classify(start[..length]) is { } known)
+            {
+                writer.Start = known;
+                writer.Watching = false;
+            }
+        }
+
+        /// <summary>A method token (upper-case letters) and a space, or not; null while too few bytes have come to tell.</summary>
+        private static RequestStart? Classify(ReadOnlySpan<byte> start)
+        {
+            var space = start.IndexOf((byte)' ');
+            var token = space < 0 ? start : start[..space];
+            if (token.ContainsAnyExceptInRange((byte)'A', (byte)'Z') || space == 0)
+            {
+                return RequestStart.Other;
+            }
+
+            if (space < 0)
+            {
+                return start.Length > MaxMethodLength ? RequestStart.Other : null;
+            }
+
+            return token.SequenceEqual("HEAD"u8) ? RequestStart.Head : RequestStart.Method;
         }
     }
 
-    private static ReadOnlySpan<byte> HeadMethod => "HEAD "u8;
-
-    /// <summary>Passes every call to the connection's writer; looks at what the first <see cref="Advance"/> commits.</summary>
+    /// <summary>Passes every call to the connection's writer; looks at what each <see cref="Advance"/> commits.</summary>
     private sealed class RewritingWriter(PipeWriter inner) : PipeWriter
     {
         private Memory<byte> _lent;
 
         /// <summary>Something was written already: this is not the answer to the connection's first request.</summary>
-        private bool _answered;
+        private volatile bool _answered;
 
-        public bool FirstRequestIsHead { get; set; }
+        /// <summary>The reader is to note how the bytes after the last write begin (<see cref="Start"/>).</summary>
+        public volatile bool Watching = true;
+
+        /// <summary>How the request after the last write begins, as the reader found it.</summary>
+        public volatile RequestStart Start = RequestStart.Unknown;
+
+        /// <summary>
+        /// The connection's first request is answered with a problem unless it is a <c>HEAD</c>;
+        /// a later one only when it is known to be a request line other than <c>HEAD</c>.
+        /// </summary>
+        private bool MayRewrite => _answered ? Start == RequestStart.Method : Start != RequestStart.Head;
 
         public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
@@ -195,7 +243,7 @@ public static class ServerRejectionProblems
 
         public override void Advance(int bytes)
         {
-            if (!_answered && !FirstRequestIsHead && bytes > StatusLineStart.Length && bytes <= _lent.Length
+            if (MayRewrite && bytes > StatusLineStart.Length && bytes <= _lent.Length
                 && Rewrite(_lent.Span[..bytes]) is { } problem)
             {
                 // Nothing of the refusal is committed yet: write the problem in its place.
@@ -207,7 +255,7 @@ public static class ServerRejectionProblems
                 inner.Advance(bytes);
             }
 
-            _answered |= bytes > 0;
+            Wrote(bytes > 0);
             _lent = default;
         }
 
@@ -215,8 +263,19 @@ public static class ServerRejectionProblems
 
         public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
         {
-            _answered |= !source.IsEmpty;
+            Wrote(!source.IsEmpty);
             return inner.WriteAsync(source, cancellationToken);
+        }
+
+        /// <summary>After a write, what is read next is looked at anew.</summary>
+        private void Wrote(bool any)
+        {
+            if (any)
+            {
+                _answered = true;
+                Start = RequestStart.Unknown;
+                Watching = true;
+            }
         }
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
