@@ -148,9 +148,30 @@ public static class ServerRejectionProblems
         /// <summary>The longest method token looked for (Kestrel's longest known one is 7).</summary>
         private const int MaxMethodLength = 20;
 
-        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
-            var result = await inner.ReadAsync(cancellationToken);
+            // Once per answer at most, on every request's path: no wrapper when nothing is watched,
+            // and the wrapper's state machine from a pool when the read waits.
+            var read = inner.ReadAsync(cancellationToken);
+            if (!writer.Watching)
+            {
+                return read;
+            }
+
+            if (read.IsCompletedSuccessfully)
+            {
+                var result = read.Result;
+                Note(result.Buffer);
+                return new ValueTask<ReadResult>(result);
+            }
+
+            return NotedAsync(read);
+        }
+
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<ReadResult> NotedAsync(ValueTask<ReadResult> read)
+        {
+            var result = await read;
             Note(result.Buffer);
             return result;
         }
