@@ -10,6 +10,7 @@ public sealed class AnswerNotPrintedException : Exception
     public AnswerNotPrintedException(string why, string? done)
         : base($"Could not print the answer ({why}). {done ?? "Nothing was changed."}")
     {
+        Why = why;
     }
 
     public AnswerNotPrintedException(string message, Exception innerException)
@@ -20,4 +21,7 @@ public sealed class AnswerNotPrintedException : Exception
     public AnswerNotPrintedException()
     {
     }
+
+    /// <summary>Why stdout could not be written ("stdout is closed or cannot be written", "No space left on device").</summary>
+    public string Why { get; } = string.Empty;
 }

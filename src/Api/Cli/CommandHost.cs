@@ -116,21 +116,13 @@ public static class CommandHost
                 }
             }
 
-            var answer = JsonSerializer.Serialize(result, Json);
-            if (unprinted is null)
-            {
-                PrintAnswer(answer, entry is null ? null : $"It was done all the same and is in the request log: {entry.Detail}");
-                return 0;
-            }
-
             try
             {
-                Console.Out.WriteLine(answer);
-                Console.Out.Flush();
+                PrintAnswer(JsonSerializer.Serialize(result, Json), entry is null ? null : $"It was done all the same and is in the request log: {entry.Detail}");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (AnswerNotPrintedException e) when (unprinted is not null)
             {
-                return CommandLine.Fail($"could not print {unprinted.What} ({Unwritable(e)}); {await UndoAsync(unprinted, scope.ServiceProvider)}", 1);
+                return CommandLine.Fail($"could not print {unprinted.What} ({e.Why}); {await UndoAsync(unprinted, scope.ServiceProvider)}", 1);
             }
 
             return 0;
@@ -156,13 +148,10 @@ public static class CommandHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AnswerNotPrintedException(Unwritable(e), done);
+            // A closed stdout (>&-) reads "Access to the path is denied".
+            throw new AnswerNotPrintedException(e is UnauthorizedAccessException ? "stdout is closed or cannot be written" : e.Message.TrimEnd('.'), done);
         }
     }
-
-    /// <summary>Why stdout could not be written; a closed stdout (<c>&gt;&amp;-</c>) reads "Access to the path is denied".</summary>
-    private static string Unwritable(Exception e) =>
-        e is UnauthorizedAccessException ? "stdout is closed or cannot be written" : e.Message.TrimEnd('.');
 
     /// <summary>
     /// An answer shown only once (<see cref="PrintAsync"/>): <paramref name="What"/> names it
